@@ -1,0 +1,184 @@
+"""The `followthrough` command: serve, migrate, catalog, chat and export."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+import click
+from sqlalchemy import or_, select
+
+from bot.app import build_services, serve
+from bot.config import Settings
+from bot.core.catalog import CatalogError, load_catalog
+from bot.core.messages import render_text
+from bot.handlers.context import PlatformUser
+from bot.handlers.dispatch import converse
+from bot.handlers.export import export_rows, write_csv, write_jsonl
+from bot.handlers.people import get_workspace
+from bot.platforms.local.directory import (
+    LOCAL_PLATFORM,
+    LOCAL_WORKSPACE,
+    LocalDirectory,
+    local_user,
+)
+from bot.store.db import migrate
+from bot.store.models import Person, Workspace
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log more.")
+def main(verbose: bool) -> None:
+    """Follow-Through: help leaders follow through on leadership-behavior commitments."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not verbose:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+@main.command("serve")
+def serve_command() -> None:
+    """Run the service (the local chat when no Slack or Teams credentials are set)."""
+    serve(Settings())
+
+
+@main.command("migrate")
+def migrate_command() -> None:
+    """Bring the database schema up to date."""
+    services = build_services(Settings())
+    migrate(services.engine)
+    click.echo(f"Database at {services.engine.url.render_as_string()} is up to date.")
+
+
+@main.group("catalog")
+def catalog_group() -> None:
+    """Show or check a behavior catalog."""
+
+
+@catalog_group.command("show")
+@click.option("--role", type=click.Choice(["supervisor", "manager", "director"]))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def catalog_show(role: str | None, fmt: str) -> None:
+    """Print the catalog in use (CATALOG_PATH, or the Core Practice Model)."""
+    catalog = _load_or_exit(Settings().catalog_path)
+    if fmt == "json":
+        data = catalog.model_dump(mode="json")
+        if role:
+            for domain in data["domains"]:
+                for behavior in domain["behaviors"]:
+                    for item in behavior["items"]:
+                        item["role_items"] = [r for r in item["role_items"] if r["role"] == role]
+        data["counts"] = catalog.counts()
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    for domain in catalog.domains:
+        click.echo(f"{domain.number}. {domain.title}")
+        for behavior in domain.behaviors:
+            click.echo(f"  {behavior.id}. {behavior.title}")
+            for item in behavior.items:
+                click.echo(f"    {item.id} {item.text}")
+                for role_item in item.role_items:
+                    if role is None or role_item.role == role:
+                        click.echo(f"      {role_item.id} [{role_item.role}] {role_item.text}")
+    counts = catalog.counts()
+    click.echo(
+        f"\n{counts['domains']} domains, {counts['behaviors']} behaviors, "
+        f"{counts['items']} items, {counts['role_items']} role items"
+    )
+
+
+@catalog_group.command("validate")
+@click.argument("file", type=click.Path(path_type=Path))
+def catalog_validate(file: Path) -> None:
+    """Check that FILE is a valid catalog."""
+    catalog = _load_or_exit(file)
+    counts = catalog.counts()
+    click.echo(
+        f"{file}: valid. {counts['domains']} domains, {counts['behaviors']} behaviors, "
+        f"{counts['items']} items, {counts['role_items']} role items."
+    )
+
+
+def _load_or_exit(path: Path | None) -> Any:
+    try:
+        return load_catalog(path)
+    except CatalogError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+
+
+@main.command("chat")
+@click.option("--as", "as_user", required=True, help="The user id or email to act as.")
+@click.argument("words", nargs=-1, required=True)
+def chat(as_user: str, words: tuple[str, ...]) -> None:
+    """Run one chat command as a person and print the reply (exit 1 when refused)."""
+    settings = Settings()
+    services = build_services(settings)
+    if services.engine.dialect.name == "sqlite":
+        migrate(services.engine)
+    with services.sessions() as session:
+        workspace, user = _find_chatter(session, as_user)
+        reply = converse(
+            session,
+            settings=settings,
+            catalog=services.catalog,
+            workspace=workspace,
+            user=user,
+            directory=LocalDirectory(),
+            text=" ".join(words),
+        )
+        session.commit()
+    click.echo(render_text(reply))
+    if reply.attachment is not None:
+        click.echo(reply.attachment.data.decode("utf-8"), nl=False)
+    sys.exit(0 if reply.ok else 1)
+
+
+def _find_chatter(session: Any, as_user: str) -> tuple[Workspace, PlatformUser]:
+    """Someone already known on any platform, else a person of the local chat."""
+    key = as_user.strip().lower()
+    known = session.execute(
+        select(Person, Workspace)
+        .join(Workspace, Person.workspace_id == Workspace.id)
+        .where(or_(Person.platform_user_id == as_user.strip(), Person.email == key))
+    ).all()
+    if len(known) > 1:
+        click.echo(f"{as_user} is known in several workspaces; use their user id.", err=True)
+        sys.exit(2)
+    if known:
+        person, workspace = known[0]
+        return workspace, PlatformUser(
+            user_id=person.platform_user_id,
+            display_name=person.display_name,
+            email=person.email,
+        )
+    workspace = get_workspace(
+        session, platform=LOCAL_PLATFORM, external_id=LOCAL_WORKSPACE, name="Local chat"
+    )
+    return workspace, local_user(as_user)
+
+
+@main.command("export")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="From this date.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv")
+@click.option(
+    "--out",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="Write to FILE instead of standard output.",
+)
+def export_command(since: Any, fmt: str, out: IO[str]) -> None:
+    """Every accountability record, as CSV or JSON lines."""
+    services = build_services(Settings())
+    since_day: date | None = since.date() if since else None
+    with services.sessions() as session:
+        rows = export_rows(session, services.catalog, since=since_day)
+        count = (write_csv if fmt == "csv" else write_jsonl)(rows, out)
+    if out is not sys.stdout:
+        click.echo(f"{count} records written.", err=True)

@@ -1,0 +1,721 @@
+"""The one command grammar for every platform: text in, a neutral command (or a clear error) out."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from functools import cache
+from typing import get_args
+from zoneinfo import available_timezones
+
+from bot.core import commands as c
+from bot.core.cadence import (
+    CadenceSpec,
+    CadenceSpecError,
+    parse_cadence,
+    parse_clock,
+    parse_weekday,
+)
+from bot.core.catalog import Catalog
+
+ROLES: tuple[c.Role, ...] = get_args(c.Role)
+
+
+@dataclass(frozen=True)
+class Syntax:
+    """One command's name, usage line and one-line summary, as `help` shows them."""
+
+    name: str
+    usage: str
+    summary: str
+    admin: bool = False
+
+
+SYNTAX: tuple[Syntax, ...] = (
+    Syntax("help", "help [command]", "what you can do here, or how to use one command"),
+    Syntax("behaviors", "behaviors [domain|role]", "browse the leadership behaviors"),
+    Syntax("commitments", "commitments", "the behaviors you have committed to"),
+    Syntax("commit", "commit <behavior-id> [goal text]", "commit to practicing a behavior"),
+    Syntax("drop", "drop <behavior-id>", "stop a commitment"),
+    Syntax("log", "log <behavior-id> <text>", "record something you did, without a prompt"),
+    Syntax("history", "history [weeks]", "your recent records (default 4 weeks)"),
+    Syntax("pause", "pause <date>", "no prompts until that date (YYYY-MM-DD)"),
+    Syntax("resume", "resume", "start prompts again after a pause"),
+    Syntax("snooze", "snooze <duration>", "ask again later about your open prompt (2h, 1d)"),
+    Syntax(
+        "profile",
+        "profile name=… pronouns=… title=…",
+        "how the bot addresses you (no fields shows your profile)",
+    ),
+    Syntax("timezone", "timezone <IANA zone>", "your time zone, e.g. America/Los_Angeles"),
+    Syntax(
+        "leader add",
+        "leader add <user> role=<supervisor|manager|director> [team=<name>] [tz=<zone>]",
+        "enroll a leader",
+        admin=True,
+    ),
+    Syntax("leader remove", "leader remove <user>", "stop prompting a leader", admin=True),
+    Syntax("leader list", "leader list", "everyone enrolled, with role and team", admin=True),
+    Syntax(
+        "leader role",
+        "leader role <user> <supervisor|manager|director>",
+        "change a leader's role",
+        admin=True,
+    ),
+    Syntax(
+        "team add",
+        "team add <name> <channel>",
+        "an implementation team and its channel",
+        admin=True,
+    ),
+    Syntax("team list", "team list", "implementation teams and their members", admin=True),
+    Syntax(
+        "team members",
+        "team members <name> add|remove <user>…",
+        "change (or, alone, list) a team's members",
+        admin=True,
+    ),
+    Syntax(
+        "cadence set",
+        "cadence set <default|role:<role>|team:<name>|behavior:<id>|user> <spec>",
+        "when prompts go out, e.g. `cadence set default weekly mon 09:00`",
+        admin=True,
+    ),
+    Syntax("cadence show", "cadence show [scope]", "the cadences in force", admin=True),
+    Syntax("reminder", "reminder <hours|off>", "remind once after this many hours", admin=True),
+    Syntax("quiet", "quiet <HH:MM-HH:MM|off>", "hours in which no prompt is sent", admin=True),
+    Syntax("holiday add", "holiday add <date>", "no prompts on that day", admin=True),
+    Syntax("holiday remove", "holiday remove <date>", "take a holiday back", admin=True),
+    Syntax("holiday list", "holiday list", "the holidays ahead", admin=True),
+    Syntax("digest preview", "digest preview <team>", "see a team's digest yourself", admin=True),
+    Syntax("digest send", "digest send <team>", "send a team's digest now", admin=True),
+    Syntax(
+        "digest schedule",
+        "digest schedule <team> <spec>",
+        "when a team's digest goes out",
+        admin=True,
+    ),
+    Syntax("export", "export [since YYYY-MM-DD]", "every record as CSV", admin=True),
+    Syntax("admin add", "admin add <user>", "make someone an admin", admin=True),
+    Syntax("admin remove", "admin remove <user>", "take admin rights away", admin=True),
+    Syntax("send-now", "send-now <user> [behavior-id]", "prompt a leader right away", admin=True),
+    Syntax("dashboard", "dashboard", "a private link to the dashboard", admin=True),
+)
+BY_NAME = {syntax.name: syntax for syntax in SYNTAX}
+GROUPS = {name.split()[0] for name in BY_NAME if " " in name}
+
+
+class CommandError(ValueError):
+    """A command that cannot be run as typed: what was wrong, the usage, and a suggestion."""
+
+    def __init__(
+        self, problem: str, *, usage: str | None = None, suggestions: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.usage = usage
+        self.suggestions = suggestions
+
+    def __str__(self) -> str:
+        lines = [self.problem]
+        if self.suggestions:
+            lines.append("Did you mean " + " or ".join(f"`{s}`" for s in self.suggestions) + "?")
+        if self.usage:
+            lines.append(f"Usage: `{self.usage}`")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """What parsing needs besides the text: the catalog, the caller's today, Teams mentions."""
+
+    catalog: Catalog
+    today: date
+    mentions: Mapping[str, str]
+
+
+_TOKEN = re.compile(r'\w+[=:]"[^"]*"|"[^"]*"|<at>.*?</at>|<[^>]*>|\S+', re.IGNORECASE)
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+_INT = re.compile(r"^[0-9]{1,6}$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_DURATION_PART = re.compile(
+    r"([0-9]{1,4})\s*(minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w)", re.IGNORECASE
+)
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def tokenize(text: str) -> list[str]:
+    """Words, keeping `"quoted phrases"` (also `key="…"`, `team:"…"`), `<at>Full Name</at>` and
+    `<...>` escapes whole."""
+    return _TOKEN.findall(text)
+
+
+def _unquote(text: str) -> str:
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        return text[1:-1].strip()
+    return text
+
+
+def normalize(text: str) -> str:
+    """Straighten typographic quotes and odd spaces that chat clients put in."""
+    text = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u2018", "'")
+    text = text.replace("\u2019", "'").replace("\u00a0", " ").replace("\u200b", "")
+    return text.strip()
+
+
+def _split_words(text: str, count: int) -> tuple[list[str], str]:
+    """The first `count` words, and the rest of the text as typed."""
+    words: list[str] = []
+    rest = text.strip()
+    for _ in range(count):
+        if not rest:
+            break
+        head, _, rest = rest.partition(" ")
+        words.append(head)
+        rest = rest.strip()
+    return words, rest
+
+
+def closest(word: str, choices: list[str] | tuple[str, ...], limit: int = 2) -> tuple[str, ...]:
+    return tuple(difflib.get_close_matches(word.lower(), choices, n=limit, cutoff=0.6))
+
+
+def parse_user(token: str, ctx: ParseContext, usage: str) -> c.UserRef:
+    """A mention (Slack `<@U1|name>`, Teams `<at>Name</at>`, local `<@id>`) or an email."""
+    token = token.strip()
+    if match := re.fullmatch(r"<@([A-Za-z0-9._:@-]+)(?:\|([^>]*))?>", token):
+        return c.UserRef("id", match.group(1), match.group(2) or "")
+    if match := re.fullmatch(r"<mailto:([^|>]+)(?:\|[^>]*)?>", token):
+        token = match.group(1)
+    if re.fullmatch(r"<at>.*</at>", token, re.IGNORECASE):
+        user_id = ctx.mentions.get(token)
+        if user_id is None:
+            raise CommandError(f"I couldn't tell who {token} is; mention them again.", usage=usage)
+        return c.UserRef("id", user_id, re.sub(r"</?at>", "", token, flags=re.IGNORECASE))
+    if _EMAIL.match(token):
+        return c.UserRef("email", token.lower())
+    raise CommandError(
+        f"`{token}` is not a person: mention them (@name) or give their email address.",
+        usage=usage,
+    )
+
+
+def parse_channel(token: str, ctx: ParseContext, usage: str) -> c.ChannelRef:
+    token = _unquote(token)
+    if match := re.fullmatch(r"<#([A-Za-z0-9]+)(?:\|([^>]*))?>", token):
+        return c.ChannelRef(match.group(1), match.group(2) or "")
+    if re.fullmatch(r"<at>.*</at>", token, re.IGNORECASE) and token in ctx.mentions:
+        return c.ChannelRef(ctx.mentions[token], re.sub(r"</?at>", "", token, flags=re.I))
+    if match := re.fullmatch(r"#([\w.-]{1,80})", token):
+        return c.ChannelRef(match.group(1), match.group(1))
+    if re.fullmatch(r"[A-Za-z0-9][\w:@.;=-]{1,200}", token) and not token.startswith("<"):
+        return c.ChannelRef(token)
+    raise CommandError(
+        f"`{token}` is not a channel: name it like #implementation-team.", usage=usage
+    )
+
+
+def parse_role(word: str, usage: str) -> c.Role:
+    folded = word.strip().lower().removesuffix("s")
+    for role in ROLES:
+        if folded == role:
+            return role
+    raise CommandError(
+        f"`{word}` is not a role: use supervisor, manager or director.",
+        usage=usage,
+        suggestions=closest(folded, ROLES, 1),
+    )
+
+
+@cache
+def _zones() -> dict[str, str]:
+    return {zone.lower(): zone for zone in available_timezones()}
+
+
+def parse_zone(word: str, usage: str) -> str:
+    zones = _zones()
+    key = word.strip().lower()
+    if key in {"utc", "gmt", "z"}:
+        return "UTC"
+    if key in zones:
+        return zones[key]
+    guesses = difflib.get_close_matches(key, list(zones), n=2, cutoff=0.6)
+    raise CommandError(
+        f"`{word}` is not a time zone I know: use an IANA name like America/Los_Angeles.",
+        usage=usage,
+        suggestions=tuple(zones[g] for g in guesses),
+    )
+
+
+def parse_date(word: str, ctx: ParseContext, usage: str, *, future: bool) -> date:
+    """`YYYY-MM-DD`, `today`, `tomorrow` or a weekday name (the next one)."""
+    text = word.strip().lower()
+    day: date | None = None
+    if text == "today":
+        day = ctx.today
+    elif text == "tomorrow":
+        day = ctx.today + timedelta(days=1)
+    elif (weekday := parse_weekday(text)) is not None:
+        day = ctx.today + timedelta(days=(weekday - ctx.today.weekday() - 1) % 7 + 1)
+    elif _ISO_DATE.match(text):
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise CommandError(f"`{word}` is not a real date.", usage=usage) from None
+    if day is None:
+        raise CommandError(f"`{word}` is not a date: use YYYY-MM-DD.", usage=usage)
+    if future and day < ctx.today:
+        raise CommandError(f"{day.isoformat()} is in the past.", usage=usage)
+    return day
+
+
+def parse_duration(text: str, usage: str) -> timedelta:
+    """`30m`, `2h`, `1d`, `1h30m`, `2 hours`: between one minute and two weeks."""
+    compact = text.strip().lower()
+    parts = _DURATION_PART.findall(compact)
+    if not compact or not parts or _DURATION_PART.sub("", compact).strip(" ,and"):
+        raise CommandError(f"`{text}` is not a duration: try 30m, 2h or 1d.", usage=usage)
+    total = timedelta()
+    for amount, unit in parts:
+        total += timedelta(**{_UNITS[unit[0]]: int(amount)})
+    if not timedelta(minutes=1) <= total <= timedelta(weeks=2):
+        raise CommandError("Snooze for between one minute and two weeks.", usage=usage)
+    return total
+
+
+def parse_behavior_id(word: str, ctx: ParseContext, usage: str) -> str:
+    entry = ctx.catalog.find(word)
+    if entry is None:
+        raise CommandError(
+            f"There is no behavior `{word}`. Ids look like 6, 6.b or 6.b.ii (see `behaviors`).",
+            usage=usage,
+            suggestions=tuple(ctx.catalog.closest_ids(word)),
+        )
+    return entry.id
+
+
+def parse_options(tokens: list[str], allowed: Mapping[str, str], usage: str) -> dict[str, str]:
+    """`key=value` tokens (values may be quoted); keys through `allowed` (alias -> name)."""
+    found: dict[str, str] = {}
+    for token in tokens:
+        key, sep, value = token.partition("=")
+        name = allowed.get(key.lower())
+        if not sep:
+            raise CommandError(f"I don't understand `{token}` here.", usage=usage)
+        if name is None:
+            raise CommandError(
+                f"`{key}` is not an option here.",
+                usage=usage,
+                suggestions=tuple(f"{s}=" for s in closest(key, list(allowed), 1)),
+            )
+        if name in found:
+            raise CommandError(f"`{key}` is given twice.", usage=usage)
+        found[name] = _unquote(value)
+    return found
+
+
+_PROFILE_KEY = re.compile(r"(?i)(?:^|\s)(name|pronouns|title)\s*=")
+
+
+def parse_profile(rest: str, usage: str) -> c.Profile:
+    if not rest:
+        return c.Profile()
+    matches = list(_PROFILE_KEY.finditer(rest))
+    if not matches or rest[: matches[0].start()].strip():
+        raise CommandError(
+            "Set fields as name=…, pronouns=… or title=…, e.g. `profile pronouns=she/her`.",
+            usage=usage,
+        )
+    changes: list[tuple[c.ProfileField, str]] = []
+    for index, match in enumerate(matches):
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(rest)
+        key: c.ProfileField = match.group(1).lower()  # type: ignore[assignment]
+        value = _unquote(rest[match.end() : end])
+        if re.search(r"\s\w+=", f" {value}"):
+            raise CommandError(
+                f"`{value}` holds another field; profile takes name, pronouns and title.",
+                usage=usage,
+            )
+        if any(existing == key for existing, _ in changes):
+            raise CommandError(f"`{key}` is given twice.", usage=usage)
+        if len(value) > 100:
+            raise CommandError(f"Keep {key} under 100 characters.", usage=usage)
+        changes.append((key, value))
+    return c.Profile(tuple(changes))
+
+
+def parse_scope(token: str, ctx: ParseContext, usage: str) -> c.Scope:
+    kind, sep, value = token.partition(":")
+    kind = kind.lower()
+    if token.lower() == "default":
+        return c.Scope("default")
+    if sep and kind == "role":
+        return c.Scope("role", parse_role(value, usage))
+    if sep and kind == "team":
+        if not _unquote(value):
+            raise CommandError("Name the team after `team:`.", usage=usage)
+        return c.Scope("team", _unquote(value))
+    if sep and kind == "behavior":
+        return c.Scope("behavior", parse_behavior_id(value, ctx, usage))
+    if token.startswith("<") or "@" in token:
+        return c.Scope("user", user=parse_user(token, ctx, usage))
+    raise CommandError(
+        f"`{token}` is not a scope: use default, role:<role>, team:<name>, behavior:<id> "
+        "or a person.",
+        usage=usage,
+        suggestions=closest(kind, ["default", "role:", "team:", "behavior:"], 1),
+    )
+
+
+def _clock_range(text: str, usage: str) -> tuple[time, time]:
+    start_text, sep, end_text = text.replace(" ", "").partition("-")
+    start, end = parse_clock(start_text), parse_clock(end_text)
+    if not sep or start is None or end is None:
+        raise CommandError(f"`{text}` is not a time range: use HH:MM-HH:MM.", usage=usage)
+    if start == end:
+        raise CommandError("Quiet hours must start and end at different times.", usage=usage)
+    return start, end
+
+
+def _cadence(text: str, usage: str) -> CadenceSpec:
+    try:
+        return parse_cadence(text)
+    except CadenceSpecError as exc:
+        raise CommandError(f"That cadence doesn't read right: {exc}.", usage=usage) from None
+
+
+Parser = Callable[[str, ParseContext, str], c.Command]
+
+
+def _no_args(command: c.Command) -> Parser:
+    def parse(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+        if rest:
+            raise CommandError(f"This command takes nothing after it (got `{rest}`).", usage=usage)
+        return command
+
+    return parse
+
+
+def _help(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    topic = " ".join(rest.lower().split())
+    if topic and topic not in BY_NAME and topic not in GROUPS:
+        raise CommandError(
+            f"There is no command `{topic}`.",
+            usage=usage,
+            suggestions=closest(topic, list(BY_NAME)),
+        )
+    return c.Help(topic or None)
+
+
+def _behaviors(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    if not rest:
+        return c.Behaviors()
+    if rest.lower().removesuffix("s") in ROLES:
+        return c.Behaviors(role=parse_role(rest, usage))
+    domain = ctx.catalog.find_domain(rest)
+    if domain is None:
+        names = [d.name for d in ctx.catalog.domains]
+        raise CommandError(
+            f"`{rest}` is neither a domain nor a role. Domains: {', '.join(names)}; "
+            "roles: supervisor, manager, director.",
+            usage=usage,
+            suggestions=closest(rest, [n.lower() for n in names], 1),
+        )
+    return c.Behaviors(domain=domain.id)
+
+
+def _commit(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    words, goal = _split_words(rest, 1)
+    if not words:
+        raise CommandError("Which behavior? Give its id, like 6.a.", usage=usage)
+    if len(goal) > 500:
+        raise CommandError("Keep the goal under 500 characters.", usage=usage)
+    return c.Commit(parse_behavior_id(words[0], ctx, usage), _unquote(goal) or None)
+
+
+def _drop(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    words, extra = _split_words(rest, 1)
+    if not words or extra:
+        raise CommandError("Give exactly one behavior id, like 6.a.", usage=usage)
+    return c.Drop(parse_behavior_id(words[0], ctx, usage))
+
+
+def _log(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    words, text = _split_words(rest, 1)
+    if not words:
+        raise CommandError("Which behavior, and what did you do?", usage=usage)
+    behavior_id = parse_behavior_id(words[0], ctx, usage)
+    if not text:
+        raise CommandError("Say what you did after the behavior id.", usage=usage)
+    if len(text) > 2000:
+        raise CommandError("Keep the note under 2,000 characters.", usage=usage)
+    return c.Log(behavior_id, text)
+
+
+def _history(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    if not rest:
+        return c.History()
+    if not _INT.match(rest) or not 1 <= int(rest) <= 52:
+        raise CommandError(f"`{rest}` is not a number of weeks from 1 to 52.", usage=usage)
+    return c.History(int(rest))
+
+
+def _pause(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    if not rest:
+        raise CommandError("Until when? Give a date.", usage=usage)
+    day = parse_date(rest, ctx, usage, future=True)
+    if day == ctx.today:
+        raise CommandError("Pause until a day after today.", usage=usage)
+    return c.Pause(day)
+
+
+def _snooze(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    if not rest:
+        raise CommandError("For how long? Try 2h or 1d.", usage=usage)
+    return c.Snooze(parse_duration(rest, usage))
+
+
+def _timezone(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    if not rest or len(rest.split()) != 1:
+        raise CommandError("Give one IANA time zone, like Europe/London.", usage=usage)
+    return c.SetTimezone(parse_zone(rest, usage))
+
+
+def _one_user(rest: str, ctx: ParseContext, usage: str) -> c.UserRef:
+    tokens = tokenize(rest)
+    if len(tokens) != 1:
+        raise CommandError("Name one person, by mention or email.", usage=usage)
+    return parse_user(tokens[0], ctx, usage)
+
+
+def _leader_add(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    tokens = tokenize(rest)
+    if not tokens:
+        raise CommandError("Who? Name the leader by mention or email.", usage=usage)
+    user = parse_user(tokens[0], ctx, usage)
+    options = parse_options(
+        tokens[1:], {"role": "role", "team": "team", "tz": "tz", "timezone": "tz"}, usage
+    )
+    if "role" not in options:
+        raise CommandError(
+            "Give the leader's role: role=supervisor, manager or director.", usage=usage
+        )
+    team = options.get("team")
+    if team is not None and not team:
+        raise CommandError("`team=` needs a team name.", usage=usage)
+    zone = parse_zone(options["tz"], usage) if "tz" in options else None
+    return c.LeaderAdd(user, parse_role(options["role"], usage), team, zone)
+
+
+def _leader_role(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    tokens = tokenize(rest)
+    if len(tokens) != 2:
+        raise CommandError("Name the leader and the new role.", usage=usage)
+    role = tokens[1].removeprefix("role=")
+    return c.LeaderRole(parse_user(tokens[0], ctx, usage), parse_role(role, usage))
+
+
+def _team_add(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    tokens = tokenize(rest)
+    if len(tokens) != 2:
+        raise CommandError(
+            "Give the team's name (quote it if it has spaces) and its channel.", usage=usage
+        )
+    name = _team_name(tokens[0], usage)
+    return c.TeamAdd(name, parse_channel(tokens[1], ctx, usage))
+
+
+def _team_name(token: str, usage: str) -> str:
+    name = _unquote(token)
+    if not name or len(name) > 100 or "=" in name or name.startswith("<"):
+        raise CommandError(f"`{token}` is not a team name.", usage=usage)
+    return name
+
+
+def _team_members(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    tokens = tokenize(rest)
+    if not tokens:
+        raise CommandError("Which team?", usage=usage)
+    name = _team_name(tokens[0], usage)
+    if len(tokens) == 1:
+        return c.TeamMembers(name, "list")
+    action = tokens[1].lower()
+    if action not in {"add", "remove"}:
+        raise CommandError(
+            f"`{tokens[1]}` should be add or remove.",
+            usage=usage,
+            suggestions=closest(action, ["add", "remove"], 1),
+        )
+    if len(tokens) == 2:
+        raise CommandError(f"Whom should I {action}?", usage=usage)
+    users = tuple(parse_user(token, ctx, usage) for token in tokens[2:])
+    return c.TeamMembers(name, "add" if action == "add" else "remove", users)
+
+
+def _cadence_set(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    tokens = tokenize(rest)
+    if len(tokens) < 2:
+        raise CommandError("Give a scope and a cadence.", usage=usage)
+    scope = parse_scope(tokens[0], ctx, usage)
+    return c.CadenceSet(scope, _cadence(" ".join(tokens[1:]), usage))
+
+
+def _cadence_show(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    tokens = tokenize(rest)
+    if len(tokens) > 1:
+        raise CommandError("Give at most one scope.", usage=usage)
+    return c.CadenceShow(parse_scope(tokens[0], ctx, usage) if tokens else None)
+
+
+def _reminder(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    if rest.lower() == "off":
+        return c.Reminder(None)
+    if not rest:
+        raise CommandError("Give a number of hours (1-168), or off.", usage=usage)
+    hours = rest.lower().removesuffix("h").strip()
+    if not _INT.match(hours) or not 1 <= int(hours) <= 168:
+        raise CommandError(f"`{rest}` should be a number of hours (1-168) or off.", usage=usage)
+    return c.Reminder(int(hours))
+
+
+def _quiet(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    if rest.lower() == "off":
+        return c.Quiet(None, None)
+    if not rest:
+        raise CommandError("Give the quiet hours, like 18:00-08:00, or off.", usage=usage)
+    return c.Quiet(*_clock_range(rest, usage))
+
+
+def _holiday(action: str) -> Parser:
+    def parse(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+        if not rest or len(rest.split()) != 1:
+            raise CommandError("Give one date, YYYY-MM-DD.", usage=usage)
+        day = parse_date(rest, ctx, usage, future=action == "add")
+        return c.HolidayChange("add" if action == "add" else "remove", day)
+
+    return parse
+
+
+def _digest_run(action: str) -> Parser:
+    def parse(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+        tokens = tokenize(rest)
+        if len(tokens) != 1:
+            raise CommandError("Name one team (quote it if it has spaces).", usage=usage)
+        return c.DigestRun("send" if action == "send" else "preview", _team_name(tokens[0], usage))
+
+    return parse
+
+
+def _digest_schedule(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    tokens = tokenize(rest)
+    if len(tokens) < 2:
+        raise CommandError("Name the team and the cadence.", usage=usage)
+    return c.DigestSchedule(_team_name(tokens[0], usage), _cadence(" ".join(tokens[1:]), usage))
+
+
+def _export(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    rest = re.sub(r"^since(?:\s+|$)", "", rest, flags=re.IGNORECASE)
+    if not rest:
+        return c.Export()
+    day = parse_date(rest, ctx, usage, future=False)
+    if day > ctx.today:
+        raise CommandError(f"{day.isoformat()} is in the future.", usage=usage)
+    return c.Export(day)
+
+
+def _admin(action: str) -> Parser:
+    def parse(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+        return c.AdminChange("add" if action == "add" else "remove", _one_user(rest, ctx, usage))
+
+    return parse
+
+
+def _send_now(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    tokens = tokenize(rest)
+    if not tokens or len(tokens) > 2:
+        raise CommandError("Name one leader, and optionally a behavior id.", usage=usage)
+    behavior = parse_behavior_id(tokens[1], ctx, usage) if len(tokens) == 2 else None
+    return c.SendNow(parse_user(tokens[0], ctx, usage), behavior)
+
+
+PARSERS: dict[str, Parser] = {
+    "help": _help,
+    "behaviors": _behaviors,
+    "commitments": _no_args(c.Commitments()),
+    "commit": _commit,
+    "drop": _drop,
+    "log": _log,
+    "history": _history,
+    "pause": _pause,
+    "resume": _no_args(c.Resume()),
+    "snooze": _snooze,
+    "profile": lambda rest, ctx, usage: parse_profile(rest, usage),
+    "timezone": _timezone,
+    "leader add": _leader_add,
+    "leader remove": lambda rest, ctx, usage: c.LeaderRemove(_one_user(rest, ctx, usage)),
+    "leader list": _no_args(c.LeaderList()),
+    "leader role": _leader_role,
+    "team add": _team_add,
+    "team list": _no_args(c.TeamList()),
+    "team members": _team_members,
+    "cadence set": _cadence_set,
+    "cadence show": _cadence_show,
+    "reminder": _reminder,
+    "quiet": _quiet,
+    "holiday add": _holiday("add"),
+    "holiday remove": _holiday("remove"),
+    "holiday list": _no_args(c.HolidayList()),
+    "digest preview": _digest_run("preview"),
+    "digest send": _digest_run("send"),
+    "digest schedule": _digest_schedule,
+    "export": _export,
+    "admin add": _admin("add"),
+    "admin remove": _admin("remove"),
+    "send-now": _send_now,
+    "dashboard": _no_args(c.Dashboard()),
+}
+ALIASES = {"behaviours": "behaviors", "tz": "timezone", "sendnow": "send-now", "?": "help"}
+
+
+def parse_command(
+    text: str,
+    *,
+    catalog: Catalog,
+    today: date,
+    mentions: Mapping[str, str] | None = None,
+) -> c.Command:
+    """Read one command; raises CommandError (and nothing else) when it can't be run as typed."""
+    ctx = ParseContext(catalog=catalog, today=today, mentions=mentions or {})
+    text = normalize(text)
+    if not text:
+        return c.Help()
+    if len(text) > 4000:
+        raise CommandError("That message is too long for a command.")
+    (word,), rest = _split_words(text, 1)
+    word = ALIASES.get(word.lower(), word.lower())
+    name = word
+    if word in GROUPS:
+        subwords, rest = _split_words(rest, 1)
+        subcommands = [n.split()[1] for n in BY_NAME if n.startswith(word + " ")]
+        if not subwords or subwords[0].lower() not in subcommands:
+            got = f" (got `{subwords[0]}`)" if subwords else ""
+            raise CommandError(
+                f"`{word}` needs one of: {', '.join(subcommands)}{got}.",
+                usage=" | ".join(BY_NAME[f"{word} {s}"].usage for s in subcommands),
+                suggestions=tuple(
+                    f"{word} {s}" for s in closest(subwords[0] if subwords else "", subcommands, 1)
+                ),
+            )
+        name = f"{word} {subwords[0].lower()}"
+    parser = PARSERS.get(name)
+    if parser is None:
+        choices = sorted({n.split()[0] for n in PARSERS} | set(ALIASES))
+        raise CommandError(
+            f"I don't know the command `{word}`. Type `help` to see what you can do.",
+            suggestions=tuple(ALIASES.get(s, s) for s in closest(word, choices)),
+        )
+    return parser(rest.strip(), ctx, BY_NAME[name].usage)

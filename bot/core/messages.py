@@ -1,0 +1,67 @@
+"""Neutral replies: what the bot says, which every platform renders in its own way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Button:
+    """An action the reader can take; `action` names it, `value` carries its target."""
+
+    label: str
+    action: str
+    value: str = ""
+    style: Literal["default", "primary", "danger"] = "default"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file that goes with a reply (an export)."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Message:
+    """A reply: text first, then labelled fields, a list, buttons and perhaps a file."""
+
+    text: str
+    title: str | None = None
+    fields: tuple[tuple[str, str], ...] = ()
+    items: tuple[str, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    attachment: Attachment | None = None
+    ok: bool = True
+
+    @classmethod
+    def refusal(cls, text: str) -> Message:
+        return cls(text=text, ok=False)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message the bot must deliver to someone other than the caller."""
+
+    to: Literal["person", "team"]
+    target_id: int
+    message: Message = field(compare=False)
+
+
+def render_text(message: Message) -> str:
+    """Plain text, for the terminal and for tests."""
+    lines: list[str] = []
+    if message.title:
+        lines.append(message.title)
+    if message.text:
+        lines.append(message.text)
+    lines += [f"{label}: {value}" for label, value in message.fields]
+    lines += [f"  • {item}" for item in message.items]
+    if message.buttons:
+        lines.append(" ".join(f"[{button.label}]" for button in message.buttons))
+    if message.attachment:
+        lines.append(f"(file: {message.attachment.filename})")
+    return "\n".join(lines)

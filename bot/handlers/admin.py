@@ -1,0 +1,394 @@
+"""Admin use cases: enrolling leaders, teams, cadences, quiet hours, holidays, admins, send-now."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot.core import commands as c
+from bot.core.messages import Message
+from bot.handlers.cadences import DEFAULT_CADENCE, effective_cadence
+from bot.handlers.context import Context, Refusal
+from bot.handlers.people import current_teams, find_team, resolve
+from bot.store.models import (
+    CadenceRule,
+    Commitment,
+    Holiday,
+    Person,
+    Prompt,
+    Team,
+    TeamMembership,
+)
+
+
+def _join_team(ctx: Context, person: Person, team: Team) -> bool:
+    member = ctx.session.scalar(
+        select(TeamMembership).filter_by(team_id=team.id, person_id=person.id, ended_at=None)
+    )
+    if member is not None:
+        return False
+    ctx.session.add(TeamMembership(team_id=team.id, person_id=person.id, started_at=ctx.now))
+    return True
+
+
+def _leave_team(ctx: Context, person: Person, team: Team) -> bool:
+    member = ctx.session.scalar(
+        select(TeamMembership).filter_by(team_id=team.id, person_id=person.id, ended_at=None)
+    )
+    if member is None:
+        return False
+    member.ended_at = ctx.now
+    return True
+
+
+def leader_add(command: c.LeaderAdd, ctx: Context) -> Message:
+    team = find_team(ctx, command.team) if command.team else None
+    person = resolve(ctx, command.user)
+    was_leader = person.is_leader
+    person.is_leader = True
+    person.role = command.role
+    if command.timezone:
+        person.timezone = command.timezone
+    ctx.session.flush()
+    joined = team is not None and _join_team(ctx, person, team)
+    ctx.audit(
+        "leader.add",
+        person.platform_user_id,
+        role=command.role,
+        team=team.name if team else None,
+        timezone=person.timezone,
+    )
+    verb = "Updated" if was_leader else "Enrolled"
+    text = f"{verb} {person.name} as a {command.role} ({person.timezone})."
+    if joined and team is not None:
+        text += f" Added to team {team.name}."
+    if not was_leader:
+        text += " They can now choose commitments with `behaviors` and `commit`."
+    return Message(text=text)
+
+
+def _leader(ctx: Context, ref: c.UserRef) -> Person:
+    person = resolve(ctx, ref)
+    if not person.is_leader:
+        raise Refusal(f"{person.name} isn't enrolled as a leader.")
+    return person
+
+
+def leader_remove(command: c.LeaderRemove, ctx: Context) -> Message:
+    person = _leader(ctx, command.user)
+    person.is_leader = False
+    for commitment in ctx.session.scalars(
+        select(Commitment).filter_by(person_id=person.id, ended_at=None)
+    ):
+        commitment.ended_at = ctx.now
+    for prompt in ctx.session.scalars(
+        select(Prompt).filter_by(person_id=person.id, status="pending")
+    ):
+        prompt.status = "cancelled"
+    ctx.audit("leader.remove", person.platform_user_id)
+    return Message(text=f"{person.name} is no longer enrolled. Their records are kept.")
+
+
+def leader_list(command: c.LeaderList, ctx: Context) -> Message:
+    leaders = ctx.session.scalars(
+        select(Person)
+        .filter_by(workspace_id=ctx.workspace.id, is_leader=True)
+        .order_by(Person.role, Person.display_name)
+    ).all()
+    if not leaders:
+        return Message(text="No leaders enrolled yet. Add one with `leader add`.")
+    counts = {
+        person_id: count
+        for person_id, count in ctx.session.execute(
+            select(Commitment.person_id, func.count())
+            .where(Commitment.ended_at.is_(None))
+            .group_by(Commitment.person_id)
+        ).tuples()
+    }
+    items = []
+    for person in leaders:
+        teams = ", ".join(t.name for t in current_teams(ctx.session, person)) or "no team"
+        paused = f"; paused until {person.paused_until}" if person.paused_until else ""
+        items.append(
+            f"{person.name} — {person.role}, {teams}, {person.timezone}, "
+            f"{counts.get(person.id, 0)} commitments{paused}"
+        )
+    return Message(text=f"{len(leaders)} leaders enrolled.", items=tuple(items))
+
+
+def leader_role(command: c.LeaderRole, ctx: Context) -> Message:
+    person = _leader(ctx, command.user)
+    old = person.role
+    if old == command.role:
+        raise Refusal(f"{person.name} is already a {command.role}.")
+    person.role = command.role
+    ctx.audit("leader.role", person.platform_user_id, old=old, new=command.role)
+    return Message(text=f"{person.name} is now a {command.role} (was {old}).")
+
+
+def team_add(command: c.TeamAdd, ctx: Context) -> Message:
+    clash = ctx.session.scalar(
+        select(Team).where(
+            Team.workspace_id == ctx.workspace.id, func.lower(Team.name) == command.name.lower()
+        )
+    )
+    if clash is not None:
+        raise Refusal(f"There is already a team called {clash.name}.")
+    ctx.session.add(
+        Team(
+            workspace_id=ctx.workspace.id,
+            name=command.name,
+            channel_ref=command.channel.value,
+            channel_name=command.channel.label,
+            timezone=ctx.caller.timezone,
+            created_at=ctx.now,
+        )
+    )
+    ctx.audit("team.add", command.name, channel=command.channel.value)
+    return Message(
+        text=f"Team {command.name} will get its digest in {command.channel}. "
+        f'Add people with `team members "{command.name}" add <user>…`.'
+    )
+
+
+def team_list(command: c.TeamList, ctx: Context) -> Message:
+    teams = ctx.session.scalars(
+        select(Team).filter_by(workspace_id=ctx.workspace.id).order_by(Team.name)
+    ).all()
+    if not teams:
+        return Message(text="No teams yet. Create one with `team add <name> <channel>`.")
+    items = []
+    for team in teams:
+        members = _members(ctx, team)
+        items.append(
+            f"{team.name} — {team.channel_name or team.channel_ref}, {len(members)} members, "
+            f"digest {team.digest_cadence}"
+        )
+    return Message(text=f"{len(teams)} teams.", items=tuple(items))
+
+
+def _members(ctx: Context, team: Team) -> list[Person]:
+    return list(
+        ctx.session.scalars(
+            select(Person)
+            .join(TeamMembership, TeamMembership.person_id == Person.id)
+            .where(TeamMembership.team_id == team.id, TeamMembership.ended_at.is_(None))
+            .order_by(Person.display_name)
+        )
+    )
+
+
+def team_members(command: c.TeamMembers, ctx: Context) -> Message:
+    team = find_team(ctx, command.name)
+    if command.action == "list":
+        members = _members(ctx, team)
+        if not members:
+            return Message(text=f"Team {team.name} has no members yet.")
+        return Message(
+            text=f"Team {team.name}:",
+            items=tuple(f"{p.name}" + (f" ({p.role})" if p.role else "") for p in members),
+        )
+    people = [resolve(ctx, user) for user in command.users]
+    ctx.session.flush()
+    changed: list[str] = []
+    unchanged: list[str] = []
+    for person in people:
+        did = (_join_team if command.action == "add" else _leave_team)(ctx, person, team)
+        (changed if did else unchanged).append(person.name)
+    ctx.audit(f"team.members.{command.action}", team.name, people=changed)
+    verb = "Added to" if command.action == "add" else "Removed from"
+    text = f"{verb} {team.name}: {', '.join(changed) or 'nobody'}."
+    if unchanged:
+        state = "already in" if command.action == "add" else "not in"
+        text += f" ({', '.join(unchanged)} {state} the team.)"
+    return Message(text=text)
+
+
+def _scope_key(ctx: Context, scope: c.Scope) -> tuple[str, str, str]:
+    """(kind, stored value, label) for a cadence scope; teams and people must exist."""
+    if scope.kind == "team":
+        team = find_team(ctx, scope.value)
+        return "team", team.name.lower(), f"team {team.name}"
+    if scope.kind == "user":
+        assert scope.user is not None
+        person = resolve(ctx, scope.user)
+        ctx.session.flush()
+        return "user", str(person.id), person.name
+    return scope.kind, scope.value, str(scope)
+
+
+def cadence_set(command: c.CadenceSet, ctx: Context) -> Message:
+    kind, value, label = _scope_key(ctx, command.scope)
+    rule = ctx.session.scalar(
+        select(CadenceRule).filter_by(
+            workspace_id=ctx.workspace.id, scope_kind=kind, scope_value=value
+        )
+    )
+    old = rule.spec if rule else None
+    if rule is None:
+        rule = CadenceRule(workspace_id=ctx.workspace.id, scope_kind=kind, scope_value=value)
+        ctx.session.add(rule)
+    rule.spec = str(command.spec)
+    rule.updated_at = ctx.now
+    ctx.audit("cadence.set", f"{kind}:{value}", old=old, new=rule.spec)
+    return Message(text=f"Cadence for {label}: {command.spec.describe()} (`{command.spec}`).")
+
+
+def cadence_show(command: c.CadenceShow, ctx: Context) -> Message:
+    if command.scope is not None and command.scope.kind == "user":
+        assert command.scope.user is not None
+        person = resolve(ctx, command.scope.user)
+        ctx.session.flush()
+        effective = effective_cadence(ctx.session, person)
+        return Message(
+            text=f"{person.name} is prompted {effective.spec.describe()} in {person.timezone} "
+            f"(from the {effective.source} cadence; behavior cadences can override it)."
+        )
+    rules = ctx.session.scalars(
+        select(CadenceRule)
+        .filter_by(workspace_id=ctx.workspace.id)
+        .order_by(CadenceRule.scope_kind, CadenceRule.scope_value)
+    ).all()
+    if command.scope is not None:
+        kind, value, label = _scope_key(ctx, command.scope)
+        rule = next((r for r in rules if (r.scope_kind, r.scope_value) == (kind, value)), None)
+        if rule is None:
+            return Message(text=f"No cadence set for {label}; a broader one applies.")
+        return Message(text=f"Cadence for {label}: `{rule.spec}`.")
+    people = {
+        str(p.id): p.name
+        for p in ctx.session.scalars(select(Person).filter_by(workspace_id=ctx.workspace.id))
+    }
+    items = []
+    if not any(r.scope_kind == "default" for r in rules):
+        items.append(f"default: `{DEFAULT_CADENCE}` (built in)")
+    for rule in rules:
+        label = (
+            people.get(rule.scope_value, "?")
+            if rule.scope_kind == "user"
+            else f"{rule.scope_kind}:{rule.scope_value}"
+            if rule.scope_value
+            else rule.scope_kind
+        )
+        items.append(f"{label}: `{rule.spec}`")
+    return Message(
+        text="Cadences (a person's own beats behavior, then team, then role, then default):",
+        items=tuple(items),
+    )
+
+
+def reminder(command: c.Reminder, ctx: Context) -> Message:
+    old = ctx.workspace.reminder_hours
+    ctx.workspace.reminder_hours = command.hours
+    ctx.audit("reminder", "workspace", old=old, new=command.hours)
+    if command.hours is None:
+        return Message(text="Reminders are off: each prompt is sent once, with no nudge.")
+    return Message(text=f"One reminder after {command.hours} hours without an answer.")
+
+
+def quiet(command: c.Quiet, ctx: Context) -> Message:
+    start = command.start.strftime("%H:%M") if command.start else None
+    end = command.end.strftime("%H:%M") if command.end else None
+    ctx.audit(
+        "quiet",
+        "workspace",
+        old=[ctx.workspace.quiet_start, ctx.workspace.quiet_end],
+        new=[start, end],
+    )
+    ctx.workspace.quiet_start, ctx.workspace.quiet_end = start, end
+    if start is None:
+        return Message(text="Quiet hours are off.")
+    return Message(text=f"No prompts between {start} and {end}, in each leader's own time.")
+
+
+def holiday_change(command: c.HolidayChange, ctx: Context) -> Message:
+    existing = ctx.session.scalar(
+        select(Holiday).filter_by(workspace_id=ctx.workspace.id, day=command.day)
+    )
+    day = command.day.isoformat()
+    if command.action == "add":
+        if existing is not None:
+            raise Refusal(f"{day} is already a holiday.")
+        ctx.session.add(Holiday(workspace_id=ctx.workspace.id, day=command.day))
+        text = f"{day} is a holiday: no prompts that day."
+    else:
+        if existing is None:
+            raise Refusal(f"{day} isn't a holiday.")
+        ctx.session.delete(existing)
+        text = f"{day} is no longer a holiday."
+    ctx.audit(f"holiday.{command.action}", day)
+    return Message(text=text)
+
+
+def holiday_list(command: c.HolidayList, ctx: Context) -> Message:
+    days = ctx.session.scalars(
+        select(Holiday.day)
+        .where(Holiday.workspace_id == ctx.workspace.id, Holiday.day >= ctx.today)
+        .order_by(Holiday.day)
+    ).all()
+    if not days:
+        return Message(text="No holidays ahead.")
+    return Message(text="Holidays ahead:", items=tuple(d.isoformat() for d in days))
+
+
+def admin_change(command: c.AdminChange, ctx: Context) -> Message:
+    person = resolve(ctx, command.user)
+    if command.action == "add":
+        if person.is_admin:
+            raise Refusal(f"{person.name} is already an admin.")
+        person.is_admin = True
+        text = f"{person.name} is now an admin."
+    else:
+        if not person.is_admin:
+            raise Refusal(f"{person.name} isn't an admin.")
+        admins = ctx.session.scalar(
+            select(func.count())
+            .select_from(Person)
+            .filter_by(workspace_id=ctx.workspace.id, is_admin=True)
+        )
+        if admins == 1:
+            raise Refusal(f"{person.name} is the last admin; add another admin first.")
+        person.is_admin = False
+        text = f"{person.name} is no longer an admin."
+    ctx.session.flush()
+    ctx.audit(f"admin.{command.action}", person.platform_user_id)
+    return Message(text=text)
+
+
+def send_now(command: c.SendNow, ctx: Context) -> Message:
+    person = _leader(ctx, command.user)
+    commitments = ctx.session.scalars(
+        select(Commitment).filter_by(person_id=person.id, ended_at=None).order_by(Commitment.id)
+    ).all()
+    if command.behavior_id:
+        chosen = [x for x in commitments if x.behavior_id == command.behavior_id]
+        behaviors = [(chosen[0].id if chosen else None, command.behavior_id)]
+    elif commitments:
+        behaviors = [(x.id, x.behavior_id) for x in commitments]
+    else:
+        raise Refusal(
+            f"{person.name} has no commitments yet; name a behavior: `send-now <user> <id>`."
+        )
+    minute = ctx.now.replace(second=0, microsecond=0)
+    queued = []
+    for commitment_id, behavior_id in behaviors:
+        key = f"now:{person.id}:{behavior_id}:{minute.isoformat()}"
+        if ctx.session.scalar(select(Prompt.id).filter_by(delivery_key=key)) is not None:
+            continue
+        ctx.session.add(
+            Prompt(
+                person_id=person.id,
+                commitment_id=commitment_id,
+                behavior_id=behavior_id,
+                scheduled_for=minute,
+                delivery_key=key,
+                created_at=ctx.now,
+            )
+        )
+        queued.append(behavior_id)
+    if not queued:
+        raise Refusal(f"A prompt for {person.name} was already queued this minute.")
+    ctx.audit("send-now", person.platform_user_id, behaviors=queued)
+    return Message(
+        text=f"Queued a prompt for {person.name} about {', '.join(queued)}; "
+        "it goes out with the next delivery pass.",
+    )

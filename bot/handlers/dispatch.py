@@ -1,0 +1,141 @@
+"""The handler layer's front door: parse a command, check who may run it, run it, reply."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.core import commands as c
+from bot.core.catalog import Catalog
+from bot.core.clock import utcnow
+from bot.core.grammar import CommandError, parse_command
+from bot.core.messages import Attachment, Message
+from bot.handlers import admin, digest, leader
+from bot.handlers.context import Context, Directory, PlatformUser, Refusal
+from bot.handlers.export import csv_bytes, export_rows
+from bot.handlers.people import identify
+from bot.store.models import Workspace
+
+Handler = Callable[[Any, Context], Message]
+
+
+def export(command: c.Export, ctx: Context) -> Message:
+    data, count = csv_bytes(
+        export_rows(ctx.session, ctx.catalog, workspace_id=ctx.workspace.id, since=command.since)
+    )
+    since = f" since {command.since}" if command.since else ""
+    return Message(
+        text=f"{count} records{since}.",
+        attachment=Attachment(
+            filename=f"followthrough-records-{ctx.today.isoformat()}.csv",
+            content_type="text/csv",
+            data=data,
+        ),
+    )
+
+
+def dashboard(command: c.Dashboard, ctx: Context) -> Message:
+    token = URLSafeTimedSerializer(ctx.settings.secret_key, salt="dashboard").dumps(
+        {"person": ctx.caller.id, "workspace": ctx.workspace.id}
+    )
+    ctx.audit("dashboard.link", ctx.caller.platform_user_id)
+    return Message(
+        text="Your private dashboard link, good for 15 minutes and for you alone:",
+        fields=(("Dashboard", f"{ctx.settings.base_url}/dashboard?token={token}"),),
+    )
+
+
+HANDLERS: Mapping[type, tuple[Handler, bool]] = {
+    c.Help: (leader.show_help, False),
+    c.Behaviors: (leader.list_behaviors, False),
+    c.Commitments: (leader.list_commitments, False),
+    c.Commit: (leader.commit, False),
+    c.Drop: (leader.drop, False),
+    c.Log: (leader.log, False),
+    c.History: (leader.history, False),
+    c.Pause: (leader.pause, False),
+    c.Resume: (leader.resume, False),
+    c.Snooze: (leader.snooze, False),
+    c.Profile: (leader.profile, False),
+    c.SetTimezone: (leader.set_timezone, False),
+    c.LeaderAdd: (admin.leader_add, True),
+    c.LeaderRemove: (admin.leader_remove, True),
+    c.LeaderList: (admin.leader_list, True),
+    c.LeaderRole: (admin.leader_role, True),
+    c.TeamAdd: (admin.team_add, True),
+    c.TeamList: (admin.team_list, True),
+    c.TeamMembers: (admin.team_members, True),
+    c.CadenceSet: (admin.cadence_set, True),
+    c.CadenceShow: (admin.cadence_show, True),
+    c.Reminder: (admin.reminder, True),
+    c.Quiet: (admin.quiet, True),
+    c.HolidayChange: (admin.holiday_change, True),
+    c.HolidayList: (admin.holiday_list, True),
+    c.DigestRun: (digest.digest_run, True),
+    c.DigestSchedule: (digest.digest_schedule, True),
+    c.Export: (export, True),
+    c.AdminChange: (admin.admin_change, True),
+    c.SendNow: (admin.send_now, True),
+    c.Dashboard: (dashboard, True),
+}
+
+
+def run_command(command: c.Command, ctx: Context) -> Message:
+    """Run one parsed command; a refusal leaves the database exactly as it was."""
+    handler, admin_only = HANDLERS[type(command)]
+    if admin_only and not ctx.caller.is_admin:
+        return Message.refusal(
+            "Sorry, that command is for Follow-Through admins. Type `help` to see yours."
+        )
+    savepoint = ctx.session.begin_nested()
+    try:
+        reply = handler(command, ctx)
+        ctx.session.flush()
+    except Refusal as refusal:
+        savepoint.rollback()
+        return Message.refusal(str(refusal))
+    except BaseException:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
+    return reply
+
+
+def handle_text(text: str, ctx: Context, *, mentions: Mapping[str, str] | None = None) -> Message:
+    """Parse and run what someone typed; every problem comes back as a specific reply."""
+    try:
+        command = parse_command(text, catalog=ctx.catalog, today=ctx.today, mentions=mentions)
+    except CommandError as error:
+        return Message.refusal(str(error))
+    return run_command(command, ctx)
+
+
+def converse(
+    session: Session,
+    *,
+    settings: Settings,
+    catalog: Catalog,
+    workspace: Workspace,
+    user: PlatformUser,
+    directory: Directory,
+    text: str,
+    mentions: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> Message:
+    """One message from a person to the bot, start to reply; the caller commits the session."""
+    caller = identify(session, workspace=workspace, user=user, settings=settings)
+    ctx = Context(
+        session=session,
+        workspace=workspace,
+        caller=caller,
+        catalog=catalog,
+        settings=settings,
+        directory=directory,
+        now=now or utcnow(),
+    )
+    return handle_text(text, ctx, mentions=mentions)

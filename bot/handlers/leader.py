@@ -1,0 +1,275 @@
+"""Leader use cases: browsing behaviors, commitments, logging, history, pauses and profile."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.core import commands as c
+from bot.core.grammar import BY_NAME, SYNTAX
+from bot.core.messages import Message
+from bot.handlers.cadences import effective_cadence
+from bot.handlers.context import Context, Refusal
+from bot.store.models import Commitment, Prompt, Record
+
+OUTCOME_WORDS = {
+    "done": "Done",
+    "partly": "Partly",
+    "not_this_week": "Not this week",
+    "skipped": "Skipped",
+}
+OPEN_PROMPT_STATUSES = ("sent", "reminded", "snoozed")
+MAX_COMMITMENTS = 12
+
+
+def require_leader(ctx: Context) -> None:
+    if not ctx.caller.is_leader:
+        raise Refusal(
+            "You aren't enrolled as a leader yet, so there is nothing to track. "
+            "Ask an admin to add you (`leader add`)."
+        )
+
+
+def show_help(command: c.Help, ctx: Context) -> Message:
+    if command.topic:
+        names = [n for n in BY_NAME if n == command.topic or n.startswith(command.topic + " ")]
+        items = tuple(
+            f"`{BY_NAME[n].usage}` — {BY_NAME[n].summary}"
+            + (" (admins)" if BY_NAME[n].admin else "")
+            for n in names
+        )
+        return Message(text="", title=f"Help: {command.topic}", items=items)
+    allowed = [s for s in SYNTAX if not s.admin or ctx.caller.is_admin]
+    leader = tuple(f"`{s.usage}` — {s.summary}" for s in allowed if not s.admin)
+    admin = tuple(f"`{s.usage}` — {s.summary}" for s in allowed if s.admin)
+    intro = f"Hi {ctx.caller.name}. Here is what you can ask me."
+    if not ctx.caller.is_leader:
+        intro += " (You aren't enrolled as a leader yet: an admin can add you.)"
+    items = leader + (("Admin commands:", *admin) if admin else ())
+    return Message(text=intro, title="Follow-Through help", items=items)
+
+
+def list_behaviors(command: c.Behaviors, ctx: Context) -> Message:
+    catalog = ctx.catalog
+    if command.role:
+        items = tuple(
+            f"{e.id} — {e.text}"
+            for e in catalog.entries.values()
+            if e.role_item is not None and e.role_item.role == command.role
+        )
+        return Message(
+            text=f"What the framework asks of a {command.role} in particular. "
+            "Commit with `commit <id>`.",
+            title=f"Behaviors for {command.role}s",
+            items=items,
+        )
+    if command.domain:
+        domain = next(d for d in catalog.domains if d.id == command.domain)
+        items = tuple(
+            line
+            for behavior in domain.behaviors
+            for line in [f"{behavior.id} {behavior.title}"]
+            + [f"    {item.id} {item.text}" for item in behavior.items]
+        )
+        return Message(text=domain.title, title=f"{domain.name} behaviors", items=items)
+    items = tuple(
+        f"{domain.name}: " + "; ".join(f"{b.id} {b.title}" for b in domain.behaviors)
+        for domain in catalog.domains
+    )
+    return Message(
+        text="Browse a domain with `behaviors <domain>` or your role's items with "
+        "`behaviors <role>`; commit with `commit <id> [your goal]`.",
+        title=catalog.framework,
+        items=items,
+    )
+
+
+def _active_commitments(ctx: Context) -> list[Commitment]:
+    return list(
+        ctx.session.scalars(
+            select(Commitment)
+            .filter_by(person_id=ctx.caller.id, ended_at=None)
+            .order_by(Commitment.started_at, Commitment.id)
+        )
+    )
+
+
+def list_commitments(command: c.Commitments, ctx: Context) -> Message:
+    require_leader(ctx)
+    active = _active_commitments(ctx)
+    if not active:
+        return Message(
+            text="You have no commitments yet. Pick one with `behaviors`, then "
+            "`commit <id> [your goal]`."
+        )
+    items = []
+    for commitment in active:
+        entry = ctx.catalog.find(commitment.behavior_id)
+        title = entry.title if entry else "(no longer in the catalog)"
+        goal = f" — goal: {commitment.goal}" if commitment.goal else ""
+        when = effective_cadence(ctx.session, ctx.caller, commitment.behavior_id).spec
+        since = commitment.started_at.astimezone(ctx.zone).date().isoformat()
+        items.append(f"{commitment.behavior_id} {title}{goal} (since {since}; {when.describe()})")
+    return Message(text=f"{ctx.caller.name}, you are working on:", items=tuple(items))
+
+
+def commit(command: c.Commit, ctx: Context) -> Message:
+    require_leader(ctx)
+    entry = ctx.catalog.entries[command.behavior_id]
+    active = _active_commitments(ctx)
+    existing = next((x for x in active if x.behavior_id == command.behavior_id), None)
+    if existing is not None:
+        if command.goal is None or command.goal == existing.goal:
+            raise Refusal(
+                f"You're already committed to {entry.id}. To change your goal, "
+                f"`commit {entry.id} <new goal>`."
+            )
+        existing.goal = command.goal
+        return Message(text=f"Updated your goal for {entry.id}: {command.goal}")
+    if entry.role_item is not None and entry.role_item.role != ctx.caller.role:
+        raise Refusal(
+            f"{entry.id} is written for {entry.role_item.role}s and you are enrolled as a "
+            f"{ctx.caller.role}. Try `behaviors {ctx.caller.role}`."
+        )
+    if len(active) >= MAX_COMMITMENTS:
+        raise Refusal(
+            f"You already have {len(active)} commitments; drop one before taking another."
+        )
+    ctx.session.add(
+        Commitment(
+            person_id=ctx.caller.id,
+            behavior_id=entry.id,
+            goal=command.goal,
+            started_at=ctx.now,
+        )
+    )
+    when = effective_cadence(ctx.session, ctx.caller, entry.id).spec
+    goal = f"\nYour goal: {command.goal}" if command.goal else ""
+    return Message(
+        text=f"Committed to {entry.id}: {entry.title}{goal}\n"
+        f"I'll check in {when.describe()} ({ctx.caller.timezone}).",
+        fields=(("Why it matters", entry.behavior.why),) if entry.behavior.why else (),
+    )
+
+
+def drop(command: c.Drop, ctx: Context) -> Message:
+    require_leader(ctx)
+    active = _active_commitments(ctx)
+    existing = next((x for x in active if x.behavior_id == command.behavior_id), None)
+    if existing is None:
+        mine = ", ".join(x.behavior_id for x in active) or "none"
+        raise Refusal(f"You aren't committed to {command.behavior_id}. Your commitments: {mine}.")
+    existing.ended_at = ctx.now
+    for prompt in ctx.session.scalars(
+        select(Prompt).filter_by(commitment_id=existing.id, status="pending")
+    ):
+        prompt.status = "cancelled"
+    return Message(text=f"Dropped {command.behavior_id}. Your records for it are kept.")
+
+
+def log(command: c.Log, ctx: Context) -> Message:
+    require_leader(ctx)
+    entry = ctx.catalog.entries[command.behavior_id]
+    ctx.session.add(
+        Record(
+            person_id=ctx.caller.id,
+            behavior_id=entry.id,
+            outcome="done",
+            note=command.text,
+            source="log",
+            created_at=ctx.now,
+        )
+    )
+    return Message(text=f"Logged for {entry.id} ({entry.title}): {command.text}")
+
+
+def history(command: c.History, ctx: Context) -> Message:
+    require_leader(ctx)
+    since = ctx.now - timedelta(weeks=command.weeks)
+    records = ctx.session.scalars(
+        select(Record)
+        .where(Record.person_id == ctx.caller.id, Record.created_at >= since)
+        .order_by(Record.created_at.desc(), Record.id.desc())
+    ).all()
+    weeks = "week" if command.weeks == 1 else f"{command.weeks} weeks"
+    if not records:
+        return Message(text=f"No records in the last {weeks}.")
+    items = []
+    for record in records:
+        day = record.created_at.astimezone(ctx.zone).date().isoformat()
+        extra = "; ".join(
+            part
+            for part in (
+                record.note,
+                f"barrier: {record.barrier}" if record.barrier else None,
+                "shared" if record.shared else None,
+                "late" if record.late else None,
+            )
+            if part
+        )
+        items.append(
+            f"{day} {record.behavior_id} {OUTCOME_WORDS.get(record.outcome, record.outcome)}"
+            + (f" — {extra}" if extra else "")
+        )
+    done = sum(1 for r in records if r.outcome in {"done", "partly"})
+    return Message(
+        text=f"Your last {weeks}: {len(records)} records, {done} done or partly done.",
+        title="Your history",
+        items=tuple(items),
+    )
+
+
+def pause(command: c.Pause, ctx: Context) -> Message:
+    require_leader(ctx)
+    ctx.caller.paused_until = command.until
+    return Message(
+        text=f"Paused. No prompts until {command.until.isoformat()}; `resume` to start sooner."
+    )
+
+
+def resume(command: c.Resume, ctx: Context) -> Message:
+    require_leader(ctx)
+    if ctx.caller.paused_until is None or ctx.caller.paused_until <= ctx.today:
+        ctx.caller.paused_until = None
+        raise Refusal("You aren't paused, so prompts are already on.")
+    ctx.caller.paused_until = None
+    return Message(text="Welcome back. Prompts are on again.")
+
+
+def snooze(command: c.Snooze, ctx: Context) -> Message:
+    require_leader(ctx)
+    prompt = ctx.session.scalar(
+        select(Prompt)
+        .where(Prompt.person_id == ctx.caller.id, Prompt.status.in_(OPEN_PROMPT_STATUSES))
+        .order_by(Prompt.scheduled_for.desc(), Prompt.id.desc())
+        .limit(1)
+    )
+    if prompt is None:
+        raise Refusal(
+            "You have no open prompt to snooze. To stop prompts for a while, use `pause <date>`."
+        )
+    prompt.status = "snoozed"
+    prompt.snoozed_until = ctx.now + command.duration
+    local = prompt.snoozed_until.astimezone(ctx.zone)
+    return Message(text=f"Snoozed {prompt.behavior_id}. I'll ask again {local:%a %d %b at %H:%M}.")
+
+
+def profile(command: c.Profile, ctx: Context) -> Message:
+    person = ctx.caller
+    columns = {"name": "preferred_name", "pronouns": "pronouns", "title": "title"}
+    for field, value in command.changes:
+        setattr(person, columns[field], value or None)
+    fields = (
+        ("Name", person.preferred_name or f"{person.display_name} (from your account)"),
+        ("Pronouns", person.pronouns or "not set"),
+        ("Title", person.title or "not set"),
+        ("Time zone", person.timezone),
+    )
+    text = "Saved. " if command.changes else ""
+    return Message(text=f"{text}This is how I address you, {person.name}.", fields=fields)
+
+
+def set_timezone(command: c.SetTimezone, ctx: Context) -> Message:
+    ctx.caller.timezone = command.zone
+    return Message(text=f"Your time zone is now {command.zone}; prompts follow your local time.")

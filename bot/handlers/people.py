@@ -1,0 +1,107 @@
+"""Finding people: the caller on each message, and the people a command names."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.core.commands import UserRef
+from bot.handlers.context import Context, PlatformUser, Refusal
+from bot.store.models import Person, Team, TeamMembership, Workspace
+
+
+def get_workspace(
+    session: Session, *, platform: str, external_id: str, name: str = ""
+) -> Workspace:
+    """The workspace for a Slack team, a Teams tenant or the local chat, created on first sight."""
+    workspace = session.scalar(
+        select(Workspace).filter_by(platform=platform, external_id=external_id)
+    )
+    if workspace is None:
+        workspace = Workspace(platform=platform, external_id=external_id, name=name or external_id)
+        session.add(workspace)
+        session.flush()
+    return workspace
+
+
+def identify(
+    session: Session, *, workspace: Workspace, user: PlatformUser, settings: Settings
+) -> Person:
+    """The person behind a message, created on first contact; bootstrap admins get admin rights."""
+    person = session.scalar(
+        select(Person).filter_by(workspace_id=workspace.id, platform_user_id=user.user_id)
+    )
+    if person is None:
+        person = _create(session, workspace, user)
+    elif user.email and not person.email:
+        person.email = user.email.lower()
+    if not person.is_admin and _is_bootstrap_admin(person, settings):
+        person.is_admin = True
+    session.flush()
+    return person
+
+
+def _is_bootstrap_admin(person: Person, settings: Settings) -> bool:
+    names = {person.platform_user_id.lower(), (person.email or "").lower()}
+    return bool(names & settings.bootstrap_admins)
+
+
+def _create(session: Session, workspace: Workspace, user: PlatformUser) -> Person:
+    person = Person(
+        workspace_id=workspace.id,
+        platform_user_id=user.user_id,
+        display_name=user.display_name or (user.email or user.user_id).split("@")[0],
+        email=user.email.lower() if user.email else None,
+        timezone=user.timezone or "UTC",
+    )
+    session.add(person)
+    session.flush()
+    return person
+
+
+def resolve(ctx: Context, ref: UserRef) -> Person:
+    """The person a command names, asking the platform's directory when we haven't met them."""
+    query = select(Person).filter_by(workspace_id=ctx.workspace.id)
+    if ref.kind == "id":
+        person = ctx.session.scalar(query.filter_by(platform_user_id=ref.value))
+    else:
+        person = ctx.session.scalar(query.filter_by(email=ref.value))
+    if person is not None:
+        return person
+    found = ctx.directory.lookup(ref)
+    if found is None:
+        what = "anyone with the email" if ref.kind == "email" else "the person"
+        raise Refusal(f"I can't find {what} {ref} in this workspace.")
+    known = ctx.session.scalar(query.filter_by(platform_user_id=found.user_id))
+    if known is not None:
+        return known
+    person = _create(ctx.session, ctx.workspace, found)
+    if _is_bootstrap_admin(person, ctx.settings):
+        person.is_admin = True
+    return person
+
+
+def find_team(ctx: Context, name: str) -> Team:
+    teams = ctx.session.scalars(
+        select(Team).filter_by(workspace_id=ctx.workspace.id).order_by(Team.name)
+    ).all()
+    for team in teams:
+        if team.name.lower() == name.lower():
+            return team
+    known = ", ".join(t.name for t in teams) or "none yet"
+    raise Refusal(
+        f"There is no team called {name}. Teams: {known}. "
+        "Create one with `team add <name> <channel>`."
+    )
+
+
+def current_teams(session: Session, person: Person) -> list[Team]:
+    return list(
+        session.scalars(
+            select(Team)
+            .join(TeamMembership, TeamMembership.team_id == Team.id)
+            .where(TeamMembership.person_id == person.id, TeamMembership.ended_at.is_(None))
+            .order_by(Team.name)
+        )
+    )

@@ -1,0 +1,1 @@
+"""Persistence: the SQLAlchemy models, engine and sessions, and the Alembic migrations."""

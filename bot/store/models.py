@@ -1,0 +1,265 @@
+"""The data model: workspaces, people, teams, commitments, cadences, prompts, records, audit."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from bot.core.clock import utcnow
+from bot.store.types import UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict[str, Any]: JSON}
+
+
+class Workspace(Base):
+    """A tenant: one Slack workspace, one Microsoft 365 tenant, or the local chat."""
+
+    __tablename__ = "workspace"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    reminder_hours: Mapped[int | None] = mapped_column(Integer, default=24)
+    quiet_start: Mapped[str | None] = mapped_column(String(5))
+    quiet_end: Mapped[str | None] = mapped_column(String(5))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    people: Mapped[list[Person]] = relationship(back_populates="workspace")
+
+
+class Person(Base):
+    """Someone the bot knows: a leader (has a role), an admin, or both."""
+
+    __tablename__ = "person"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "platform_user_id"),
+        Index("ix_person_workspace_email", "workspace_id", "email"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    platform_user_id: Mapped[str] = mapped_column(String(128))
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    preferred_name: Mapped[str | None] = mapped_column(String(200))
+    pronouns: Mapped[str | None] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    role: Mapped[str | None] = mapped_column(String(16))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_leader: Mapped[bool] = mapped_column(Boolean, default=False)
+    paused_until: Mapped[date | None] = mapped_column(Date)
+    undeliverable_reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    workspace: Mapped[Workspace] = relationship(back_populates="people")
+
+    @property
+    def name(self) -> str:
+        """How the bot addresses this person: the name they asked for, else their display name."""
+        return self.preferred_name or self.display_name or self.email or self.platform_user_id
+
+
+class Team(Base):
+    """An implementation team: a channel that receives the weekly digest."""
+
+    __tablename__ = "team"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    channel_ref: Mapped[str] = mapped_column(String(200))
+    channel_name: Mapped[str] = mapped_column(String(200), default="")
+    digest_cadence: Mapped[str] = mapped_column(String(64), default="weekly fri 15:00")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TeamMembership(Base):
+    """A leader's membership of a team over time; `ended_at` is set when they leave."""
+
+    __tablename__ = "team_membership"
+    __table_args__ = (Index("ix_team_membership_person", "person_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+    team: Mapped[Team] = relationship()
+    person: Mapped[Person] = relationship()
+
+
+class Commitment(Base):
+    """A behavior a leader chose to practice, with their own goal; `ended_at` when dropped."""
+
+    __tablename__ = "commitment"
+    __table_args__ = (Index("ix_commitment_person_active", "person_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    behavior_id: Mapped[str] = mapped_column(String(32))
+    goal: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+    person: Mapped[Person] = relationship()
+
+
+class CadenceRule(Base):
+    """When prompts go out for one scope: default, role:R, team:T, behavior:ID or a user."""
+
+    __tablename__ = "cadence_rule"
+    __table_args__ = (UniqueConstraint("workspace_id", "scope_kind", "scope_value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    scope_kind: Mapped[str] = mapped_column(String(16))
+    scope_value: Mapped[str] = mapped_column(String(128), default="")
+    spec: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Holiday(Base):
+    """A day on which no prompt is sent in this workspace."""
+
+    __tablename__ = "holiday"
+    __table_args__ = (UniqueConstraint("workspace_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+
+
+class Prompt(Base):
+    """One prompt to one leader about one commitment; `delivery_key` makes it happen once."""
+
+    __tablename__ = "prompt"
+    __table_args__ = (
+        Index("ix_prompt_status_scheduled", "status", "scheduled_for"),
+        Index("ix_prompt_person_scheduled", "person_id", "scheduled_for"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    commitment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("commitment.id", ondelete="SET NULL")
+    )
+    behavior_id: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text, default="")
+    scheduled_for: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    delivery_key: Mapped[str] = mapped_column(String(200), unique=True)
+    sent_at: Mapped[datetime | None]
+    platform_message_id: Mapped[str | None] = mapped_column(String(200))
+    reminded_at: Mapped[datetime | None]
+    snoozed_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    person: Mapped[Person] = relationship()
+
+
+class Record(Base):
+    """An accountability record: what a leader did (or did not) about one behavior."""
+
+    __tablename__ = "record"
+    __table_args__ = (Index("ix_record_person_created", "person_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    behavior_id: Mapped[str] = mapped_column(String(32))
+    prompt_id: Mapped[int | None] = mapped_column(
+        ForeignKey("prompt.id", ondelete="SET NULL"), unique=True
+    )
+    outcome: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    barrier: Mapped[str | None] = mapped_column(Text)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(16))
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None]
+
+    person: Mapped[Person] = relationship()
+
+
+class Digest(Base):
+    """A digest for one team and one period; the unique pair makes it go out once."""
+
+    __tablename__ = "digest"
+    __table_args__ = (UniqueConstraint("team_id", "period_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    body: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    requested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL")
+    )
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    team: Mapped[Team] = relationship()
+
+
+class ConversationRef(Base):
+    """How to reach a person or a channel on their platform (opaque to the core)."""
+
+    __tablename__ = "conversation_ref"
+    __table_args__ = (UniqueConstraint("workspace_id", "kind", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(200))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"))
+    reference: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AuditEvent(Base):
+    """Who changed what, and when: one row per admin change."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_workspace_created", "workspace_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(200), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

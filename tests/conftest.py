@@ -1,0 +1,146 @@
+"""Shared fixtures: every database test runs on SQLite, and on PostgreSQL when
+TEST_DATABASE_URL is set, each run in a schema of its own that is dropped afterwards."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.core.catalog import Catalog, load_catalog
+from bot.platforms.fake import FakePlatform
+from bot.store.db import create_db_engine, migrate, normalize_url
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+# A fixed Monday morning, so tests about "today" and "this week" read the same every day.
+NOW = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
+
+
+def _pg_schema_url(schema: str) -> str:
+    url = make_url(normalize_url(PG_URL))
+    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False
+    )
+
+
+class FreshDatabase:
+    """Makes empty, migrated databases of one kind and removes them at the end."""
+
+    def __init__(self, backend: str, tmp: Path) -> None:
+        self.backend = backend
+        self.tmp = tmp
+        self.schemas: list[str] = []
+        self.admin = create_db_engine(PG_URL) if backend == "postgresql" else None
+
+    def url(self) -> str:
+        if self.admin is None:
+            return f"sqlite:///{self.tmp / f'ft-{uuid.uuid4().hex[:8]}.db'}"
+        schema = f"ft_test_{uuid.uuid4().hex[:12]}"
+        with self.admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        self.schemas.append(schema)
+        return _pg_schema_url(schema)
+
+    def close(self) -> None:
+        if self.admin is not None:
+            with self.admin.begin() as connection:
+                for schema in self.schemas:
+                    connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            self.admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgresql" and not PG_URL:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def databases(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FreshDatabase]:
+    maker = FreshDatabase(backend, tmp_path_factory.mktemp(backend))
+    yield maker
+    maker.close()
+
+
+@pytest.fixture(scope="session")
+def engine(databases: FreshDatabase) -> Iterator[Engine]:
+    """One migrated database per backend for the whole run."""
+    engine = create_db_engine(databases.url())
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> Iterator[sessionmaker[Session]]:
+    """Sessions inside an outer transaction that is rolled back after the test."""
+    connection = engine.connect()
+    outer = connection.begin()
+    yield sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    outer.rollback()
+    connection.close()
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        followthrough_admins="U-ADMIN",
+        secret_key="test-secret",
+    )
+
+
+@pytest.fixture
+def chat(sessions: sessionmaker[Session], settings: Settings, catalog: Catalog) -> FakePlatform:
+    """A fake platform with an admin (U-ADMIN) and three people who are not enrolled yet."""
+    platform = FakePlatform(sessions=sessions, settings=settings, catalog=catalog, now=NOW)
+    platform.add_user("U-ADMIN", name="Avery Admin", email="avery@agency.org", tz="UTC")
+    platform.add_user(
+        "U-SUP", name="Sam Supervisor", email="sam@agency.org", tz="America/Los_Angeles"
+    )
+    platform.add_user("U-MGR", name="Morgan Manager", email="morgan@agency.org", tz="Europe/London")
+    platform.add_user("U-DIR", name="Dana Director", email="dana@agency.org", tz="UTC")
+    return platform
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Under CI the PostgreSQL tests must run, not skip."""
+    if not os.environ.get("CI") or exitstatus != 0:
+        return
+    ran = session.config.stash.get(_POSTGRES_RAN, 0)
+    if ran == 0:
+        print("\nCI: no PostgreSQL test ran; set TEST_DATABASE_URL.")
+        session.exitstatus = 1
+
+
+_POSTGRES_RAN = pytest.StashKey[int]()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" and report.passed and "postgresql" in report.nodeid:
+        config = _CONFIG[0]
+        config.stash[_POSTGRES_RAN] = config.stash.get(_POSTGRES_RAN, 0) + 1
+
+
+_CONFIG: list[pytest.Config] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _CONFIG.append(config)

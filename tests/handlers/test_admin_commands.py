@@ -1,0 +1,364 @@
+"""Admin commands through the fake platform: enrolment, teams, cadences, digests, audit."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.platforms.fake import FakePlatform
+from bot.store.models import (
+    AuditEvent,
+    CadenceRule,
+    Digest,
+    Holiday,
+    Person,
+    Prompt,
+    Team,
+    TeamMembership,
+    Workspace,
+)
+
+
+def rows(chat: FakePlatform, model: type, **filters: object) -> list:
+    with chat.sessions() as session:
+        return list(session.scalars(select(model).filter_by(**filters)))
+
+
+def person(chat: FakePlatform, user_id: str) -> Person:
+    (found,) = rows(chat, Person, platform_user_id=user_id)
+    return found
+
+
+def audit_actions(chat: FakePlatform) -> list[str]:
+    with chat.sessions() as session:
+        return list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+
+
+@pytest.fixture
+def agency(chat: FakePlatform) -> FakePlatform:
+    """A team North with Sam (supervisor) and Morgan (manager) in it."""
+    assert chat.exchange("U-ADMIN", "team add North <#C0NORTH|north-impl>").ok
+    assert chat.exchange("U-ADMIN", "leader add <@U-SUP> role=supervisor team=North").ok
+    assert chat.exchange("U-ADMIN", "leader add morgan@agency.org role=manager team=north").ok
+    return chat
+
+
+def test_bootstrap_admin_is_an_admin_on_first_contact(chat: FakePlatform) -> None:
+    chat.say("U-ADMIN", "help")
+    assert person(chat, "U-ADMIN").is_admin
+    chat.say("U-SUP", "help")
+    assert not person(chat, "U-SUP").is_admin
+
+
+def test_leader_add_by_mention_enrolls_with_role_team_and_zone(chat: FakePlatform) -> None:
+    chat.exchange("U-ADMIN", "team add North #north-impl")
+    reply = chat.exchange(
+        "U-ADMIN", "leader add <@U-SUP|sam> role=supervisor team=North tz=America/Chicago"
+    )
+    assert reply.ok, reply.text
+    sam = person(chat, "U-SUP")
+    assert (sam.is_leader, sam.role, sam.timezone) == (True, "supervisor", "America/Chicago")
+    assert sam.display_name == "Sam Supervisor"
+    assert sam.email == "sam@agency.org"
+    (membership,) = rows(chat, TeamMembership, person_id=sam.id)
+    assert membership.ended_at is None
+    assert "leader.add" in audit_actions(chat)
+
+
+def test_leader_add_by_email_uses_the_platform_directory(chat: FakePlatform) -> None:
+    assert chat.exchange("U-ADMIN", "leader add Dana@Agency.org role=director").ok
+    dana = person(chat, "U-DIR")
+    assert dana.role == "director"
+    assert dana.timezone == "UTC"
+
+
+def test_leader_add_keeps_the_zone_from_the_directory(chat: FakePlatform) -> None:
+    chat.exchange("U-ADMIN", "leader add morgan@agency.org role=manager")
+    assert person(chat, "U-MGR").timezone == "Europe/London"
+
+
+def test_leader_add_of_someone_unknown_is_refused(chat: FakePlatform) -> None:
+    reply = chat.exchange("U-ADMIN", "leader add ghost@agency.org role=manager")
+    assert not reply.ok
+    assert "can't find anyone with the email ghost@agency.org" in reply.text
+    assert rows(chat, Person, email="ghost@agency.org") == []
+
+
+def test_leader_add_to_an_unknown_team_changes_nothing(chat: FakePlatform) -> None:
+    reply = chat.exchange("U-ADMIN", "leader add <@U-SUP> role=supervisor team=Nope")
+    assert not reply.ok
+    assert "no team called Nope" in reply.text
+    assert rows(chat, Person, is_leader=True) == []
+    assert "leader.add" not in audit_actions(chat)
+
+
+def test_leader_add_without_a_role_shows_the_usage(chat: FakePlatform) -> None:
+    reply = chat.exchange("U-ADMIN", "leader add <@U-SUP>")
+    assert not reply.ok
+    assert "role=supervisor, manager or director" in reply.text
+    assert "Usage: `leader add <user> role=" in reply.text
+
+
+def test_leader_list_shows_role_team_and_commitments(agency: FakePlatform) -> None:
+    agency.exchange("U-SUP", "commit 6.a")
+    text = agency.say("U-ADMIN", "leader list")
+    assert "2 leaders enrolled" in text
+    assert "Sam Supervisor — supervisor, North, America/Los_Angeles, 1 commitments" in text
+
+
+def test_leader_role_changes_the_role_and_is_audited(agency: FakePlatform) -> None:
+    assert "now a manager (was supervisor)" in agency.say("U-ADMIN", "leader role <@U-SUP> manager")
+    assert person(agency, "U-SUP").role == "manager"
+    (event,) = [e for e in rows(agency, AuditEvent) if e.action == "leader.role"]
+    assert event.detail == {"old": "supervisor", "new": "manager"}
+    assert event.target == "U-SUP"
+
+
+def test_leader_remove_ends_commitments_and_keeps_records(agency: FakePlatform) -> None:
+    agency.exchange("U-SUP", "commit 6.a")
+    agency.exchange("U-SUP", "log 6.a did it")
+    assert "no longer enrolled" in agency.say("U-ADMIN", "leader remove <@U-SUP>")
+    sam = person(agency, "U-SUP")
+    assert not sam.is_leader
+    assert "You have no commitments" not in agency.say("U-SUP", "commitments")
+    assert not agency.exchange("U-SUP", "commitments").ok
+    export = agency.exchange("U-ADMIN", "export").attachment
+    assert export is not None
+    assert b"did it" in export.data
+
+
+def test_team_add_refuses_a_duplicate_name(agency: FakePlatform) -> None:
+    reply = agency.exchange("U-ADMIN", "team add north #other")
+    assert not reply.ok
+    assert "already a team called North" in reply.text
+    assert len(rows(agency, Team)) == 1
+
+
+def test_team_add_keeps_the_slack_channel_id(agency: FakePlatform) -> None:
+    (team,) = rows(agency, Team)
+    assert (team.channel_ref, team.channel_name) == ("C0NORTH", "north-impl")
+
+
+def test_team_members_add_list_remove(agency: FakePlatform) -> None:
+    assert "Added to North: Dana Director" in agency.say(
+        "U-ADMIN", "team members North add dana@agency.org <@U-SUP>"
+    )
+    assert "Sam Supervisor already in" in agency.say("U-ADMIN", "team members North add <@U-SUP>")
+    listed = agency.say("U-ADMIN", "team members North")
+    assert "Dana Director" in listed
+    assert "Morgan Manager (manager)" in listed
+    assert "Removed from North: Sam Supervisor" in agency.say(
+        "U-ADMIN", "team members North remove <@U-SUP>"
+    )
+    sam = person(agency, "U-SUP")
+    (membership,) = rows(agency, TeamMembership, person_id=sam.id)
+    assert membership.ended_at is not None
+    assert "Sam" not in agency.say("U-ADMIN", "team members North")
+
+
+def test_team_list_counts_members(agency: FakePlatform) -> None:
+    assert "North — north-impl, 2 members, digest weekly fri 15:00" in agency.say(
+        "U-ADMIN", "team list"
+    )
+
+
+@pytest.mark.parametrize(
+    ("scope", "kind", "value"),
+    [
+        ("default", "default", ""),
+        ("role:supervisor", "role", "supervisor"),
+        ("team:North", "team", "north"),
+        ("behavior:6.a", "behavior", "6.a"),
+    ],
+)
+def test_cadence_set_stores_one_rule_per_scope(
+    agency: FakePlatform, scope: str, kind: str, value: str
+) -> None:
+    assert agency.exchange("U-ADMIN", f"cadence set {scope} biweekly thu 14:00").ok
+    assert agency.exchange("U-ADMIN", f"cadence set {scope} weekdays 8:30").ok
+    (rule,) = rows(agency, CadenceRule)
+    assert (rule.scope_kind, rule.scope_value, rule.spec) == (kind, value, "weekdays 08:30")
+    events = [e for e in rows(agency, AuditEvent) if e.action == "cadence.set"]
+    assert [e.detail["new"] for e in events] == ["biweekly thu 14:00", "weekdays 08:30"]
+
+
+def test_cadence_resolution_user_beats_behavior_team_role_default(agency: FakePlatform) -> None:
+    agency.exchange("U-SUP", "commit 6.a")
+
+    def sams_cadence() -> str:
+        return agency.say("U-SUP", "commitments")
+
+    assert "every Monday at 09:00" in sams_cadence()
+    agency.exchange("U-ADMIN", "cadence set default weekly tue 09:00")
+    assert "every Tuesday at 09:00" in sams_cadence()
+    agency.exchange("U-ADMIN", "cadence set role:supervisor weekly wed 09:00")
+    assert "every Wednesday at 09:00" in sams_cadence()
+    agency.exchange("U-ADMIN", "cadence set team:North weekly thu 09:00")
+    assert "every Thursday at 09:00" in sams_cadence()
+    agency.exchange("U-ADMIN", "cadence set behavior:6 weekly fri 09:00")
+    assert "every Friday at 09:00" in sams_cadence()
+    agency.exchange("U-ADMIN", "cadence set sam@agency.org monthly first mon 10:00")
+    assert "the first Monday of each month at 10:00" in sams_cadence()
+
+
+def test_cadence_show_lists_rules_and_explains_a_person(agency: FakePlatform) -> None:
+    agency.exchange("U-ADMIN", "cadence set role:manager weekly wed 10:00")
+    text = agency.say("U-ADMIN", "cadence show")
+    assert "default: `weekly mon 09:00` (built in)" in text
+    assert "role:manager: `weekly wed 10:00`" in text
+    assert "from the role:manager cadence" in agency.say("U-ADMIN", "cadence show <@U-MGR>")
+    assert "No cadence set for team North" in agency.say("U-ADMIN", "cadence show team:North")
+
+
+def test_cadence_set_with_a_bad_spec_changes_nothing(agency: FakePlatform) -> None:
+    reply = agency.exchange("U-ADMIN", "cadence set default weekly funday 09:00")
+    assert not reply.ok
+    assert "a day of the week" in reply.text
+    assert "weekly mon 09:00" in reply.text
+    assert rows(agency, CadenceRule) == []
+
+
+def test_reminder_and_quiet_hours_are_workspace_settings(chat: FakePlatform) -> None:
+    assert "after 6 hours" in chat.say("U-ADMIN", "reminder 6")
+    assert "between 18:00 and 08:00" in chat.say("U-ADMIN", "quiet 18:00-08:00")
+    (workspace,) = rows(chat, Workspace)
+    assert (workspace.reminder_hours, workspace.quiet_start, workspace.quiet_end) == (
+        6,
+        "18:00",
+        "08:00",
+    )
+    chat.say("U-ADMIN", "reminder off")
+    chat.say("U-ADMIN", "quiet off")
+    (workspace,) = rows(chat, Workspace)
+    assert (workspace.reminder_hours, workspace.quiet_start) == (None, None)
+    assert audit_actions(chat) == ["reminder", "quiet", "reminder", "quiet"]
+
+
+def test_holidays_add_list_remove(chat: FakePlatform) -> None:
+    assert "2026-12-25 is a holiday" in chat.say("U-ADMIN", "holiday add 2026-12-25")
+    assert not chat.exchange("U-ADMIN", "holiday add 2026-12-25").ok
+    assert "2026-12-25" in chat.say("U-ADMIN", "holiday list")
+    assert [h.day for h in rows(chat, Holiday)] == [date(2026, 12, 25)]
+    assert "no longer a holiday" in chat.say("U-ADMIN", "holiday remove 2026-12-25")
+    assert rows(chat, Holiday) == []
+    assert not chat.exchange("U-ADMIN", "holiday remove 2026-12-25").ok
+
+
+def test_digest_preview_shows_shared_notes_and_barriers(agency: FakePlatform) -> None:
+    agency.exchange("U-SUP", "log 6.a Thanked the intake unit")
+    text = agency.say("U-ADMIN", "digest preview North")
+    assert "North digest, 2026-11-23 to 2026-11-29" in text
+    assert "Taking part: 1 of 2 leaders" in text
+    assert "Engagement: 1 done" in text
+    assert "Thanked the intake unit" not in text  # a log is not shared unless the leader shares
+    assert rows(agency, Digest) == []
+
+
+def test_digest_send_goes_out_once_per_week(agency: FakePlatform) -> None:
+    assert "Queued the digest for North" in agency.say("U-ADMIN", "digest send North")
+    reply = agency.exchange("U-ADMIN", "digest send north")
+    assert not reply.ok
+    assert "already out" in reply.text
+    (digest,) = rows(agency, Digest)
+    assert digest.period_start == date(2026, 11, 23)
+    assert digest.status == "pending"
+    assert digest.body["leaders"] == 2
+
+
+def test_digest_schedule_sets_the_teams_cadence(agency: FakePlatform) -> None:
+    assert "every Thursday at 16:00" in agency.say(
+        "U-ADMIN", "digest schedule North weekly thu 16:00"
+    )
+    (team,) = rows(agency, Team)
+    assert team.digest_cadence == "weekly thu 16:00"
+
+
+def test_export_returns_every_record_as_csv(agency: FakePlatform) -> None:
+    agency.exchange("U-SUP", 'log 6.a Thanked "the unit", all of them')
+    reply = agency.exchange("U-ADMIN", "export")
+    assert reply.attachment is not None
+    assert reply.attachment.content_type == "text/csv"
+    (row,) = csv.DictReader(io.StringIO(reply.attachment.data.decode()))
+    assert row["leader"] == "Sam Supervisor"
+    assert row["team"] == "North"
+    assert row["note"] == 'Thanked "the unit", all of them'
+    assert row["platform"] == "fake"
+    assert row["shared"] == "no"
+    assert "0 records since 2026-11-24" not in agency.say("U-ADMIN", "export since 2026-11-23")
+
+
+def test_admin_add_and_remove(agency: FakePlatform) -> None:
+    assert "now an admin" in agency.say("U-ADMIN", "admin add <@U-MGR>")
+    assert person(agency, "U-MGR").is_admin
+    assert agency.exchange("U-MGR", "leader list").ok
+    assert "no longer an admin" in agency.say("U-MGR", "admin remove <@U-ADMIN>")
+    assert not person(agency, "U-ADMIN").is_admin
+
+
+def test_the_last_admin_cannot_remove_themselves(chat: FakePlatform) -> None:
+    reply = chat.exchange("U-ADMIN", "admin remove <@U-ADMIN>")
+    assert not reply.ok
+    assert "last admin" in reply.text
+    assert person(chat, "U-ADMIN").is_admin
+
+
+def test_send_now_queues_one_prompt_per_commitment_once(agency: FakePlatform) -> None:
+    agency.exchange("U-SUP", "commit 6.a")
+    agency.exchange("U-SUP", "commit 7.b")
+    assert "about 6.a, 7.b" in agency.say("U-ADMIN", "send-now <@U-SUP>")
+    assert not agency.exchange("U-ADMIN", "send-now <@U-SUP>").ok
+    prompts = rows(agency, Prompt)
+    assert sorted(p.behavior_id for p in prompts) == ["6.a", "7.b"]
+    assert {p.status for p in prompts} == {"pending"}
+
+
+def test_send_now_for_someone_without_commitments_needs_a_behavior(agency: FakePlatform) -> None:
+    reply = agency.exchange("U-ADMIN", "send-now <@U-MGR>")
+    assert not reply.ok
+    assert "no commitments yet" in reply.text
+    assert agency.exchange("U-ADMIN", "send-now <@U-MGR> 9.a.ii").ok
+
+
+def test_dashboard_gives_a_signed_link(chat: FakePlatform) -> None:
+    reply = chat.exchange("U-ADMIN", "dashboard")
+    link = dict(reply.fields)["Dashboard"]
+    assert link.startswith("http://127.0.0.1:3978/dashboard?token=")
+
+
+def test_every_admin_command_is_refused_to_non_admins(agency: FakePlatform) -> None:
+    commands = [
+        "leader add <@U-DIR> role=director",
+        "leader remove <@U-SUP>",
+        "leader list",
+        "leader role <@U-SUP> manager",
+        "team add South #south",
+        "team list",
+        "team members North add <@U-DIR>",
+        "cadence set default off",
+        "cadence show",
+        "reminder 4",
+        "quiet 18:00-08:00",
+        "holiday add 2026-12-25",
+        "holiday remove 2026-12-25",
+        "holiday list",
+        "digest preview North",
+        "digest send North",
+        "digest schedule North weekly fri 15:00",
+        "export",
+        "admin add <@U-SUP>",
+        "admin remove <@U-ADMIN>",
+        "send-now <@U-SUP>",
+        "dashboard",
+    ]
+    with agency.sessions() as session:
+        before = session.scalar(select(func.count()).select_from(AuditEvent))
+    for command in commands:
+        reply = agency.exchange("U-SUP", command)
+        assert not reply.ok, command
+        assert "for Follow-Through admins" in reply.text
+    with agency.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == before

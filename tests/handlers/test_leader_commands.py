@@ -1,0 +1,244 @@
+"""Leader commands through the fake platform: what a leader types, and what it changes."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.platforms.fake import FakePlatform
+from bot.store.models import Commitment, Person, Prompt, Record
+from tests.conftest import NOW
+
+
+@pytest.fixture
+def sam(chat: FakePlatform) -> FakePlatform:
+    """Sam is enrolled as a supervisor in Los Angeles."""
+    assert chat.exchange("U-ADMIN", "leader add <@U-SUP> role=supervisor").ok
+    return chat
+
+
+def rows(chat: FakePlatform, model: type, **filters: object) -> list:
+    with chat.sessions() as session:
+        return list(session.scalars(select(model).filter_by(**filters)))
+
+
+def test_someone_not_enrolled_is_told_to_ask_an_admin(chat: FakePlatform) -> None:
+    reply = chat.exchange("U-SUP", "commit 6.a")
+    assert not reply.ok
+    assert "aren't enrolled as a leader" in reply.text
+    assert rows(chat, Commitment) == []
+
+
+def test_help_lists_leader_commands_but_not_admin_ones(sam: FakePlatform) -> None:
+    text = sam.say("U-SUP", "help")
+    assert "commit <behavior-id>" in text
+    assert "leader add" not in text
+    assert "leader add" in sam.say("U-ADMIN", "help")
+
+
+def test_help_on_one_command_gives_its_usage(sam: FakePlatform) -> None:
+    assert "snooze <duration>" in sam.say("U-SUP", "help snooze")
+
+
+def test_behaviors_lists_every_domain(sam: FakePlatform) -> None:
+    text = sam.say("U-SUP", "behaviors")
+    for domain in (
+        "Foundational",
+        "Engagement",
+        "Inquiry/Exploration",
+        "Advocacy",
+        "Teaming",
+        "Accountability",
+    ):
+        assert domain in text
+
+
+def test_behaviors_for_a_role_lists_only_that_roles_items(sam: FakePlatform) -> None:
+    text = sam.say("U-SUP", "behaviors supervisor")
+    assert "4.a.i — Participate on the CPM implementation team." in text
+    assert "4.a.iii" not in text  # a manager's item
+
+
+def test_behaviors_for_a_domain_shows_its_items(sam: FakePlatform) -> None:
+    text = sam.say("U-SUP", "behaviors advocacy")
+    assert "9.b" in text
+    assert "8.a" in text
+    assert "6.a" not in text
+
+
+def test_commit_records_the_commitment_with_its_goal(sam: FakePlatform) -> None:
+    reply = sam.exchange("U-SUP", "commit 6.a Thank one worker by name every Friday")
+    assert reply.ok
+    assert "every Monday at 09:00" in reply.text
+    assert "America/Los_Angeles" in reply.text
+    assert dict(reply.fields)["Why it matters"]
+    (commitment,) = rows(sam, Commitment)
+    assert commitment.behavior_id == "6.a"
+    assert commitment.goal == "Thank one worker by name every Friday"
+    assert commitment.started_at == NOW
+    assert commitment.ended_at is None
+
+
+def test_commit_twice_changes_only_the_goal(sam: FakePlatform) -> None:
+    sam.exchange("U-SUP", "commit 6.a first goal")
+    assert not sam.exchange("U-SUP", "commit 6.a").ok
+    assert "Updated your goal" in sam.say("U-SUP", "commit 6.a second goal")
+    (commitment,) = rows(sam, Commitment)
+    assert commitment.goal == "second goal"
+
+
+def test_a_role_item_of_another_role_is_refused(sam: FakePlatform) -> None:
+    reply = sam.exchange("U-SUP", "commit 6.b.iii")
+    assert not reply.ok
+    assert "written for directors" in reply.text
+    assert rows(sam, Commitment) == []
+
+
+def test_commit_to_an_unknown_behavior_suggests_close_ids(sam: FakePlatform) -> None:
+    reply = sam.exchange("U-SUP", "commit 6.z")
+    assert not reply.ok
+    assert "There is no behavior `6.z`" in reply.text
+    assert "6.a" in reply.text
+    assert rows(sam, Commitment) == []
+
+
+def test_commitments_lists_active_ones_with_their_cadence(sam: FakePlatform) -> None:
+    sam.exchange("U-SUP", "commit 6.a")
+    sam.exchange("U-SUP", "commit 13.d answer within a day")
+    text = sam.say("U-SUP", "commitments")
+    assert "6.a" in text
+    assert "13.d" in text
+    assert "answer within a day" in text
+    assert "every Monday at 09:00" in text
+
+
+def test_drop_ends_the_commitment_and_cancels_its_pending_prompts(sam: FakePlatform) -> None:
+    sam.exchange("U-SUP", "commit 6.a")
+    sam.exchange("U-ADMIN", "send-now <@U-SUP>")
+    assert "Dropped 6.a" in sam.say("U-SUP", "drop 6.a")
+    (commitment,) = rows(sam, Commitment)
+    assert commitment.ended_at == NOW
+    assert [p.status for p in rows(sam, Prompt)] == ["cancelled"]
+    assert "You have no commitments" in sam.say("U-SUP", "commitments")
+
+
+def test_drop_of_something_not_committed_names_the_commitments(sam: FakePlatform) -> None:
+    sam.exchange("U-SUP", "commit 6.a")
+    reply = sam.exchange("U-SUP", "drop 7.a")
+    assert not reply.ok
+    assert "aren't committed to 7.a" in reply.text
+    assert "6.a" in reply.text
+
+
+def test_log_records_what_the_leader_did(sam: FakePlatform) -> None:
+    assert sam.exchange("U-SUP", "log 6.a Thanked Sam's team, by name, at huddle").ok
+    (record,) = rows(sam, Record)
+    assert (record.behavior_id, record.outcome, record.source) == ("6.a", "done", "log")
+    assert record.note == "Thanked Sam's team, by name, at huddle"
+    assert record.prompt_id is None
+    assert record.created_at == NOW
+
+
+def test_log_without_text_is_refused(sam: FakePlatform) -> None:
+    reply = sam.exchange("U-SUP", "log 6.a")
+    assert not reply.ok
+    assert "Usage: `log <behavior-id> <text>`" in reply.text
+    assert rows(sam, Record) == []
+
+
+def test_history_shows_recent_records_only(sam: FakePlatform) -> None:
+    sam.exchange("U-SUP", "log 6.a this week")
+    sam.now = NOW - timedelta(weeks=6)
+    sam.exchange("U-SUP", "log 7.a long ago")
+    sam.now = NOW
+    text = sam.say("U-SUP", "history")
+    assert "this week" in text
+    assert "long ago" not in text
+    assert "long ago" in sam.say("U-SUP", "history 8")
+
+
+def test_history_with_no_records_says_so(sam: FakePlatform) -> None:
+    assert "No records in the last week" in sam.say("U-SUP", "history 1")
+
+
+def test_pause_and_resume(sam: FakePlatform) -> None:
+    assert "No prompts until 2026-12-24" in sam.say("U-SUP", "pause 2026-12-24")
+    (person,) = rows(sam, Person, platform_user_id="U-SUP")
+    assert person.paused_until == date(2026, 12, 24)
+    assert "Prompts are on again" in sam.say("U-SUP", "resume")
+    (person,) = rows(sam, Person, platform_user_id="U-SUP")
+    assert person.paused_until is None
+    assert not sam.exchange("U-SUP", "resume").ok
+
+
+def test_pause_in_the_past_is_refused(sam: FakePlatform) -> None:
+    reply = sam.exchange("U-SUP", "pause 2026-01-01")
+    assert not reply.ok
+    assert "in the past" in reply.text
+    (person,) = rows(sam, Person, platform_user_id="U-SUP")
+    assert person.paused_until is None
+
+
+def test_snooze_moves_the_open_prompt(sam: FakePlatform) -> None:
+    sam.exchange("U-SUP", "commit 6.a")
+    sam.exchange("U-ADMIN", "send-now <@U-SUP>")
+    with sam.sessions() as session:
+        prompt = session.scalars(select(Prompt)).one()
+        prompt.status = "sent"
+        session.commit()
+    assert "Snoozed 6.a" in sam.say("U-SUP", "snooze 2h")
+    (prompt,) = rows(sam, Prompt)
+    assert prompt.status == "snoozed"
+    assert prompt.snoozed_until == NOW + timedelta(hours=2)
+
+
+def test_snooze_with_nothing_open_explains_pause(sam: FakePlatform) -> None:
+    reply = sam.exchange("U-SUP", "snooze 1d")
+    assert not reply.ok
+    assert "pause <date>" in reply.text
+
+
+def test_profile_sets_how_the_bot_addresses_someone(sam: FakePlatform) -> None:
+    reply = sam.exchange(
+        "U-SUP", "profile name=Dr. Sam Rivera pronouns=they/them title=Unit Supervisor"
+    )
+    assert reply.ok
+    (person,) = rows(sam, Person, platform_user_id="U-SUP")
+    assert (person.preferred_name, person.pronouns, person.title) == (
+        "Dr. Sam Rivera",
+        "they/them",
+        "Unit Supervisor",
+    )
+    sam.exchange("U-SUP", "commit 6.a")
+    assert sam.say("U-SUP", "commitments").startswith("Dr. Sam Rivera, you are working on")
+
+
+def test_profile_field_can_be_cleared(sam: FakePlatform) -> None:
+    sam.exchange("U-SUP", "profile pronouns=she/her")
+    sam.exchange("U-SUP", "profile pronouns=")
+    (person,) = rows(sam, Person, platform_user_id="U-SUP")
+    assert person.pronouns is None
+
+
+def test_timezone_changes_the_leaders_zone(sam: FakePlatform) -> None:
+    assert "Europe/London" in sam.say("U-SUP", "timezone europe/london")
+    (person,) = rows(sam, Person, platform_user_id="U-SUP")
+    assert person.timezone == "Europe/London"
+
+
+def test_unknown_timezone_suggests_the_right_one(sam: FakePlatform) -> None:
+    reply = sam.exchange("U-SUP", "timezone America/Los_Angles")
+    assert not reply.ok
+    assert "America/Los_Angeles" in reply.text
+
+
+def test_a_leader_cannot_run_admin_commands(sam: FakePlatform) -> None:
+    reply = sam.exchange("U-SUP", "leader add <@U-MGR> role=manager")
+    assert not reply.ok
+    assert "for Follow-Through admins" in reply.text
+    with sam.sessions() as session:
+        assert (
+            session.scalar(select(func.count()).select_from(Person).filter_by(is_leader=True)) == 1
+        )
