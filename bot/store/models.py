@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
+    CheckConstraint,
     JSON,
     Boolean,
     Date,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -60,6 +62,7 @@ class Person(Base):
 
     __tablename__ = "person"
     __table_args__ = (
+        CheckConstraint("role IN ('supervisor', 'manager', 'director')", name="role"),
         UniqueConstraint("workspace_id", "platform_user_id"),
         Index("ix_person_workspace_email", "workspace_id", "email"),
     )
@@ -108,7 +111,18 @@ class TeamMembership(Base):
     """A leader's membership of a team over time; `ended_at` is set when they leave."""
 
     __tablename__ = "team_membership"
-    __table_args__ = (Index("ix_team_membership_person", "person_id", "ended_at"),)
+    __table_args__ = (
+        Index("ix_team_membership_person", "person_id", "ended_at"),
+        # One open membership per person and team, even if two admins add them at once.
+        Index(
+            "uq_team_membership_open",
+            "team_id",
+            "person_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), index=True)
@@ -124,7 +138,18 @@ class Commitment(Base):
     """A behavior a leader chose to practice, with their own goal; `ended_at` when dropped."""
 
     __tablename__ = "commitment"
-    __table_args__ = (Index("ix_commitment_person_active", "person_id", "ended_at"),)
+    __table_args__ = (
+        Index("ix_commitment_person_active", "person_id", "ended_at"),
+        # A leader holds one active commitment per behavior.
+        Index(
+            "uq_commitment_active",
+            "person_id",
+            "behavior_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
@@ -193,7 +218,12 @@ class Record(Base):
     """An accountability record: what a leader did (or did not) about one behavior."""
 
     __tablename__ = "record"
-    __table_args__ = (Index("ix_record_person_created", "person_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_record_person_created", "person_id", "created_at"),
+        CheckConstraint(
+            "outcome IN ('done', 'partly', 'not_this_week', 'skipped')", name="outcome"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))

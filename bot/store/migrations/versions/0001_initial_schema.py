@@ -86,6 +86,9 @@ def upgrade() -> None:
         sa.Column("paused_until", sa.Date(), nullable=True),
         sa.Column("undeliverable_reason", sa.String(length=200), nullable=True),
         sa.Column("created_at", bot.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "role IN ('supervisor', 'manager', 'director')", name=op.f("ck_person_role")
+        ),
         sa.ForeignKeyConstraint(
             ["workspace_id"],
             ["workspace.id"],
@@ -166,6 +169,13 @@ def upgrade() -> None:
     with op.batch_alter_table("commitment", schema=None) as batch_op:
         batch_op.create_index(
             "ix_commitment_person_active", ["person_id", "ended_at"], unique=False
+        )
+        batch_op.create_index(
+            "uq_commitment_active",
+            ["person_id", "behavior_id"],
+            unique=True,
+            sqlite_where=sa.text("ended_at IS NULL"),
+            postgresql_where=sa.text("ended_at IS NULL"),
         )
 
     op.create_table(
@@ -248,6 +258,13 @@ def upgrade() -> None:
     with op.batch_alter_table("team_membership", schema=None) as batch_op:
         batch_op.create_index("ix_team_membership_person", ["person_id", "ended_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_team_membership_team_id"), ["team_id"], unique=False)
+        batch_op.create_index(
+            "uq_team_membership_open",
+            ["team_id", "person_id"],
+            unique=True,
+            sqlite_where=sa.text("ended_at IS NULL"),
+            postgresql_where=sa.text("ended_at IS NULL"),
+        )
 
     op.create_table(
         "prompt",
@@ -301,6 +318,10 @@ def upgrade() -> None:
         sa.Column("late", sa.Boolean(), nullable=False),
         sa.Column("created_at", bot.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("edited_at", bot.store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "outcome IN ('done', 'partly', 'not_this_week', 'skipped')",
+            name=op.f("ck_record_outcome"),
+        ),
         sa.ForeignKeyConstraint(
             ["person_id"],
             ["person.id"],
@@ -331,6 +352,11 @@ def downgrade() -> None:
 
     op.drop_table("prompt")
     with op.batch_alter_table("team_membership", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_team_membership_open",
+            sqlite_where=sa.text("ended_at IS NULL"),
+            postgresql_where=sa.text("ended_at IS NULL"),
+        )
         batch_op.drop_index(batch_op.f("ix_team_membership_team_id"))
         batch_op.drop_index("ix_team_membership_person")
 
@@ -338,6 +364,11 @@ def downgrade() -> None:
     op.drop_table("digest")
     op.drop_table("conversation_ref")
     with op.batch_alter_table("commitment", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_commitment_active",
+            sqlite_where=sa.text("ended_at IS NULL"),
+            postgresql_where=sa.text("ended_at IS NULL"),
+        )
         batch_op.drop_index("ix_commitment_person_active")
 
     op.drop_table("commitment")

@@ -1,0 +1,105 @@
+"""The schema: migrations build exactly the models, come back down, and keep times in UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, inspect, select
+from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.store.db import alembic_config, create_db_engine, migrate
+from bot.store.models import Base, Commitment, Person, Record, Workspace
+from tests.conftest import FreshDatabase
+
+
+def test_migrations_build_exactly_what_the_models_describe(engine: Engine) -> None:
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
+
+
+def test_migrations_go_down_and_up_again(databases: FreshDatabase) -> None:
+    engine = create_db_engine(databases.url())
+    migrate(engine)
+    command.downgrade(alembic_config(engine), "base")
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    migrate(engine)
+    assert "record" in inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_constraint_names_follow_the_convention(engine: Engine) -> None:
+    inspector = inspect(engine)
+    assert inspector.get_pk_constraint("person")["name"] == "pk_person"
+    names = {fk["name"] for fk in inspector.get_foreign_keys("person")}
+    assert names == {"fk_person_workspace_id_workspace"}
+
+
+@pytest.fixture
+def leader(sessions: sessionmaker[Session]) -> int:
+    with sessions() as session:
+        workspace = Workspace(platform="fake", external_id="T1")
+        session.add(workspace)
+        session.flush()
+        person = Person(workspace_id=workspace.id, platform_user_id="U1", role="manager")
+        session.add(person)
+        session.commit()
+        return person.id
+
+
+def test_times_come_back_aware_and_in_utc(sessions: sessionmaker[Session], leader: int) -> None:
+    pacific = timezone(timedelta(hours=-8))
+    with sessions() as session:
+        session.add(
+            Record(
+                person_id=leader,
+                behavior_id="6.a",
+                outcome="done",
+                source="log",
+                created_at=datetime(2026, 11, 23, 9, 0, tzinfo=pacific),
+            )
+        )
+        session.commit()
+    with sessions() as session:
+        stored = session.scalars(select(Record.created_at)).one()
+    assert stored == datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
+    assert stored.utcoffset() == timedelta(0)
+
+
+def test_naive_times_are_refused(sessions: sessionmaker[Session], leader: int) -> None:
+    naive = Record(
+        person_id=leader,
+        behavior_id="6.a",
+        outcome="done",
+        source="log",
+        created_at=datetime(2026, 11, 23, 9, 0),
+    )
+    with sessions() as session:
+        session.add(naive)
+        with pytest.raises(StatementError, match="naive datetime"):
+            session.flush()
+
+
+def test_one_active_commitment_per_behavior(sessions: sessionmaker[Session], leader: int) -> None:
+    with sessions() as session:
+        session.add(Commitment(person_id=leader, behavior_id="6.a"))
+        session.flush()
+        session.add(Commitment(person_id=leader, behavior_id="6.a", ended_at=datetime.now(UTC)))
+        session.flush()
+        session.add(Commitment(person_id=leader, behavior_id="6.a"))
+        with pytest.raises(IntegrityError):
+            session.flush()
+
+
+def test_a_record_outcome_outside_the_list_is_refused(
+    sessions: sessionmaker[Session], leader: int
+) -> None:
+    with sessions() as session:
+        session.add(Record(person_id=leader, behavior_id="6.a", outcome="maybe", source="log"))
+        with pytest.raises(IntegrityError):
+            session.flush()
