@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -15,6 +16,7 @@ from sqlalchemy import or_, select
 from bot.app import build_services, serve
 from bot.config import Settings
 from bot.core.catalog import CatalogError, load_catalog
+from bot.core.clock import utcnow
 from bot.core.messages import render_text
 from bot.handlers.context import PlatformUser
 from bot.handlers.dispatch import converse
@@ -162,6 +164,36 @@ def _find_chatter(session: Any, as_user: str) -> tuple[Workspace, PlatformUser]:
         session, platform=LOCAL_PLATFORM, external_id=LOCAL_WORKSPACE, name="Local chat"
     )
     return workspace, local_user(as_user)
+
+
+@main.command("tick")
+@click.option(
+    "--at",
+    "at",
+    help="Run the pass as if it were this moment (ISO-8601, default now; UTC if no offset).",
+)
+def tick_command(at: str | None) -> None:
+    """Run one scheduling pass: plan the prompts due (catching up after downtime), send them."""
+    now = _instant(at) if at else utcnow()
+    services = build_services(Settings())
+    if services.engine.dialect.name == "sqlite":
+        migrate(services.engine)
+    result = asyncio.run(services.scheduling().tick(now))
+    planned, delivered = result.planned, result.delivered
+    click.echo(
+        f"Pass at {now.isoformat()}: planned {planned.pending} "
+        f"(missed {planned.missed}, skipped {planned.skipped}); sent {delivered.sent}, "
+        f"recovered {delivered.recovered}, retrying {delivered.retried}, "
+        f"failed {delivered.failed}, reminded {delivered.reminded}, expired {delivered.expired}."
+    )
+
+
+def _instant(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not an ISO-8601 time", param_hint="--at") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @main.command("export")

@@ -719,3 +719,13 @@ def parse_command(
             suggestions=tuple(ALIASES.get(s, s) for s in closest(word, choices)),
         )
     return parser(rest.strip(), ctx, BY_NAME[name].usage)
+
+
+def starts_with_command(text: str) -> bool:
+    """Whether text opens with a command word (or a near miss of one), rather than prose."""
+    words = normalize(text).split()
+    if not words:
+        return False
+    word = words[0].lower()
+    known = {name.split()[0] for name in PARSERS} | set(ALIASES)
+    return word in known or (len(words) <= 4 and bool(closest(word, sorted(known), 1)))

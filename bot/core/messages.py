@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -65,3 +65,21 @@ def render_text(message: Message) -> str:
     if message.attachment:
         lines.append(f"(file: {message.attachment.filename})")
     return "\n".join(lines)
+
+
+def message_to_dict(message: Message) -> dict[str, Any]:
+    """A JSON-ready form of a message (files are left out: they are not stored)."""
+    data = asdict(message)
+    data["attachment"] = None
+    return data
+
+
+def message_from_dict(data: dict[str, Any]) -> Message:
+    return Message(
+        text=data["text"],
+        title=data.get("title"),
+        fields=tuple((label, value) for label, value in data.get("fields", ())),
+        items=tuple(data.get("items", ())),
+        buttons=tuple(Button(**button) for button in data.get("buttons", ())),
+        ok=data.get("ok", True),
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -26,23 +27,42 @@ def behavior_ancestors(behavior_id: str) -> list[str]:
     return [".".join(parts[:n]) for n in range(len(parts), 0, -1)]
 
 
+class CadenceBook:
+    """One workspace's cadence rules, resolved in memory (the scheduler resolves thousands)."""
+
+    def __init__(self, rules: Iterable[CadenceRule]) -> None:
+        self.rules = {(rule.scope_kind, rule.scope_value): rule.spec for rule in rules}
+        self.parsed: dict[str, CadenceSpec] = {}
+
+    def resolve(
+        self, person: Person, *, teams: list[str], behavior_id: str | None = None
+    ) -> EffectiveCadence:
+        """`teams` are the lower-cased names of the leader's current teams."""
+        candidates = [("user", str(person.id))]
+        if behavior_id:
+            candidates += [("behavior", b) for b in behavior_ancestors(behavior_id)]
+        candidates += [("team", team) for team in teams]
+        if person.role:
+            candidates.append(("role", person.role))
+        candidates.append(("default", ""))
+        for kind, value in candidates:
+            text = self.rules.get((kind, value))
+            if text is not None:
+                label = "their own" if kind == "user" else f"{kind}:{value}" if value else kind
+                return EffectiveCadence(self._parse(text), label)
+        return EffectiveCadence(self._parse(DEFAULT_CADENCE), "built-in default")
+
+    def _parse(self, text: str) -> CadenceSpec:
+        if text not in self.parsed:
+            self.parsed[text] = parse_cadence(text)
+        return self.parsed[text]
+
+
 def effective_cadence(
     session: Session, person: Person, behavior_id: str | None = None
 ) -> EffectiveCadence:
-    rules = {
-        (rule.scope_kind, rule.scope_value): rule
-        for rule in session.scalars(select(CadenceRule).filter_by(workspace_id=person.workspace_id))
-    }
-    candidates: list[tuple[str, str]] = [("user", str(person.id))]
-    if behavior_id:
-        candidates += [("behavior", b) for b in behavior_ancestors(behavior_id)]
-    candidates += [("team", team.name.lower()) for team in current_teams(session, person)]
-    if person.role:
-        candidates.append(("role", person.role))
-    candidates.append(("default", ""))
-    for kind, value in candidates:
-        rule = rules.get((kind, value))
-        if rule is not None:
-            label = "their own" if kind == "user" else f"{kind}:{value}" if value else kind
-            return EffectiveCadence(parse_cadence(rule.spec), label)
-    return EffectiveCadence(parse_cadence(DEFAULT_CADENCE), "built-in default")
+    book = CadenceBook(
+        session.scalars(select(CadenceRule).filter_by(workspace_id=person.workspace_id))
+    )
+    teams = [team.name.lower() for team in current_teams(session, person)]
+    return book.resolve(person, teams=teams, behavior_id=behavior_id)

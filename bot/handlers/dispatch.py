@@ -7,19 +7,28 @@ from datetime import datetime
 from typing import Any
 
 from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.core import commands as c
 from bot.core.catalog import Catalog
 from bot.core.clock import utcnow
-from bot.core.grammar import CommandError, parse_command
+from bot.core.grammar import CommandError, parse_command, starts_with_command
 from bot.core.messages import Attachment, Message
 from bot.handlers import admin, digest, leader
 from bot.handlers.context import Context, Directory, PlatformUser, Refusal
 from bot.handlers.export import csv_bytes, export_rows
 from bot.handlers.people import identify
-from bot.store.models import Workspace
+from bot.handlers.replies import (
+    OUTCOME_LABELS,
+    AnswerResult,
+    answer,
+    answer_free_text,
+    own_prompt,
+    snooze_prompt,
+)
+from bot.store.models import Record, Workspace
 
 Handler = Callable[[Any, Context], Message]
 
@@ -106,8 +115,20 @@ def run_command(command: c.Command, ctx: Context) -> Message:
     return reply
 
 
-def handle_text(text: str, ctx: Context, *, mentions: Mapping[str, str] | None = None) -> Message:
-    """Parse and run what someone typed; every problem comes back as a specific reply."""
+def handle_text(
+    text: str,
+    ctx: Context,
+    *,
+    mentions: Mapping[str, str] | None = None,
+    direct: bool = False,
+) -> Message:
+    """Parse and run what someone typed; every problem comes back as a specific reply. In a
+    direct conversation, text that doesn't start with a command answers the latest prompt."""
+    if direct and text.strip() and not starts_with_command(text):
+        savepoint = ctx.session.begin_nested()
+        reply = answer_free_text(ctx, text.strip()[:2000])
+        (savepoint.commit if reply.ok else savepoint.rollback)()
+        return reply
     try:
         command = parse_command(text, catalog=ctx.catalog, today=ctx.today, mentions=mentions)
     except CommandError as error:
@@ -126,8 +147,10 @@ def converse(
     text: str,
     mentions: Mapping[str, str] | None = None,
     now: datetime | None = None,
+    direct: bool = False,
 ) -> Message:
-    """One message from a person to the bot, start to reply; the caller commits the session."""
+    """One message from a person to the bot, start to reply; the caller commits the session.
+    `direct` is true for a direct conversation, where free text answers prompts."""
     caller = identify(session, workspace=workspace, user=user, settings=settings)
     ctx = Context(
         session=session,
@@ -138,4 +161,52 @@ def converse(
         directory=directory,
         now=now or utcnow(),
     )
-    return handle_text(text, ctx, mentions=mentions)
+    return handle_text(text, ctx, mentions=mentions, direct=direct)
+
+
+def handle_action(ctx: Context, action: str, value: str, text: str | None = None) -> AnswerResult:
+    """A button pressed on a prompt (with the text of a note or barrier, if the platform
+    collected one); anything malformed comes back as a refusal and changes nothing."""
+    outcome = action.removeprefix("answer.") if action.startswith("answer.") else None
+    if outcome is not None and outcome not in OUTCOME_LABELS:
+        return AnswerResult(None, Message.refusal(f"I don't know the answer `{outcome}`."))
+    if not value.isdigit() or len(value) > 12:
+        return AnswerResult(None, Message.refusal("That button doesn't point at a prompt."))
+    text = text.strip() if text else None
+    savepoint = ctx.session.begin_nested()
+    try:
+        prompt = own_prompt(ctx, int(value))
+        if outcome is not None:
+            barrier = text if outcome == "not_this_week" else None
+            note = text if outcome != "not_this_week" else None
+            result = answer(
+                ctx, prompt, outcome=outcome, note=note, barrier=barrier, source="button"
+            )
+        elif action == "snooze":
+            result = AnswerResult(None, snooze_prompt(ctx, prompt))
+        elif action == "note":
+            if not text:
+                raise Refusal("Write the note, then send it.")
+            result = answer(ctx, prompt, note=text, source="note")
+        elif action == "share":
+            result = answer(ctx, prompt, shared=True, note=text, source="share")
+            if not result.reply.ok or not _has_note(ctx, prompt.id):
+                result = AnswerResult(
+                    result.prompt,
+                    Message(text="Marked to share. Add a note so the team sees what you did."),
+                )
+        else:
+            raise Refusal(f"I don't know the action `{action}`.")
+        ctx.session.flush()
+    except Refusal as refusal:
+        savepoint.rollback()
+        return AnswerResult(None, Message.refusal(str(refusal)))
+    except BaseException:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
+    return result
+
+
+def _has_note(ctx: Context, prompt_id: int) -> bool:
+    return bool(ctx.session.scalar(select(Record.note).filter_by(prompt_id=prompt_id)))

@@ -11,6 +11,7 @@ from bot.core.grammar import BY_NAME, SYNTAX
 from bot.core.messages import Message
 from bot.handlers.cadences import effective_cadence
 from bot.handlers.context import Context, Refusal
+from bot.handlers.replies import OPEN_STATUSES, snooze_prompt
 from bot.store.models import Commitment, Prompt, Record
 
 OUTCOME_WORDS = {
@@ -19,7 +20,6 @@ OUTCOME_WORDS = {
     "not_this_week": "Not this week",
     "skipped": "Skipped",
 }
-OPEN_PROMPT_STATUSES = ("sent", "reminded", "snoozed")
 MAX_COMMITMENTS = 12
 
 
@@ -241,7 +241,7 @@ def snooze(command: c.Snooze, ctx: Context) -> Message:
     require_leader(ctx)
     prompt = ctx.session.scalar(
         select(Prompt)
-        .where(Prompt.person_id == ctx.caller.id, Prompt.status.in_(OPEN_PROMPT_STATUSES))
+        .where(Prompt.person_id == ctx.caller.id, Prompt.status.in_(OPEN_STATUSES))
         .order_by(Prompt.scheduled_for.desc(), Prompt.id.desc())
         .limit(1)
     )
@@ -249,10 +249,7 @@ def snooze(command: c.Snooze, ctx: Context) -> Message:
         raise Refusal(
             "You have no open prompt to snooze. To stop prompts for a while, use `pause <date>`."
         )
-    prompt.status = "snoozed"
-    prompt.snoozed_until = ctx.now + command.duration
-    local = prompt.snoozed_until.astimezone(ctx.zone)
-    return Message(text=f"Snoozed {prompt.behavior_id}. I'll ask again {local:%a %d %b at %H:%M}.")
+    return snooze_prompt(ctx, prompt, command.duration)
 
 
 def profile(command: c.Profile, ctx: Context) -> Message:

@@ -6,9 +6,9 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
-    CheckConstraint,
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     ForeignKey,
     Index,
@@ -202,9 +202,13 @@ class Prompt(Base):
     )
     behavior_id: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text, default="")
+    phrasing: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     scheduled_for: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default="pending")
     delivery_key: Mapped[str] = mapped_column(String(200), unique=True)
+    claimed_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(String(500))
     sent_at: Mapped[datetime | None]
     platform_message_id: Mapped[str | None] = mapped_column(String(200))
     reminded_at: Mapped[datetime | None]
@@ -293,3 +297,27 @@ class AuditEvent(Base):
     target: Mapped[str] = mapped_column(String(200), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SchedulerState(Base):
+    """How far the scheduling passes have planned, so a restart catches up from there."""
+
+    __tablename__ = "scheduler_state"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    planned_until: Mapped[datetime]
+
+
+class LocalMessage(Base):
+    """The local chat's transcript: what was said in a direct conversation or a team channel."""
+
+    __tablename__ = "local_message"
+    __table_args__ = (Index("ix_local_message_conversation", "conversation", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation: Mapped[str] = mapped_column(String(64))
+    sender: Mapped[str] = mapped_column(String(16))
+    body: Mapped[dict[str, Any]]
+    prompt_id: Mapped[int | None] = mapped_column(ForeignKey("prompt.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None]

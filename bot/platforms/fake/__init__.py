@@ -1,7 +1,9 @@
-"""A fake platform for tests: people type commands, and it records everything the bot said."""
+"""A fake platform for tests: people type and press buttons, and it records everything the
+bot said, in replies and in delivered prompts."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -9,11 +11,43 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.core.catalog import Catalog
+from bot.core.clock import utcnow
 from bot.core.commands import UserRef
 from bot.core.messages import Message, render_text
-from bot.handlers.context import PlatformUser
-from bot.handlers.dispatch import converse
-from bot.handlers.people import get_workspace
+from bot.handlers.context import Context, PlatformUser
+from bot.handlers.dispatch import converse, handle_action
+from bot.handlers.people import get_workspace, identify
+from bot.handlers.replies import AnswerResult
+from bot.scheduling.delivery import Delivery, PermanentDeliveryError, TransientDeliveryError
+from bot.scheduling.runner import Scheduling, TickResult
+
+PLATFORM = "fake"
+
+
+@dataclass
+class FakeChannel:
+    """Delivery on the fake platform: records each message; can be told to fail."""
+
+    platform: str = PLATFORM
+    delivered: list[Delivery] = field(default_factory=list)
+    failures: list[TransientDeliveryError | PermanentDeliveryError] = field(default_factory=list)
+    attempts: list[tuple[float, str]] = field(default_factory=list)
+
+    async def send(self, delivery: Delivery) -> str:
+        self.attempts.append((asyncio.get_running_loop().time(), delivery.key))
+        if self.failures:
+            raise self.failures.pop(0)
+        self.delivered.append(delivery)
+        return f"fake-{len(self.delivered)}"
+
+    async def find(self, delivery: Delivery) -> str | None:
+        for index, sent in enumerate(self.delivered, start=1):
+            if sent.key == delivery.key:
+                return f"fake-{index}"
+        return None
+
+    def to(self, user_id: str) -> list[Delivery]:
+        return [d for d in self.delivered if d.user_id == user_id]
 
 
 @dataclass(frozen=True)
@@ -40,6 +74,8 @@ class FakePlatform:
     users: dict[str, PlatformUser] = field(default_factory=dict)
     sent: list[Sent] = field(default_factory=list)
     now: datetime | None = None
+    channel: FakeChannel = field(default_factory=FakeChannel)
+    conversation_rate: float = 50.0
 
     def add_user(
         self, user_id: str, *, name: str = "", email: str | None = None, tz: str | None = None
@@ -57,7 +93,7 @@ class FakePlatform:
         """Send `text` as the user; the reply is recorded and returned."""
         with self.sessions() as session:
             workspace = get_workspace(
-                session, platform="fake", external_id=self.workspace_external_id
+                session, platform=PLATFORM, external_id=self.workspace_external_id
             )
             reply = converse(
                 session,
@@ -68,6 +104,7 @@ class FakePlatform:
                 directory=self,
                 text=text,
                 now=self.now,
+                direct=True,
             )
             session.commit()
         self.sent.append(Sent(to=user_id, message=reply))
@@ -75,3 +112,34 @@ class FakePlatform:
 
     def say(self, user_id: str, text: str) -> str:
         return render_text(self.exchange(user_id, text))
+
+    def press(
+        self, user_id: str, action: str, prompt_id: int, text: str | None = None
+    ) -> AnswerResult:
+        """Press a prompt's button (with the text typed into its form, if any)."""
+        with self.sessions() as session:
+            workspace = get_workspace(
+                session, platform=PLATFORM, external_id=self.workspace_external_id
+            )
+            caller = identify(
+                session, workspace=workspace, user=self.users[user_id], settings=self.settings
+            )
+            ctx = Context(
+                session=session,
+                workspace=workspace,
+                caller=caller,
+                catalog=self.catalog,
+                settings=self.settings,
+                directory=self,
+                now=self.now or utcnow(),
+            )
+            result = handle_action(ctx, action, str(prompt_id), text)
+            session.commit()
+        self.sent.append(Sent(to=user_id, message=result.reply))
+        return result
+
+    def tick(self, now: datetime | None = None) -> TickResult:
+        """One scheduling pass at `now` (default: the platform's clock)."""
+        scheduling = Scheduling(self.sessions, self.catalog, {PLATFORM: self.channel})
+        scheduling.outbox.per_conversation_rate = self.conversation_rate
+        return asyncio.run(scheduling.tick(now or self.now or utcnow()))

@@ -1,0 +1,85 @@
+"""The local chat's delivery: a prompt lands in the person's conversation in the database."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.core.clock import utcnow
+from bot.core.messages import Message, message_to_dict
+from bot.scheduling.delivery import Delivery
+from bot.store.models import LocalMessage
+
+PLATFORM = "local"
+
+
+def dm_conversation(person_id: int) -> str:
+    return f"dm:{person_id}"
+
+
+def team_conversation(team_id: int) -> str:
+    return f"team:{team_id}"
+
+
+def post(
+    session: Session,
+    conversation: str,
+    sender: str,
+    message: Message,
+    *,
+    kind: str = "message",
+    prompt_id: int | None = None,
+    key: str | None = None,
+) -> LocalMessage:
+    """Add one message to a local conversation."""
+    row = LocalMessage(
+        conversation=conversation,
+        sender=sender,
+        body={"kind": kind, "key": key, "message": message_to_dict(message)},
+        prompt_id=prompt_id,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+class LocalChannel:
+    """Delivers to the local chat's transcript; `find` looks the delivery key up there."""
+
+    platform = PLATFORM
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    async def send(self, delivery: Delivery) -> str:
+        return await asyncio.to_thread(self._send, delivery)
+
+    def _send(self, delivery: Delivery) -> str:
+        with self.sessions.begin() as session:
+            row = post(
+                session,
+                dm_conversation(delivery.person_id),
+                "bot",
+                delivery.message,
+                kind="prompt",
+                prompt_id=delivery.prompt_id,
+                key=delivery.key,
+            )
+            return str(row.id)
+
+    async def find(self, delivery: Delivery) -> str | None:
+        return await asyncio.to_thread(self._find, delivery)
+
+    def _find(self, delivery: Delivery) -> str | None:
+        with self.sessions() as session:
+            rows = session.scalars(
+                select(LocalMessage).where(
+                    LocalMessage.conversation == dm_conversation(delivery.person_id),
+                    LocalMessage.prompt_id == delivery.prompt_id,
+                )
+            )
+            found = next((r for r in rows if r.body.get("key") == delivery.key), None)
+            return str(found.id) if found else None

@@ -1,0 +1,46 @@
+"""What the outbox hands a platform to send, and how a platform says a send failed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.core.messages import Message
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message to one person's direct conversation; `key` is unique per prompt send."""
+
+    key: str
+    workspace_id: int
+    person_id: int
+    user_id: str
+    message: Message
+    prompt_id: int | None = None
+
+
+class TransientDeliveryError(Exception):
+    """The platform could not take the message now (429, 5xx, timeouts): try again later."""
+
+    def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class PermanentDeliveryError(Exception):
+    """The platform will never take this message (bot blocked, account gone)."""
+
+
+class Channel(Protocol):
+    """A platform's way of reaching people; one per platform name."""
+
+    platform: str
+
+    async def send(self, delivery: Delivery) -> str:
+        """Deliver and return the platform's message id."""
+        ...
+
+    async def find(self, delivery: Delivery) -> str | None:
+        """The message id of an earlier send of this delivery, if one landed."""
+        ...

@@ -1,0 +1,307 @@
+"""The outbox: claim due prompts, send each through its platform once, mark it sent.
+
+A send is claimed (status `sending`) in one transaction, performed, then marked `sent` with
+the platform's message id in another. If the process dies in between, the claim goes stale;
+after `lease` the prompt's platform is asked whether that send landed (`Channel.find`): if it
+did, the prompt is marked sent with that id, otherwise it goes back to pending and is sent.
+So a crash neither doubles a prompt nor loses one. Reminders and snooze re-asks are sent at
+most once: their claim is the write that marks them done."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from aiolimiter import AsyncLimiter
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+from bot.core.catalog import Catalog
+from bot.core.messages import Message
+from bot.handlers.replies import prompt_message
+from bot.scheduling.delivery import (
+    Channel,
+    Delivery,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
+from bot.store.models import Commitment, Person, Prompt, Workspace
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+EXPIRE_WITHOUT_REMINDER = timedelta(days=3)
+MAX_ATTEMPTS = 6
+_backoff = wait_exponential(multiplier=0.5, max=30)
+
+
+def _wait(state: RetryCallState) -> float:
+    """Honor Retry-After when the platform gives one; back off exponentially otherwise."""
+    error = state.outcome.exception() if state.outcome else None
+    if isinstance(error, TransientDeliveryError) and error.retry_after is not None:
+        return error.retry_after
+    return float(_backoff(state))
+
+
+@dataclass
+class PassResult:
+    sent: int = 0
+    recovered: int = 0
+    retried: int = 0
+    failed: int = 0
+    reminded: int = 0
+    expired: int = 0
+
+
+@dataclass
+class Outbox:
+    sessions: sessionmaker[Session]
+    catalog: Catalog
+    channels: Mapping[str, Channel]
+    batch_size: int = 500
+    concurrency: int = 64
+    per_platform_rate: float = 200.0
+    per_conversation_rate: float = 1.0
+    in_process_attempts: int = 3
+    lease: timedelta = LEASE
+    on_undeliverable: Callable[[int, str], None] | None = None
+    _platform_limits: dict[str, AsyncLimiter] = field(default_factory=dict)
+    _conversation_limits: dict[str, AsyncLimiter] = field(default_factory=dict)
+
+    async def run(self, now: datetime) -> PassResult:
+        """One delivery pass: recover stale claims, send everything due, remind, expire."""
+        result = PassResult()
+        result.recovered = await self._recover(now)
+        while True:
+            claimed = await asyncio.to_thread(self._claim, now)
+            if not claimed:
+                break
+            await self._send_batch(claimed, now, result)
+        await self._remind_and_expire(now, result)
+        return result
+
+    # -- claims -------------------------------------------------------------------------
+
+    def _claim(self, now: datetime) -> list[tuple[Delivery, str]]:
+        with self.sessions.begin() as session:
+            query = (
+                select(Prompt.id)
+                .join(Person, Prompt.person_id == Person.id)
+                .where(
+                    Prompt.status == "pending",
+                    Prompt.scheduled_for <= now,
+                    Person.undeliverable_reason.is_(None),
+                )
+                .order_by(Prompt.scheduled_for, Prompt.id)
+                .limit(self.batch_size)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(of=Prompt, skip_locked=True)
+            ids = list(session.scalars(query))
+            if not ids:
+                return []
+            session.execute(
+                update(Prompt)
+                .where(Prompt.id.in_(ids), Prompt.status == "pending")
+                .values(status="sending", claimed_at=now, attempts=Prompt.attempts + 1)
+            )
+            return self._deliveries(session, ids)
+
+    def _deliveries(self, session: Session, ids: list[int]) -> list[tuple[Delivery, str]]:
+        rows = session.execute(
+            select(Prompt, Person, Workspace.platform, Commitment.goal)
+            .join(Person, Prompt.person_id == Person.id)
+            .join(Workspace, Person.workspace_id == Workspace.id)
+            .outerjoin(Commitment, Prompt.commitment_id == Commitment.id)
+            .where(Prompt.id.in_(ids))
+            .order_by(Prompt.scheduled_for, Prompt.id)
+        ).tuples()
+        return [
+            (
+                Delivery(
+                    key=prompt.delivery_key,
+                    workspace_id=person.workspace_id,
+                    person_id=person.id,
+                    user_id=person.platform_user_id,
+                    message=prompt_message(prompt, person, self.catalog, goal=goal),
+                    prompt_id=prompt.id,
+                ),
+                platform,
+            )
+            for prompt, person, platform, goal in rows
+        ]
+
+    async def _recover(self, now: datetime) -> int:
+        """Settle sends whose process died between claim and mark."""
+
+        def stale() -> list[tuple[Delivery, str]]:
+            with self.sessions() as session:
+                ids = list(
+                    session.scalars(
+                        select(Prompt.id).where(
+                            Prompt.status == "sending", Prompt.claimed_at <= now - self.lease
+                        )
+                    )
+                )
+                return self._deliveries(session, ids) if ids else []
+
+        settled = 0
+        for delivery, platform in await asyncio.to_thread(stale):
+            channel = self.channels.get(platform)
+            if channel is None:
+                continue
+            message_id = await channel.find(delivery)
+            await asyncio.to_thread(self._settle_stale, delivery, message_id, now)
+            settled += 1
+        return settled
+
+    def _settle_stale(self, delivery: Delivery, message_id: str | None, now: datetime) -> None:
+        with self.sessions.begin() as session:
+            values: dict[str, object] = (
+                {"status": "sent", "sent_at": now, "platform_message_id": message_id}
+                if message_id
+                else {"status": "pending", "claimed_at": None}
+            )
+            session.execute(
+                update(Prompt)
+                .where(Prompt.id == delivery.prompt_id, Prompt.status == "sending")
+                .values(**values)
+            )
+
+    # -- sending ------------------------------------------------------------------------
+
+    async def _send_batch(
+        self, claimed: list[tuple[Delivery, str]], now: datetime, result: PassResult
+    ) -> None:
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(delivery: Delivery, platform: str) -> tuple[Delivery, str, object]:
+            async with gate:
+                try:
+                    return delivery, platform, await self.send(platform, delivery)
+                except (TransientDeliveryError, PermanentDeliveryError) as error:
+                    return delivery, platform, error
+
+        outcomes = await asyncio.gather(*(one(d, p) for d, p in claimed))
+        await asyncio.to_thread(self._mark, outcomes, now, result)
+
+    async def send(self, platform: str, delivery: Delivery) -> str:
+        """Send through the platform, paced per platform and per conversation, retrying
+        transient failures in process (honoring Retry-After)."""
+        channel = self.channels.get(platform)
+        if channel is None:
+            raise TransientDeliveryError(f"no {platform} connection in this process")
+        platform_limit = self._platform_limits.setdefault(
+            platform, AsyncLimiter(self.per_platform_rate, 1)
+        )
+        conversation_limit = self._conversation_limits.setdefault(
+            f"{platform}:{delivery.user_id}", AsyncLimiter(self.per_conversation_rate, 1)
+        )
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type(TransientDeliveryError),
+            stop=stop_after_attempt(self.in_process_attempts),
+            wait=_wait,
+            reraise=True,
+        ):
+            with attempt:
+                async with conversation_limit, platform_limit:
+                    return await channel.send(delivery)
+        raise AssertionError("unreachable: tenacity reraises the last error")
+
+    def _mark(
+        self, outcomes: list[tuple[Delivery, str, object]], now: datetime, result: PassResult
+    ) -> None:
+        undeliverable: list[tuple[int, str]] = []
+        with self.sessions.begin() as session:
+            for delivery, _platform, outcome in outcomes:
+                prompt = session.get(Prompt, delivery.prompt_id)
+                if prompt is None or prompt.status != "sending":
+                    continue
+                if isinstance(outcome, str):
+                    prompt.status, prompt.sent_at = "sent", now
+                    prompt.platform_message_id = outcome
+                    result.sent += 1
+                elif isinstance(outcome, PermanentDeliveryError):
+                    prompt.status, prompt.last_error = "failed", str(outcome)[:500]
+                    person = session.get(Person, delivery.person_id)
+                    if person is not None and person.undeliverable_reason is None:
+                        person.undeliverable_reason = str(outcome)[:200]
+                        undeliverable.append((person.id, str(outcome)))
+                    result.failed += 1
+                elif isinstance(outcome, TransientDeliveryError):
+                    prompt.last_error = str(outcome)[:500]
+                    if prompt.attempts >= MAX_ATTEMPTS:
+                        prompt.status = "failed"
+                        result.failed += 1
+                    else:
+                        prompt.status, prompt.claimed_at = "pending", None
+                        prompt.scheduled_for = now + timedelta(minutes=2**prompt.attempts)
+                        result.retried += 1
+        for person_id, reason in undeliverable:
+            log.warning("person %s is undeliverable: %s", person_id, reason)
+            if self.on_undeliverable is not None:
+                self.on_undeliverable(person_id, reason)
+
+    # -- reminders and expiry ---------------------------------------------------------------
+
+    async def _remind_and_expire(self, now: datetime, result: PassResult) -> None:
+        for delivery, platform in await asyncio.to_thread(self._claim_reminders, now, result):
+            try:
+                await self.send(platform, delivery)
+                result.reminded += 1
+            except (TransientDeliveryError, PermanentDeliveryError) as error:
+                log.warning("reminder %s not delivered: %s", delivery.key, error)
+
+    def _claim_reminders(self, now: datetime, result: PassResult) -> list[tuple[Delivery, str]]:
+        """Mark due reminders and snooze re-asks as done before sending them (at most once),
+        and expire prompts left unanswered past their reminder."""
+        reminders: list[tuple[Delivery, str]] = []
+        with self.sessions.begin() as session:
+            rows = session.execute(
+                select(Prompt, Person, Workspace)
+                .join(Person, Prompt.person_id == Person.id)
+                .join(Workspace, Person.workspace_id == Workspace.id)
+                .where(Prompt.status.in_(("sent", "snoozed")))
+            ).tuples()
+            for prompt, person, workspace in rows:
+                hours = workspace.reminder_hours
+                window = timedelta(hours=hours) if hours else EXPIRE_WITHOUT_REMINDER
+                kind = None
+                if prompt.status == "snoozed":
+                    if prompt.snoozed_until is not None and prompt.snoozed_until <= now:
+                        prompt.status, prompt.snoozed_until = "sent", None
+                        kind = "snooze"
+                elif prompt.reminded_at is not None or not hours:
+                    sent = prompt.reminded_at or prompt.sent_at
+                    if sent is not None and sent + window <= now:
+                        prompt.status = "expired"
+                        result.expired += 1
+                elif prompt.sent_at is not None and prompt.sent_at + window <= now:
+                    prompt.reminded_at = now
+                    kind = "reminder"
+                if kind and person.undeliverable_reason is None:
+                    message: Message = prompt_message(prompt, person, self.catalog, reminder=True)
+                    reminders.append(
+                        (
+                            Delivery(
+                                key=f"{prompt.delivery_key}:{kind}:{now:%Y%m%dT%H%M}",
+                                workspace_id=person.workspace_id,
+                                person_id=person.id,
+                                user_id=person.platform_user_id,
+                                message=message,
+                                prompt_id=prompt.id,
+                            ),
+                            workspace.platform,
+                        )
+                    )
+        return reminders

@@ -1,0 +1,201 @@
+"""The scheduling pass: every due occurrence of every leader's commitments becomes one outbox
+row, keyed (leader, commitment, occurrence), before anything is sent."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.core.cadence import CadenceSpec
+from bot.core.catalog import Catalog
+from bot.core.schedule import Calendar, Occurrence, occurrences
+from bot.handlers.cadences import CadenceBook
+from bot.store.models import (
+    CadenceRule,
+    Commitment,
+    Holiday,
+    Person,
+    Prompt,
+    SchedulerState,
+    Team,
+    TeamMembership,
+    Workspace,
+)
+
+DEFAULT_GRACE = timedelta(hours=12)
+# How far back a first pass looks, and the most a long outage is caught up over.
+MAX_CATCH_UP = timedelta(days=7)
+STATE_NAME = "prompts"
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    pending: int
+    missed: int
+    skipped: int
+    window_start: datetime
+    window_end: datetime
+
+
+def _clock(text: str | None) -> time | None:
+    return time.fromisoformat(text) if text else None
+
+
+def plan(
+    session: Session,
+    catalog: Catalog,
+    *,
+    now: datetime,
+    grace: timedelta = DEFAULT_GRACE,
+) -> PlanResult:
+    """Plan every occurrence due since the last pass up to `now`. Occurrences older than the
+    grace window are recorded as missed, and those inside a pause as skipped: never sent late,
+    never silently lost. Safe to run from several processes: the state row is locked and
+    delivery keys are unique."""
+    state = session.scalar(select(SchedulerState).filter_by(name=STATE_NAME).with_for_update())
+    if state is None:
+        _insert_ignoring_conflicts(
+            session,
+            SchedulerState,
+            [{"name": STATE_NAME, "planned_until": now - grace}],
+            ["name"],
+        )
+        state = session.scalar(select(SchedulerState).filter_by(name=STATE_NAME).with_for_update())
+        assert state is not None
+    start = max(state.planned_until, now - MAX_CATCH_UP)
+    if start >= now:
+        return PlanResult(0, 0, 0, start, now)
+    rows = _rows_due(session, catalog, start=start, now=now, grace=grace)
+    _insert_ignoring_conflicts(session, Prompt, rows, ["delivery_key"])
+    state.planned_until = now
+    counts: dict[str, int] = defaultdict(int)
+    for row in rows:
+        counts[str(row["status"])] += 1
+    return PlanResult(counts["pending"], counts["missed"], counts["skipped"], start, now)
+
+
+def _rows_due(
+    session: Session, catalog: Catalog, *, start: datetime, now: datetime, grace: timedelta
+) -> list[dict[str, object]]:
+    commitments = (
+        session.execute(
+            select(Commitment, Person)
+            .join(Person, Commitment.person_id == Person.id)
+            .where(
+                Commitment.ended_at.is_(None),
+                Person.is_leader.is_(True),
+                Person.undeliverable_reason.is_(None),
+            )
+            .order_by(Person.workspace_id, Person.id, Commitment.id)
+        )
+        .tuples()
+        .all()
+    )
+    if not commitments:
+        return []
+    workspaces = {w.id: w for w in session.scalars(select(Workspace))}
+    books: dict[int, list[CadenceRule]] = defaultdict(list)
+    for rule in session.scalars(select(CadenceRule)):
+        books[rule.workspace_id].append(rule)
+    cadence_books = {wid: CadenceBook(books[wid]) for wid in workspaces}
+    holidays: dict[int, set[date]] = defaultdict(set)
+    for holiday in session.scalars(select(Holiday)):
+        holidays[holiday.workspace_id].add(holiday.day)
+    teams: dict[int, list[str]] = defaultdict(list)
+    for person_id, name in session.execute(
+        select(TeamMembership.person_id, func.lower(Team.name))
+        .join(Team, TeamMembership.team_id == Team.id)
+        .where(TeamMembership.ended_at.is_(None))
+        .order_by(Team.name)
+    ).tuples():
+        teams[person_id].append(name)
+    last_phrasing = _last_phrasings(session, [c.id for c, _ in commitments])
+
+    cache: dict[tuple[CadenceSpec, str, int], list[Occurrence]] = {}
+    rows: list[dict[str, object]] = []
+    for commitment, person in commitments:
+        workspace = workspaces[person.workspace_id]
+        book = cadence_books[workspace.id]
+        spec = book.resolve(person, teams=teams[person.id], behavior_id=commitment.behavior_id).spec
+        key = (spec, person.timezone, workspace.id)
+        if key not in cache:
+            quiet_start, quiet_end = _clock(workspace.quiet_start), _clock(workspace.quiet_end)
+            calendar = Calendar(
+                zone=ZoneInfo(person.timezone),
+                holidays=frozenset(holidays[workspace.id]),
+                quiet=(quiet_start, quiet_end) if quiet_start and quiet_end else None,
+            )
+            cache[key] = occurrences(spec, calendar, after=start, until=now)
+        phrasings = (
+            catalog.prompts_for(commitment.behavior_id, person.role)
+            if catalog.find(commitment.behavior_id)
+            else []
+        )
+        if not phrasings:
+            continue
+        for occurrence in cache[key]:
+            if occurrence.nominal < commitment.started_at:
+                continue
+            phrasing = (last_phrasing.get(commitment.id, -1) + 1) % len(phrasings)
+            last_phrasing[commitment.id] = phrasing
+            local_day = occurrence.due.astimezone(ZoneInfo(person.timezone)).date()
+            if person.paused_until is not None and local_day < person.paused_until:
+                status = "skipped"
+            elif now - occurrence.due > grace:
+                status = "missed"
+            else:
+                status = "pending"
+            rows.append(
+                {
+                    "person_id": person.id,
+                    "commitment_id": commitment.id,
+                    "behavior_id": commitment.behavior_id,
+                    "text": phrasings[phrasing],
+                    "phrasing": phrasing,
+                    "scheduled_for": occurrence.due,
+                    "status": status,
+                    "delivery_key": delivery_key(person.id, commitment.id, occurrence),
+                    "created_at": now,
+                    "attempts": 0,
+                }
+            )
+    return rows
+
+
+def delivery_key(person_id: int, commitment_id: int, occurrence: Occurrence) -> str:
+    """The one name of one prompt: this leader, this commitment, this occurrence."""
+    return f"p:{person_id}:{commitment_id}:{occurrence.nominal:%Y%m%dT%H%MZ}"
+
+
+def _last_phrasings(session: Session, commitment_ids: list[int]) -> dict[int, int]:
+    latest = (
+        select(func.max(Prompt.id))
+        .where(Prompt.commitment_id.in_(commitment_ids))
+        .group_by(Prompt.commitment_id)
+    )
+    return {
+        commitment_id: phrasing
+        for commitment_id, phrasing in session.execute(
+            select(Prompt.commitment_id, Prompt.phrasing).where(Prompt.id.in_(latest))
+        ).tuples()
+        if commitment_id is not None
+    }
+
+
+def _insert_ignoring_conflicts(
+    session: Session, model: type, rows: list[dict[str, object]], keys: list[str]
+) -> None:
+    """Insert rows, leaving any whose unique key is already there (another pass got it)."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for offset in range(0, len(rows), 1000):
+        statement = insert(model).values(rows[offset : offset + 1000])
+        session.execute(statement.on_conflict_do_nothing(index_elements=keys))

@@ -1,0 +1,69 @@
+"""A scheduling pass (plan the due prompts, then deliver), run by APScheduler inside `serve`
+every minute and by `followthrough tick` from the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.core.catalog import Catalog
+from bot.core.clock import utcnow
+from bot.scheduling.delivery import Channel
+from bot.scheduling.outbox import Outbox, PassResult
+from bot.scheduling.planner import DEFAULT_GRACE, PlanResult, plan
+
+log = logging.getLogger(__name__)
+JOB_ID = "followthrough-scheduling-pass"
+
+
+@dataclass(frozen=True)
+class TickResult:
+    planned: PlanResult
+    delivered: PassResult
+
+
+@dataclass
+class Scheduling:
+    sessions: sessionmaker[Session]
+    catalog: Catalog
+    channels: Mapping[str, Channel]
+    grace: timedelta = DEFAULT_GRACE
+
+    def __post_init__(self) -> None:
+        self.outbox = Outbox(self.sessions, self.catalog, self.channels)
+
+    def plan(self, now: datetime) -> PlanResult:
+        with self.sessions.begin() as session:
+            return plan(session, self.catalog, now=now, grace=self.grace)
+
+    async def tick(self, now: datetime | None = None) -> TickResult:
+        """Plan everything due up to `now` (the catch-up after a restart included), then send."""
+        now = now or utcnow()
+        planned = await asyncio.to_thread(self.plan, now)
+        delivered = await self.outbox.run(now)
+        if planned.pending or planned.missed or delivered.sent or delivered.failed:
+            log.info("pass at %s: planned %s, delivered %s", now.isoformat(), planned, delivered)
+        return TickResult(planned, delivered)
+
+    def start(self) -> AsyncIOScheduler:
+        """Run a pass now (catch-up) and then every minute, in the running event loop."""
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        scheduler.add_job(
+            self.tick,
+            "interval",
+            minutes=1,
+            id=JOB_ID,
+            replace_existing=True,
+            next_run_time=utcnow(),
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=300,
+        )
+        scheduler.start()
+        return scheduler

@@ -1,0 +1,295 @@
+"""Scheduling passes through the fake platform: every prompt once, on time, answered once."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.platforms.fake import FakePlatform
+from bot.scheduling.delivery import PermanentDeliveryError, TransientDeliveryError
+from bot.store.models import Person, Prompt, Record
+
+# Monday 2026-11-23, 09:00 in Los Angeles.
+MONDAY_9_LA = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
+
+
+def prompts(chat: FakePlatform) -> list[Prompt]:
+    with chat.sessions() as session:
+        return list(session.scalars(select(Prompt).order_by(Prompt.id)))
+
+
+def records(chat: FakePlatform) -> list[Record]:
+    with chat.sessions() as session:
+        return list(session.scalars(select(Record).order_by(Record.id)))
+
+
+@pytest.fixture
+def sam(chat: FakePlatform) -> FakePlatform:
+    """Sam, a supervisor in Los Angeles, committed to 6.a and 13.d on the default cadence."""
+    chat.now = MONDAY_9_LA - timedelta(days=3)
+    chat.exchange("U-ADMIN", "leader add <@U-SUP> role=supervisor")
+    chat.exchange("U-SUP", "commit 6.a Thank one worker by name")
+    chat.exchange("U-SUP", "commit 13.d")
+    chat.tick(MONDAY_9_LA - timedelta(days=3))
+    return chat
+
+
+def test_each_commitment_is_prompted_once_at_nine_local(sam: FakePlatform) -> None:
+    result = sam.tick(MONDAY_9_LA + timedelta(seconds=20))
+    assert result.planned.pending == 2
+    assert result.delivered.sent == 2
+    deliveries = sam.channel.to("U-SUP")
+    assert sorted((d.message.title or "")[-6:] for d in deliveries) == [" (6.a)", "(13.d)"]
+    for prompt in prompts(sam):
+        assert prompt.status == "sent"
+        assert prompt.scheduled_for == MONDAY_9_LA
+        assert prompt.platform_message_id is not None
+    for later in (1, 2, 30):
+        sam.tick(MONDAY_9_LA + timedelta(minutes=later))
+    assert len(sam.channel.delivered) == 2
+
+
+def test_a_prompt_names_the_behavior_the_goal_and_why_it_matters(sam: FakePlatform) -> None:
+    sam.tick(MONDAY_9_LA)
+    (prompt,) = [d for d in sam.channel.delivered if "(6.a)" in (d.message.title or "")]
+    assert prompt.message.text.startswith("Hi Sam Supervisor: ")
+    fields = dict(prompt.message.fields)
+    assert fields["Your goal"] == "Thank one worker by name"
+    assert "Why it matters" in fields
+    assert [b.label for b in prompt.message.buttons] == [
+        "Done",
+        "Partly",
+        "Not this week",
+        "Snooze",
+        "Add a note",
+        "Share with implementation team",
+    ]
+
+
+def test_phrasings_rotate_and_never_repeat_twice_in_a_row(sam: FakePlatform) -> None:
+    texts = []
+    for week in range(4):
+        sam.tick(MONDAY_9_LA + timedelta(weeks=week))
+    for prompt in prompts(sam):
+        if prompt.behavior_id == "6.a":
+            texts.append(prompt.text)
+    assert len(texts) == 4
+    assert all(a != b for a, b in itertools.pairwise(texts))
+
+
+def test_a_restart_catches_up_inside_the_grace_window_and_records_older_ones_missed(
+    sam: FakePlatform,
+) -> None:
+    sam.tick(MONDAY_9_LA - timedelta(hours=1))
+    # The service is down from Monday 08:00 until Tuesday 11:00 Los Angeles time: Monday's
+    # prompts are 26 hours old by then, beyond the 12-hour grace window.
+    result = sam.tick(MONDAY_9_LA + timedelta(hours=26))
+    assert result.planned.missed == 2
+    assert sam.channel.delivered == []
+    assert {p.status for p in prompts(sam)} == {"missed"}
+
+
+def test_a_short_outage_is_caught_up_on_start(sam: FakePlatform) -> None:
+    sam.tick(MONDAY_9_LA - timedelta(hours=1))
+    result = sam.tick(MONDAY_9_LA + timedelta(hours=3))
+    assert result.delivered.sent == 2
+
+
+def test_a_paused_leader_is_skipped_not_prompted(sam: FakePlatform) -> None:
+    sam.now = MONDAY_9_LA - timedelta(days=2)
+    assert sam.exchange("U-SUP", "pause 2026-11-25").ok
+    result = sam.tick(MONDAY_9_LA)
+    assert result.planned.skipped == 2
+    assert sam.channel.delivered == []
+    assert sam.tick(MONDAY_9_LA + timedelta(weeks=1)).delivered.sent == 2
+
+
+def test_a_holiday_moves_the_prompt_to_the_next_working_day(sam: FakePlatform) -> None:
+    sam.now = MONDAY_9_LA - timedelta(days=2)
+    sam.exchange("U-ADMIN", "holiday add 2026-11-23")
+    assert sam.tick(MONDAY_9_LA).delivered.sent == 0
+    result = sam.tick(MONDAY_9_LA + timedelta(days=1))
+    assert result.delivered.sent == 2
+    assert {p.scheduled_for for p in prompts(sam)} == {MONDAY_9_LA + timedelta(days=1)}
+
+
+def test_quiet_hours_hold_a_prompt_until_they_end(sam: FakePlatform) -> None:
+    sam.now = MONDAY_9_LA - timedelta(days=2)
+    sam.exchange("U-ADMIN", "quiet 08:00-10:30")
+    assert sam.tick(MONDAY_9_LA).delivered.sent == 0
+    assert sam.tick(MONDAY_9_LA + timedelta(minutes=90)).delivered.sent == 2
+
+
+def test_done_records_once_however_often_it_is_pressed(sam: FakePlatform) -> None:
+    sam.tick(MONDAY_9_LA)
+    prompt = prompts(sam)[0]
+    first = sam.press("U-SUP", "answer.done", prompt.id)
+    again = sam.press("U-SUP", "answer.done", prompt.id)
+    assert first.reply.ok
+    assert again.reply.ok
+    (record,) = records(sam)
+    assert (record.outcome, record.source, record.prompt_id) == ("done", "button", prompt.id)
+    assert record.edited_at is None
+    assert first.prompt is not None
+    assert "Recorded: Done" in first.prompt.text
+    assert prompts(sam)[0].status == "answered"
+
+
+def test_changing_the_answer_edits_the_one_record(sam: FakePlatform) -> None:
+    sam.tick(MONDAY_9_LA)
+    prompt = prompts(sam)[0]
+    sam.press("U-SUP", "answer.done", prompt.id)
+    sam.press("U-SUP", "answer.partly", prompt.id)
+    (record,) = records(sam)
+    assert record.outcome == "partly"
+    assert record.edited_at is not None
+
+
+def test_not_this_week_asks_for_the_barrier_and_free_text_fills_it(sam: FakePlatform) -> None:
+    sam.tick(MONDAY_9_LA)
+    prompt = prompts(sam)[-1]
+    result = sam.press("U-SUP", "answer.not_this_week", prompt.id)
+    assert "What got in the way?" in result.reply.text
+    assert "Noted as the barrier" in sam.say("U-SUP", "Court hearings all week")
+    (record,) = records(sam)
+    assert (record.outcome, record.barrier) == ("not_this_week", "Court hearings all week")
+
+
+def test_free_text_answers_the_latest_prompt(sam: FakePlatform) -> None:
+    sam.tick(MONDAY_9_LA)
+    assert "Got it: Done" in sam.say("U-SUP", "Thanked Jo at huddle for the backlog push")
+    (record,) = records(sam)
+    assert record.note == "Thanked Jo at huddle for the backlog push"
+    assert record.source == "free_text"
+
+
+def test_free_text_without_a_prompt_points_to_log(sam: FakePlatform) -> None:
+    reply = sam.exchange("U-SUP", "I thanked the unit today")
+    assert not reply.ok
+    assert "log <behavior-id> <text>" in reply.text
+    assert records(sam) == []
+
+
+def test_a_note_and_sharing_go_on_the_record(sam: FakePlatform) -> None:
+    sam.tick(MONDAY_9_LA)
+    prompt = prompts(sam)[0]
+    sam.press("U-SUP", "note", prompt.id, "Named three wins at the unit meeting")
+    shared = sam.press("U-SUP", "share", prompt.id)
+    assert "Shared with your implementation team" in shared.reply.text
+    (record,) = records(sam)
+    assert record.note == "Named three wins at the unit meeting"
+    assert record.shared
+
+
+def test_someone_elses_prompt_cannot_be_answered(sam: FakePlatform) -> None:
+    sam.tick(MONDAY_9_LA)
+    prompt = prompts(sam)[0]
+    result = sam.press("U-MGR", "answer.done", prompt.id)
+    assert not result.reply.ok
+    assert "isn't yours" in result.reply.text
+    assert records(sam) == []
+
+
+@pytest.mark.parametrize(
+    ("action", "value"), [("answer.maybe", "1"), ("answer.done", "x1"), ("dance", "1")]
+)
+def test_malformed_button_payloads_are_refused(sam: FakePlatform, action: str, value: str) -> None:
+    sam.tick(MONDAY_9_LA)
+    with sam.sessions() as session:
+        prompt_id = session.scalars(select(Prompt.id)).first()
+    result = sam.press("U-SUP", action, int(prompt_id) if value == "1" else 0)
+    assert not result.reply.ok
+    assert records(sam) == []
+
+
+def test_snooze_asks_again_later_once(sam: FakePlatform) -> None:
+    sam.tick(MONDAY_9_LA)
+    prompt = prompts(sam)[0]
+    sam.now = MONDAY_9_LA + timedelta(minutes=5)
+    assert "Snoozed" in sam.press("U-SUP", "snooze", prompt.id).reply.text
+    sam.tick(MONDAY_9_LA + timedelta(hours=2))
+    assert len(sam.channel.delivered) == 2
+    sam.tick(MONDAY_9_LA + timedelta(hours=4, minutes=6))
+    assert len(sam.channel.delivered) == 3
+    assert "A gentle reminder" in sam.channel.delivered[-1].message.text
+    sam.tick(MONDAY_9_LA + timedelta(hours=4, minutes=7))
+    assert len(sam.channel.delivered) == 3
+
+
+def test_one_reminder_then_expiry_and_a_late_answer_is_still_recorded(sam: FakePlatform) -> None:
+    sam.tick(MONDAY_9_LA)
+    assert sam.tick(MONDAY_9_LA + timedelta(hours=24)).delivered.reminded == 2
+    assert sam.tick(MONDAY_9_LA + timedelta(hours=30)).delivered.reminded == 0
+    assert sam.tick(MONDAY_9_LA + timedelta(hours=48)).delivered.expired == 2
+    assert {p.status for p in prompts(sam)} == {"expired"}
+    sam.now = MONDAY_9_LA + timedelta(hours=50)
+    result = sam.press("U-SUP", "answer.done", prompts(sam)[0].id)
+    assert "(late)" in result.reply.text
+    (record,) = records(sam)
+    assert record.late
+
+
+def test_a_crash_after_the_claim_is_settled_without_a_double_send(sam: FakePlatform) -> None:
+    sam.tick(MONDAY_9_LA - timedelta(minutes=1))
+    sam.tick(MONDAY_9_LA)
+    # Simulate a process that sent the first prompt and died before marking it sent, and
+    # one that died before sending the second.
+    with sam.sessions() as session:
+        for prompt in session.scalars(select(Prompt)):
+            prompt.status, prompt.claimed_at = "sending", MONDAY_9_LA
+        session.commit()
+    landed = sam.channel.delivered[:1]
+    sam.channel.delivered = landed
+    result = sam.tick(MONDAY_9_LA + timedelta(minutes=5))
+    assert result.delivered.recovered == 2
+    assert len(sam.channel.delivered) == 2
+    assert len({d.key for d in sam.channel.delivered}) == 2
+    assert {p.status for p in prompts(sam)} == {"sent"}
+
+
+def test_a_rate_limited_send_honors_retry_after(sam: FakePlatform) -> None:
+    sam.channel.failures = [TransientDeliveryError("429 rate limited", retry_after=0.3)]
+    result = sam.tick(MONDAY_9_LA)
+    assert result.delivered.sent == 2
+    (first, retry) = [t for t, key in sam.channel.attempts if key == sam.channel.attempts[0][1]]
+    assert retry - first >= 0.3
+
+
+def test_repeated_transient_failures_retry_later_not_in_a_loop(sam: FakePlatform) -> None:
+    sam.channel.failures = [TransientDeliveryError("503", retry_after=0)] * 6
+    result = sam.tick(MONDAY_9_LA)
+    assert result.delivered.retried >= 1
+    pending = [p for p in prompts(sam) if p.status == "pending"]
+    assert pending
+    assert all(p.scheduled_for > MONDAY_9_LA for p in pending)
+    later = sam.tick(MONDAY_9_LA + timedelta(minutes=10))
+    assert later.delivered.sent == len(pending)
+
+
+def test_a_permanent_failure_marks_the_leader_undeliverable(sam: FakePlatform) -> None:
+    sam.channel.failures = [PermanentDeliveryError("account_inactive")]
+    result = sam.tick(MONDAY_9_LA)
+    assert result.delivered.failed == 1
+    with sam.sessions() as session:
+        person = session.scalars(select(Person).filter_by(platform_user_id="U-SUP")).one()
+    assert person.undeliverable_reason == "account_inactive"
+    sam.tick(MONDAY_9_LA + timedelta(weeks=1))
+    assert len(sam.channel.attempts) <= 2
+
+
+def test_a_dropped_commitment_is_not_prompted(sam: FakePlatform) -> None:
+    sam.now = MONDAY_9_LA - timedelta(days=1)
+    sam.exchange("U-SUP", "drop 6.a")
+    sam.tick(MONDAY_9_LA)
+    assert [p.behavior_id for p in prompts(sam)] == ["13.d"]
+
+
+def test_send_now_goes_out_on_the_next_pass(sam: FakePlatform) -> None:
+    sam.now = datetime(2026, 11, 21, 18, 0, tzinfo=UTC)
+    sam.exchange("U-ADMIN", "send-now <@U-SUP> 7.a")
+    assert sam.tick(sam.now + timedelta(seconds=30)).delivered.sent == 1
+    assert "(7.a)" in (sam.channel.delivered[0].message.title or "")
+    assert date(2026, 11, 21) == sam.now.date()
