@@ -4,48 +4,17 @@ scheduling and the web server."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.core.catalog import Catalog, load_catalog
-from bot.platforms.local.channel import LocalChannel
-from bot.scheduling.delivery import Channel
-from bot.scheduling.runner import Scheduling
-from bot.store.db import create_db_engine, migrate, session_factory
+from bot.platforms.local.web import add_local_routes
+from bot.services import SERVICES_KEY, Services, build_services
+from bot.store.db import migrate
 from bot.web.health import ENGINE_KEY, add_health_routes
 
 log = logging.getLogger("followthrough")
-SERVICES_KEY = web.AppKey("services", object)
-
-
-@dataclass
-class Services:
-    settings: Settings
-    engine: Engine
-    sessions: sessionmaker[Session]
-    catalog: Catalog
-    channels: dict[str, Channel] = field(default_factory=dict)
-
-    def scheduling(self) -> Scheduling:
-        return Scheduling(self.sessions, self.catalog, self.channels)
-
-
-def build_services(settings: Settings) -> Services:
-    engine = create_db_engine(settings.database_url)
-    sessions = session_factory(engine)
-    services = Services(
-        settings=settings,
-        engine=engine,
-        sessions=sessions,
-        catalog=load_catalog(settings.catalog_path),
-    )
-    services.channels["local"] = LocalChannel(sessions)
-    return services
 
 
 def build_web_app(services: Services, *, run_scheduler: bool = False) -> web.Application:
@@ -53,12 +22,16 @@ def build_web_app(services: Services, *, run_scheduler: bool = False) -> web.App
     app[ENGINE_KEY] = services.engine
     app[SERVICES_KEY] = services
     add_health_routes(app)
+    if services.settings.local_mode:
+        add_local_routes(app)
     if run_scheduler:
         app.cleanup_ctx.append(_scheduler(services))
     return app
 
 
-def _scheduler(services: Services):  # type: ignore[no-untyped-def]
+def _scheduler(services: Services) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Run the scheduling passes for as long as the web app runs."""
+
     async def run(app: web.Application) -> AsyncIterator[None]:
         scheduler = services.scheduling().start()
         yield

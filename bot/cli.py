@@ -13,7 +13,7 @@ from typing import IO, Any
 import click
 from sqlalchemy import or_, select
 
-from bot.app import build_services, serve
+from bot.app import serve
 from bot.config import Settings
 from bot.core.catalog import CatalogError, load_catalog
 from bot.core.clock import utcnow
@@ -22,12 +22,14 @@ from bot.handlers.context import PlatformUser
 from bot.handlers.dispatch import converse
 from bot.handlers.export import export_rows, write_csv, write_jsonl
 from bot.handlers.people import get_workspace
+from bot.platforms.local.demo import LEADERS, create_demo, has_demo
 from bot.platforms.local.directory import (
     LOCAL_PLATFORM,
     LOCAL_WORKSPACE,
     LocalDirectory,
     local_user,
 )
+from bot.services import build_services
 from bot.store.db import migrate
 from bot.store.models import Person, Workspace
 
@@ -48,6 +50,25 @@ def main(verbose: bool) -> None:
 def serve_command() -> None:
     """Run the service (the local chat when no Slack or Teams credentials are set)."""
     serve(Settings())
+
+
+@main.command("demo")
+def demo_command() -> None:
+    """Fill the local chat with a sample agency (eight weeks of history) and serve it."""
+    settings = Settings()
+    services = build_services(settings)
+    migrate(services.engine)
+    with services.sessions.begin() as session:
+        if has_demo(session):
+            click.echo("The sample agency is already here.")
+        else:
+            made = create_demo(session, services.catalog, now=utcnow())
+            click.echo(
+                f"Created a sample agency: {len(LEADERS)} leaders and an implementation lead, "
+                f"{made} records."
+            )
+    click.echo(f"Open http://{settings.host}:{settings.port}/local and pick a person.")
+    serve(settings)
 
 
 @main.command("migrate")
@@ -214,3 +235,7 @@ def export_command(since: Any, fmt: str, out: IO[str]) -> None:
         count = (write_csv if fmt == "csv" else write_jsonl)(rows, out)
     if out is not sys.stdout:
         click.echo(f"{count} records written.", err=True)
+
+
+if __name__ == "__main__":
+    main()

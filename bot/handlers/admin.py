@@ -9,6 +9,7 @@ from bot.core.messages import Message
 from bot.handlers.cadences import DEFAULT_CADENCE, effective_cadence
 from bot.handlers.context import Context, Refusal
 from bot.handlers.people import current_teams, find_team, resolve
+from bot.handlers.replies import choose_phrasing
 from bot.store.models import (
     CadenceRule,
     Commitment,
@@ -374,11 +375,14 @@ def send_now(command: c.SendNow, ctx: Context) -> Message:
         key = f"now:{person.id}:{behavior_id}:{minute.isoformat()}"
         if ctx.session.scalar(select(Prompt.id).filter_by(delivery_key=key)) is not None:
             continue
+        phrasing, text = choose_phrasing(ctx, person, behavior_id)
         ctx.session.add(
             Prompt(
                 person_id=person.id,
                 commitment_id=commitment_id,
                 behavior_id=behavior_id,
+                text=text,
+                phrasing=phrasing,
                 scheduled_for=minute,
                 delivery_key=key,
                 created_at=ctx.now,

@@ -21,6 +21,24 @@ ANSWERABLE_STATUSES = ("sent", "snoozed", "answered", "expired", "missed")
 DEFAULT_SNOOZE = timedelta(hours=4)
 
 
+def next_phrasing(count: int, last: int | None) -> int:
+    """Rotate through the phrasings so that none is used twice in a row."""
+    return 0 if last is None else (last + 1) % count
+
+
+def choose_phrasing(ctx: Context, person: Person, behavior_id: str) -> tuple[int, str]:
+    """The phrasing for this leader's next prompt about a behavior, and its text."""
+    phrasings = ctx.catalog.prompts_for(behavior_id, person.role)
+    last = ctx.session.scalar(
+        select(Prompt.phrasing)
+        .filter_by(person_id=person.id, behavior_id=behavior_id)
+        .order_by(Prompt.id.desc())
+        .limit(1)
+    )
+    index = next_phrasing(len(phrasings), last)
+    return index, phrasings[index]
+
+
 def prompt_buttons(prompt_id: int) -> tuple[Button, ...]:
     value = str(prompt_id)
     return (

@@ -16,6 +16,7 @@ from bot.core.cadence import CadenceSpec
 from bot.core.catalog import Catalog
 from bot.core.schedule import Calendar, Occurrence, occurrences
 from bot.handlers.cadences import CadenceBook
+from bot.handlers.replies import next_phrasing
 from bot.store.models import (
     CadenceRule,
     Commitment,
@@ -142,7 +143,7 @@ def _rows_due(
         for occurrence in cache[key]:
             if occurrence.nominal < commitment.started_at:
                 continue
-            phrasing = (last_phrasing.get(commitment.id, -1) + 1) % len(phrasings)
+            phrasing = next_phrasing(len(phrasings), last_phrasing.get(commitment.id))
             last_phrasing[commitment.id] = phrasing
             local_day = occurrence.due.astimezone(ZoneInfo(person.timezone)).date()
             if person.paused_until is not None and local_day < person.paused_until:

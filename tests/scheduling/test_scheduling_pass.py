@@ -293,3 +293,14 @@ def test_send_now_goes_out_on_the_next_pass(sam: FakePlatform) -> None:
     assert sam.tick(sam.now + timedelta(seconds=30)).delivered.sent == 1
     assert "(7.a)" in (sam.channel.delivered[0].message.title or "")
     assert date(2026, 11, 21) == sam.now.date()
+
+
+def test_send_now_uses_a_phrasing_and_rotates_after_the_last(sam: FakePlatform) -> None:
+    sam.tick(MONDAY_9_LA)
+    scheduled = next(p for p in prompts(sam) if p.behavior_id == "6.a")
+    sam.now = MONDAY_9_LA + timedelta(hours=1)
+    sam.exchange("U-ADMIN", "send-now <@U-SUP> 6.a")
+    extra = prompts(sam)[-1]
+    assert extra.text
+    assert extra.text != scheduled.text
+    assert extra.phrasing == (scheduled.phrasing + 1) % 3

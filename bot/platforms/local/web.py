@@ -1,0 +1,225 @@
+"""The local chat's web edge: a page at /local where one acts as any person, and the JSON
+routes it calls. It is a real platform of the core: the same handlers and the same outbox."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.core.clock import utcnow
+from bot.core.messages import Message, message_to_dict
+from bot.handlers.context import Context
+from bot.handlers.dispatch import converse, handle_action
+from bot.handlers.people import get_workspace, identify
+from bot.platforms.local.channel import dm_conversation, post
+from bot.platforms.local.directory import (
+    LOCAL_PLATFORM,
+    LOCAL_WORKSPACE,
+    LocalDirectory,
+    local_user,
+)
+from bot.services import SERVICES_KEY, Services
+from bot.store.models import LocalMessage, Person, Team, Workspace
+
+PAGE = Path(__file__).resolve().parent / "static" / "index.html"
+
+
+def _services(request: web.Request) -> Services:
+    return request.app[SERVICES_KEY]
+
+
+def _workspace(session: Session) -> Workspace:
+    return get_workspace(
+        session, platform=LOCAL_PLATFORM, external_id=LOCAL_WORKSPACE, name="Local chat"
+    )
+
+
+def _row(message: LocalMessage) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "sender": message.sender,
+        "kind": message.body.get("kind"),
+        "message": message.body.get("message"),
+        "at": message.created_at.isoformat(),
+    }
+
+
+async def page(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(PAGE)
+
+
+async def people(request: web.Request) -> web.Response:
+    def load() -> dict[str, Any]:
+        with _services(request).sessions.begin() as session:
+            workspace = _workspace(session)
+            persons = session.scalars(
+                select(Person).filter_by(workspace_id=workspace.id).order_by(Person.display_name)
+            )
+            teams = session.scalars(
+                select(Team).filter_by(workspace_id=workspace.id).order_by(Team.name)
+            )
+            return {
+                "people": [
+                    {
+                        "id": p.id,
+                        "user_id": p.platform_user_id,
+                        "name": p.name,
+                        "role": p.role if p.is_leader else None,
+                        "admin": p.is_admin,
+                    }
+                    for p in persons
+                ],
+                "teams": [
+                    {"id": t.id, "name": t.name, "channel": t.channel_name or t.channel_ref}
+                    for t in teams
+                ],
+            }
+
+    return web.json_response(await asyncio.to_thread(load))
+
+
+async def join(request: web.Request) -> web.Response:
+    """Start a conversation as someone new, by email or a short id."""
+    body = await _json(request)
+    who = str(body.get("user", "")).strip()
+    if not who or len(who) > 200 or any(c.isspace() for c in who):
+        raise web.HTTPBadRequest(text="Give an email address or an id without spaces.")
+
+    def create() -> int:
+        services = _services(request)
+        with services.sessions.begin() as session:
+            person = identify(
+                session,
+                workspace=_workspace(session),
+                user=local_user(who),
+                settings=services.settings,
+            )
+            return person.id
+
+    return web.json_response({"id": await asyncio.to_thread(create)})
+
+
+async def conversation(request: web.Request) -> web.Response:
+    name = request.match_info["name"]
+    after = request.query.get("after", "0")
+    if not after.isdigit():
+        raise web.HTTPBadRequest(text="`after` must be a message id.")
+
+    def load() -> list[dict[str, Any]]:
+        with _services(request).sessions() as session:
+            rows = session.scalars(
+                select(LocalMessage)
+                .where(LocalMessage.conversation == name)
+                .order_by(LocalMessage.id)
+            )
+            # Messages edited in place (an answered prompt) come back too, so the page redraws.
+            return [_row(r) for r in rows if r.id > int(after) or r.updated_at is not None]
+
+    return web.json_response({"messages": await asyncio.to_thread(load)})
+
+
+async def say(request: web.Request) -> web.Response:
+    body = await _json(request)
+    person_id, text = body.get("person"), str(body.get("text", ""))
+    if not isinstance(person_id, int) or not text.strip() or len(text) > 4000:
+        raise web.HTTPBadRequest(text="Send a person id and some text.")
+
+    def run() -> dict[str, Any]:
+        services = _services(request)
+        with services.sessions.begin() as session:
+            person = _person(session, person_id)
+            conversation = dm_conversation(person.id)
+            post(session, conversation, "person", Message(text=text))
+            reply = converse(
+                session,
+                settings=services.settings,
+                catalog=services.catalog,
+                workspace=person.workspace,
+                user=local_user(person.platform_user_id),
+                directory=LocalDirectory(),
+                text=text,
+                direct=True,
+            )
+            post(session, conversation, "bot", reply, kind="reply")
+            return {"ok": reply.ok}
+
+    return web.json_response(await asyncio.to_thread(run))
+
+
+async def press(request: web.Request) -> web.Response:
+    body = await _json(request)
+    person_id, message_id = body.get("person"), body.get("message")
+    action, value = str(body.get("action", "")), str(body.get("value", ""))
+    text = body.get("text")
+    if not isinstance(person_id, int) or not isinstance(message_id, int):
+        raise web.HTTPBadRequest(text="Send the person and the message the button is on.")
+    if text is not None and (not isinstance(text, str) or len(text) > 2000):
+        raise web.HTTPBadRequest(text="The note must be text, at most 2,000 characters.")
+
+    def run() -> dict[str, Any]:
+        services = _services(request)
+        with services.sessions.begin() as session:
+            person = _person(session, person_id)
+            conversation = dm_conversation(person.id)
+            shown = session.get(LocalMessage, message_id)
+            if shown is None or shown.conversation != conversation:
+                raise web.HTTPNotFound(text="No such message in this conversation.")
+            caller = identify(
+                session,
+                workspace=person.workspace,
+                user=local_user(person.platform_user_id),
+                settings=services.settings,
+            )
+            ctx = Context(
+                session=session,
+                workspace=person.workspace,
+                caller=caller,
+                catalog=services.catalog,
+                settings=services.settings,
+                directory=LocalDirectory(),
+                now=utcnow(),
+            )
+            result = handle_action(ctx, action, value, text)
+            if result.prompt is not None:
+                shown.body = {**shown.body, "message": message_to_dict(result.prompt)}
+                shown.updated_at = utcnow()
+            post(session, conversation, "bot", result.reply, kind="reply")
+            return {"ok": result.reply.ok}
+
+    return web.json_response(await asyncio.to_thread(run))
+
+
+def _person(session: Session, person_id: int) -> Person:
+    person = session.get(Person, person_id)
+    if person is None or person.workspace.platform != LOCAL_PLATFORM:
+        raise web.HTTPNotFound(text="No such person in the local chat.")
+    return person
+
+
+async def _json(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(text="Send JSON.") from None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text="Send a JSON object.")
+    return body
+
+
+async def home(request: web.Request) -> web.Response:
+    raise web.HTTPFound("/local")
+
+
+def add_local_routes(app: web.Application) -> None:
+    app.router.add_get("/", home)
+    app.router.add_get("/local", page)
+    app.router.add_get("/local/api/people", people)
+    app.router.add_post("/local/api/people", join)
+    app.router.add_get("/local/api/conversations/{name}", conversation)
+    app.router.add_post("/local/api/say", say)
+    app.router.add_post("/local/api/press", press)

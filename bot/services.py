@@ -1,0 +1,44 @@
+"""The long-lived parts of a running Follow-Through: settings, database, catalog, channels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aiohttp import web
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.core.catalog import Catalog, load_catalog
+from bot.platforms.local.channel import LocalChannel
+from bot.scheduling.delivery import Channel
+from bot.scheduling.runner import Scheduling
+from bot.store.db import create_db_engine, session_factory
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    catalog: Catalog
+    channels: dict[str, Channel] = field(default_factory=dict)
+
+    def scheduling(self) -> Scheduling:
+        return Scheduling(self.sessions, self.catalog, self.channels)
+
+
+def build_services(settings: Settings) -> Services:
+    engine = create_db_engine(settings.database_url)
+    sessions = session_factory(engine)
+    services = Services(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        catalog=load_catalog(settings.catalog_path),
+    )
+    services.channels["local"] = LocalChannel(sessions)
+    return services
+
+
+SERVICES_KEY = web.AppKey("services", Services)

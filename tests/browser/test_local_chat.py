@@ -1,0 +1,115 @@
+"""The local chat in a real browser: Debian's chromium, driven by Playwright, against a real
+`followthrough serve` process."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = shutil.which("chromium")
+if CHROMIUM is None:
+    if os.environ.get("CI"):
+        pytest.fail("chromium is not installed; .ci/run installs Debian's chromium")
+    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def followthrough(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[str]:
+    """A local-mode server with Sam enrolled, committed to 6.a, and a prompt queued."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'chat.db'}",
+        "FOLLOWTHROUGH_ADMINS": "avery@agency.org",
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+    }
+    for key in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "MICROSOFT_APP_ID"):
+        env.pop(key, None)
+    for command in (
+        ("--as", "avery@agency.org", "leader add sam@agency.org role=supervisor"),
+        ("--as", "sam@agency.org", "profile name=Sam Rivera"),
+        ("--as", "sam@agency.org", "commit 6.a Thank one worker by name"),
+        ("--as", "avery@agency.org", "send-now sam@agency.org"),
+    ):
+        done = followthrough(env, "chat", *command)
+        assert done.returncode == 0, done.stdout + done.stderr
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"{base}/readyz", timeout=1) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_a_leader_answers_a_prompt_with_a_button_and_sees_it_in_history(served: str) -> None:
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        page = browser.new_page()
+        page.goto(served)
+        assert page.url.endswith("/local")
+        page.get_by_role("button", name="Sam Rivera").click()
+        prompt = page.locator(".msg[data-kind='prompt']").first
+        prompt.wait_for(timeout=15_000)
+        assert "(6.a)" in prompt.inner_text()
+        assert "Thank one worker by name" in prompt.inner_text()
+        prompt.get_by_role("button", name="Done").click()
+        page.get_by_text("Recorded: Done").wait_for(timeout=10_000)
+        page.get_by_label("message").fill("history")
+        page.get_by_label("message").press("Enter")
+        page.get_by_text("6.a Done").wait_for(timeout=10_000)
+        assert "1 records, 1 done or partly done" in page.locator("#log").inner_text()
+        browser.close()
