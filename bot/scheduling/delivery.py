@@ -33,9 +33,13 @@ class PermanentDeliveryError(Exception):
 
 
 class Channel(Protocol):
-    """A platform's way of reaching people; one per platform name."""
+    """A platform's way of reaching people; one per platform name. `rate` is the most
+    messages a second the platform takes from us overall, `conversation_rate` into one
+    conversation (None: no limit)."""
 
     platform: str
+    rate: float | None
+    conversation_rate: float | None
 
     async def send(self, delivery: Delivery) -> str:
         """Deliver and return the platform's message id."""

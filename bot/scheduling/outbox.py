@@ -70,8 +70,6 @@ class Outbox:
     channels: Mapping[str, Channel]
     batch_size: int = 500
     concurrency: int = 64
-    per_platform_rate: float = 200.0
-    per_conversation_rate: float = 1.0
     in_process_attempts: int = 3
     lease: timedelta = LEASE
     on_undeliverable: Callable[[int, str], None] | None = None
@@ -201,12 +199,15 @@ class Outbox:
         channel = self.channels.get(platform)
         if channel is None:
             raise TransientDeliveryError(f"no {platform} connection in this process")
-        platform_limit = self._platform_limits.setdefault(
-            platform, AsyncLimiter(self.per_platform_rate, 1)
-        )
-        conversation_limit = self._conversation_limits.setdefault(
-            f"{platform}:{delivery.user_id}", AsyncLimiter(self.per_conversation_rate, 1)
-        )
+        limits = []
+        if channel.rate:
+            limits.append(self._platform_limits.setdefault(platform, AsyncLimiter(channel.rate, 1)))
+        if channel.conversation_rate:
+            limits.append(
+                self._conversation_limits.setdefault(
+                    f"{platform}:{delivery.user_id}", AsyncLimiter(channel.conversation_rate, 1)
+                )
+            )
         async for attempt in AsyncRetrying(
             retry=retry_if_exception_type(TransientDeliveryError),
             stop=stop_after_attempt(self.in_process_attempts),
@@ -214,8 +215,9 @@ class Outbox:
             reraise=True,
         ):
             with attempt:
-                async with conversation_limit, platform_limit:
-                    return await channel.send(delivery)
+                for limit in limits:
+                    await limit.acquire()
+                return await channel.send(delivery)
         raise AssertionError("unreachable: tenacity reraises the last error")
 
     def _mark(

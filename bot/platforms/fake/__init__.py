@@ -29,6 +29,8 @@ class FakeChannel:
     """Delivery on the fake platform: records each message; can be told to fail."""
 
     platform: str = PLATFORM
+    rate: float | None = None
+    conversation_rate: float | None = 1.0
     delivered: list[Delivery] = field(default_factory=list)
     failures: list[TransientDeliveryError | PermanentDeliveryError] = field(default_factory=list)
     attempts: list[tuple[float, str]] = field(default_factory=list)
@@ -74,8 +76,7 @@ class FakePlatform:
     users: dict[str, PlatformUser] = field(default_factory=dict)
     sent: list[Sent] = field(default_factory=list)
     now: datetime | None = None
-    channel: FakeChannel = field(default_factory=FakeChannel)
-    conversation_rate: float = 50.0
+    channel: FakeChannel = field(default_factory=lambda: FakeChannel(conversation_rate=50.0))
 
     def add_user(
         self, user_id: str, *, name: str = "", email: str | None = None, tz: str | None = None
@@ -141,5 +142,4 @@ class FakePlatform:
     def tick(self, now: datetime | None = None) -> TickResult:
         """One scheduling pass at `now` (default: the platform's clock)."""
         scheduling = Scheduling(self.sessions, self.catalog, {PLATFORM: self.channel})
-        scheduling.outbox.per_conversation_rate = self.conversation_rate
         return asyncio.run(scheduling.tick(now or self.now or utcnow()))

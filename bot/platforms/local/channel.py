@@ -50,6 +50,8 @@ class LocalChannel:
     """Delivers to the local chat's transcript; `find` looks the delivery key up there."""
 
     platform = PLATFORM
+    rate: float | None = None
+    conversation_rate: float | None = None
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
