@@ -29,7 +29,7 @@ from bot.platforms.local.directory import (
     LocalDirectory,
     local_user,
 )
-from bot.services import build_services
+from bot.services import Services, build_services
 from bot.store.db import migrate
 from bot.store.models import Person, Workspace
 
@@ -50,6 +50,15 @@ def main(verbose: bool) -> None:
 def serve_command() -> None:
     """Run the service (the local chat when no Slack or Teams credentials are set)."""
     serve(Settings())
+
+
+def _services(settings: Settings) -> Services:
+    """The services for a one-off command; a SQLite database is migrated on the spot, as
+    `serve` does (PostgreSQL is migrated deliberately, with `followthrough migrate`)."""
+    services = build_services(settings)
+    if services.engine.dialect.name == "sqlite":
+        migrate(services.engine)
+    return services
 
 
 @main.command("demo")
@@ -110,9 +119,15 @@ def catalog_show(role: str | None, fmt: str) -> None:
                     if role is None or role_item.role == role:
                         click.echo(f"      {role_item.id} [{role_item.role}] {role_item.text}")
     counts = catalog.counts()
+    shown = (
+        sum(1 for e in catalog.entries.values() if e.role_item and e.role_item.role == role)
+        if role
+        else counts["role_items"]
+    )
+    which = f" for {role}s" if role else ""
     click.echo(
         f"\n{counts['domains']} domains, {counts['behaviors']} behaviors, "
-        f"{counts['items']} items, {counts['role_items']} role items"
+        f"{counts['items']} items, {shown} role items{which}"
     )
 
 
@@ -142,9 +157,7 @@ def _load_or_exit(path: Path | None) -> Any:
 def chat(as_user: str, words: tuple[str, ...]) -> None:
     """Run one chat command as a person and print the reply (exit 1 when refused)."""
     settings = Settings()
-    services = build_services(settings)
-    if services.engine.dialect.name == "sqlite":
-        migrate(services.engine)
+    services = _services(settings)
     with services.sessions() as session:
         workspace, user = _find_chatter(session, as_user)
         reply = converse(
@@ -196,9 +209,7 @@ def _find_chatter(session: Any, as_user: str) -> tuple[Workspace, PlatformUser]:
 def tick_command(at: str | None) -> None:
     """Run one scheduling pass: plan the prompts due (catching up after downtime), send them."""
     now = _instant(at) if at else utcnow()
-    services = build_services(Settings())
-    if services.engine.dialect.name == "sqlite":
-        migrate(services.engine)
+    services = _services(Settings())
     result = asyncio.run(services.scheduling().tick(now))
     planned, delivered = result.planned, result.delivered
     click.echo(
@@ -228,7 +239,7 @@ def _instant(text: str) -> datetime:
 )
 def export_command(since: Any, fmt: str, out: IO[str]) -> None:
     """Every accountability record, as CSV or JSON lines."""
-    services = build_services(Settings())
+    services = _services(Settings())
     since_day: date | None = since.date() if since else None
     with services.sessions() as session:
         rows = export_rows(session, services.catalog, since=since_day)

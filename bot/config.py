@@ -6,7 +6,7 @@ import secrets
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     def base_url(self) -> str:
         """Where people reach this service: PUBLIC_URL, or the local address."""
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @field_validator("catalog_path", mode="before")
+    @classmethod
+    def _empty_path_is_none(cls, value: object) -> object:
+        """An empty CATALOG_PATH (a .env template leaves one) means the built-in catalog."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @cached_property
     def bootstrap_admins(self) -> frozenset[str]:

@@ -52,8 +52,9 @@ class FreshDatabase:
 
     def close(self) -> None:
         if self.admin is not None:
-            with self.admin.begin() as connection:
-                for schema in self.schemas:
+            # One transaction per schema: dropping many at once runs out of lock slots.
+            for schema in self.schemas:
+                with self.admin.begin() as connection:
                     connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
             self.admin.dispose()
 

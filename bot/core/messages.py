@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 
@@ -69,9 +69,18 @@ def render_text(message: Message) -> str:
 
 def message_to_dict(message: Message) -> dict[str, Any]:
     """A JSON-ready form of a message (files are left out: they are not stored)."""
-    data = asdict(message)
-    data["attachment"] = None
-    return data
+    return {
+        "text": message.text,
+        "title": message.title,
+        "fields": [list(field) for field in message.fields],
+        "items": list(message.items),
+        "buttons": [
+            {"label": b.label, "action": b.action, "value": b.value, "style": b.style}
+            for b in message.buttons
+        ],
+        "attachment": None,
+        "ok": message.ok,
+    }
 
 
 def message_from_dict(data: dict[str, Any]) -> Message:

@@ -8,7 +8,7 @@ from bot.core import commands as c
 from bot.core.messages import Message
 from bot.handlers.cadences import DEFAULT_CADENCE, effective_cadence
 from bot.handlers.context import Context, Refusal
-from bot.handlers.people import current_teams, find_team, resolve
+from bot.handlers.people import current_teams, find_team, is_bootstrap_admin, resolve
 from bot.handlers.replies import choose_phrasing
 from bot.store.models import (
     CadenceRule,
@@ -348,6 +348,11 @@ def admin_change(command: c.AdminChange, ctx: Context) -> Message:
         )
         if admins == 1:
             raise Refusal(f"{person.name} is the last admin; add another admin first.")
+        if is_bootstrap_admin(person, ctx.settings):
+            raise Refusal(
+                f"{person.name} is an admin through the FOLLOWTHROUGH_ADMINS setting; "
+                "take them out of it there, then run this again."
+            )
         person.is_admin = False
         text = f"{person.name} is no longer an admin."
     ctx.session.flush()

@@ -35,20 +35,25 @@ class CadenceBook:
         self.parsed: dict[str, CadenceSpec] = {}
 
     def resolve(
-        self, person: Person, *, teams: list[str], behavior_id: str | None = None
+        self,
+        *,
+        person_id: int,
+        role: str | None,
+        teams: list[str],
+        behavior_id: str | None = None,
     ) -> EffectiveCadence:
         """`teams` are the lower-cased names of the leader's current teams."""
-        candidates = [("user", str(person.id))]
+        candidates = [("user", str(person_id))]
         if behavior_id:
             candidates += [("behavior", b) for b in behavior_ancestors(behavior_id)]
         candidates += [("team", team) for team in teams]
-        if person.role:
-            candidates.append(("role", person.role))
+        if role:
+            candidates.append(("role", role))
         candidates.append(("default", ""))
         for kind, value in candidates:
             text = self.rules.get((kind, value))
             if text is not None:
-                label = "their own" if kind == "user" else f"{kind}:{value}" if value else kind
+                label = "personal" if kind == "user" else f"{kind}:{value}" if value else kind
                 return EffectiveCadence(self._parse(text), label)
         return EffectiveCadence(self._parse(DEFAULT_CADENCE), "built-in default")
 
@@ -65,4 +70,4 @@ def effective_cadence(
         session.scalars(select(CadenceRule).filter_by(workspace_id=person.workspace_id))
     )
     teams = [team.name.lower() for team in current_teams(session, person)]
-    return book.resolve(person, teams=teams, behavior_id=behavior_id)
+    return book.resolve(person_id=person.id, role=person.role, teams=teams, behavior_id=behavior_id)

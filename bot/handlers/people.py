@@ -36,13 +36,14 @@ def identify(
         person = _create(session, workspace, user)
     elif user.email and not person.email:
         person.email = user.email.lower()
-    if not person.is_admin and _is_bootstrap_admin(person, settings):
+    if not person.is_admin and is_bootstrap_admin(person, settings):
         person.is_admin = True
     session.flush()
     return person
 
 
-def _is_bootstrap_admin(person: Person, settings: Settings) -> bool:
+def is_bootstrap_admin(person: Person, settings: Settings) -> bool:
+    """Whether FOLLOWTHROUGH_ADMINS names this person (by platform user id or email)."""
     names = {person.platform_user_id.lower(), (person.email or "").lower()}
     return bool(names & settings.bootstrap_admins)
 
@@ -77,7 +78,7 @@ def resolve(ctx: Context, ref: UserRef) -> Person:
     if known is not None:
         return known
     person = _create(ctx.session, ctx.workspace, found)
-    if _is_bootstrap_admin(person, ctx.settings):
+    if is_bootstrap_admin(person, ctx.settings):
         person.is_admin = True
     return person
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
@@ -51,9 +52,17 @@ def prompt_buttons(prompt_id: int) -> tuple[Button, ...]:
     )
 
 
+class PromptView(Protocol):
+    """What a prompt message needs of a prompt (an ORM row or a selected row)."""
+
+    id: int
+    behavior_id: str
+    text: str
+
+
 def prompt_message(
-    prompt: Prompt,
-    person: Person,
+    prompt: PromptView,
+    name: str,
     catalog: Catalog,
     *,
     goal: str | None = None,
@@ -65,7 +74,7 @@ def prompt_message(
     fields: list[tuple[str, str]] = [("Your goal", goal)] if goal else []
     if entry is not None and entry.behavior.why:
         fields.append(("Why it matters", entry.behavior.why))
-    opener = "A gentle reminder" if reminder else f"Hi {person.name}"
+    opener = "A gentle reminder" if reminder else f"Hi {name}"
     return Message(
         title=title,
         text=f"{opener}: {prompt.text}",
@@ -85,7 +94,7 @@ def commitment_goal(prompt: Prompt) -> str | None:
 def answered_message(prompt: Prompt, record: Record, person: Person, catalog: Catalog) -> Message:
     """The prompt after an answer: what was recorded, with buttons left to change it."""
     commitment = commitment_goal(prompt)
-    base = prompt_message(prompt, person, catalog, goal=commitment)
+    base = prompt_message(prompt, person.name, catalog, goal=commitment)
     parts = [f"Recorded: {OUTCOME_LABELS.get(record.outcome, record.outcome)}"]
     if record.late:
         parts.append("(late)")

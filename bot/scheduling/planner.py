@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -84,20 +85,25 @@ def plan(
 def _rows_due(
     session: Session, catalog: Catalog, *, start: datetime, now: datetime, grace: timedelta
 ) -> list[dict[str, object]]:
-    commitments = (
-        session.execute(
-            select(Commitment, Person)
-            .join(Person, Commitment.person_id == Person.id)
-            .where(
-                Commitment.ended_at.is_(None),
-                Person.is_leader.is_(True),
-                Person.undeliverable_reason.is_(None),
-            )
-            .order_by(Person.workspace_id, Person.id, Commitment.id)
+    commitments = session.execute(
+        select(
+            Commitment.id,
+            Commitment.behavior_id,
+            Commitment.started_at,
+            Person.id.label("person_id"),
+            Person.workspace_id,
+            Person.role,
+            Person.timezone,
+            Person.paused_until,
         )
-        .tuples()
-        .all()
-    )
+        .join(Person, Commitment.person_id == Person.id)
+        .where(
+            Commitment.ended_at.is_(None),
+            Person.is_leader.is_(True),
+            Person.undeliverable_reason.is_(None),
+        )
+        .order_by(Person.workspace_id, Person.id, Commitment.id)
+    ).all()
     if not commitments:
         return []
     workspaces = {w.id: w for w in session.scalars(select(Workspace))}
@@ -116,37 +122,41 @@ def _rows_due(
         .order_by(Team.name)
     ).tuples():
         teams[person_id].append(name)
-    last_phrasing = _last_phrasings(session, [c.id for c, _ in commitments])
+    last_phrasing = _last_phrasings(session, [c.id for c in commitments])
 
     cache: dict[tuple[CadenceSpec, str, int], list[Occurrence]] = {}
     rows: list[dict[str, object]] = []
-    for commitment, person in commitments:
-        workspace = workspaces[person.workspace_id]
-        book = cadence_books[workspace.id]
-        spec = book.resolve(person, teams=teams[person.id], behavior_id=commitment.behavior_id).spec
-        key = (spec, person.timezone, workspace.id)
+    for row in commitments:
+        workspace = workspaces[row.workspace_id]
+        spec = (
+            cadence_books[workspace.id]
+            .resolve(
+                person_id=row.person_id,
+                role=row.role,
+                teams=teams[row.person_id],
+                behavior_id=row.behavior_id,
+            )
+            .spec
+        )
+        key = (spec, row.timezone, workspace.id)
         if key not in cache:
             quiet_start, quiet_end = _clock(workspace.quiet_start), _clock(workspace.quiet_end)
             calendar = Calendar(
-                zone=ZoneInfo(person.timezone),
+                zone=ZoneInfo(row.timezone),
                 holidays=frozenset(holidays[workspace.id]),
                 quiet=(quiet_start, quiet_end) if quiet_start and quiet_end else None,
             )
             cache[key] = occurrences(spec, calendar, after=start, until=now)
-        phrasings = (
-            catalog.prompts_for(commitment.behavior_id, person.role)
-            if catalog.find(commitment.behavior_id)
-            else []
-        )
-        if not phrasings:
+        if not cache[key] or catalog.find(row.behavior_id) is None:
             continue
+        phrasings = catalog.prompts_for(row.behavior_id, row.role)
         for occurrence in cache[key]:
-            if occurrence.nominal < commitment.started_at:
+            if occurrence.nominal < row.started_at:
                 continue
-            phrasing = next_phrasing(len(phrasings), last_phrasing.get(commitment.id))
-            last_phrasing[commitment.id] = phrasing
-            local_day = occurrence.due.astimezone(ZoneInfo(person.timezone)).date()
-            if person.paused_until is not None and local_day < person.paused_until:
+            phrasing = next_phrasing(len(phrasings), last_phrasing.get(row.id))
+            last_phrasing[row.id] = phrasing
+            local_day = occurrence.due.astimezone(ZoneInfo(row.timezone)).date()
+            if row.paused_until is not None and local_day < row.paused_until:
                 status = "skipped"
             elif now - occurrence.due > grace:
                 status = "missed"
@@ -154,14 +164,14 @@ def _rows_due(
                 status = "pending"
             rows.append(
                 {
-                    "person_id": person.id,
-                    "commitment_id": commitment.id,
-                    "behavior_id": commitment.behavior_id,
+                    "person_id": row.person_id,
+                    "commitment_id": row.id,
+                    "behavior_id": row.behavior_id,
                     "text": phrasings[phrasing],
                     "phrasing": phrasing,
                     "scheduled_for": occurrence.due,
                     "status": status,
-                    "delivery_key": delivery_key(person.id, commitment.id, occurrence),
+                    "delivery_key": delivery_key(row.person_id, row.id, occurrence),
                     "created_at": now,
                     "attempts": 0,
                 }
@@ -197,6 +207,6 @@ def _insert_ignoring_conflicts(
         return
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    for offset in range(0, len(rows), 1000):
-        statement = insert(model).values(rows[offset : offset + 1000])
-        session.execute(statement.on_conflict_do_nothing(index_elements=keys))
+    table = cast(Table, model.__table__)  # type: ignore[attr-defined]
+    # One compiled statement, executed for many rows (SQLAlchemy batches it).
+    session.connection().execute(insert(table).on_conflict_do_nothing(index_elements=keys), rows)

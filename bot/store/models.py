@@ -88,7 +88,16 @@ class Person(Base):
     @property
     def name(self) -> str:
         """How the bot addresses this person: the name they asked for, else their display name."""
-        return self.preferred_name or self.display_name or self.email or self.platform_user_id
+        return address_name(
+            self.preferred_name, self.display_name, self.email, self.platform_user_id
+        )
+
+
+def address_name(
+    preferred_name: str | None, display_name: str, email: str | None, platform_user_id: str
+) -> str:
+    """The name the bot uses for someone (CPM 1.b: the name they request)."""
+    return preferred_name or display_name or email or platform_user_id
 
 
 class Team(Base):

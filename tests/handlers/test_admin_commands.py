@@ -295,8 +295,17 @@ def test_admin_add_and_remove(agency: FakePlatform) -> None:
     assert "now an admin" in agency.say("U-ADMIN", "admin add <@U-MGR>")
     assert person(agency, "U-MGR").is_admin
     assert agency.exchange("U-MGR", "leader list").ok
-    assert "no longer an admin" in agency.say("U-MGR", "admin remove <@U-ADMIN>")
-    assert not person(agency, "U-ADMIN").is_admin
+    assert "no longer an admin" in agency.say("U-ADMIN", "admin remove <@U-MGR>")
+    assert not person(agency, "U-MGR").is_admin
+    assert not agency.exchange("U-MGR", "leader list").ok
+
+
+def test_an_admin_from_the_setting_is_removed_in_the_setting(agency: FakePlatform) -> None:
+    agency.exchange("U-ADMIN", "admin add <@U-MGR>")
+    reply = agency.exchange("U-MGR", "admin remove <@U-ADMIN>")
+    assert not reply.ok
+    assert "FOLLOWTHROUGH_ADMINS" in reply.text
+    assert person(agency, "U-ADMIN").is_admin
 
 
 def test_the_last_admin_cannot_remove_themselves(chat: FakePlatform) -> None:
