@@ -42,6 +42,11 @@ def _scheduler(services: Services) -> Callable[[web.Application], AsyncIterator[
 
 def serve(settings: Settings) -> None:
     """Run the web server and the scheduler; a SQLite database is migrated on the spot."""
+    if settings.production and "secret_key" not in settings.model_fields_set:
+        raise SystemExit(
+            "FOLLOWTHROUGH_ENV=production needs FOLLOWTHROUGH_SECRET: without it dashboard "
+            "links stop working at every restart."
+        )
     services = build_services(settings)
     if services.engine.dialect.name == "sqlite":
         migrate(services.engine)

@@ -66,6 +66,10 @@ class Settings(BaseSettings):
         return frozenset(p.strip().lower() for p in parts if p.strip())
 
     @property
+    def production(self) -> bool:
+        return self.followthrough_env.strip().lower() == "production"
+
+    @property
     def slack_enabled(self) -> bool:
         return bool(self.slack_bot_token or self.slack_app_token or self.slack_client_id)
 

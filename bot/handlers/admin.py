@@ -47,6 +47,8 @@ def leader_add(command: c.LeaderAdd, ctx: Context) -> Message:
     was_leader = person.is_leader
     person.is_leader = True
     person.role = command.role
+    # Enrolling again is how an admin says "they can be reached now": try again.
+    person.undeliverable_reason = None
     if command.timezone:
         person.timezone = command.timezone
     ctx.session.flush()

@@ -10,14 +10,22 @@ from bot.core.messages import Message
 
 @dataclass(frozen=True)
 class Delivery:
-    """One message to one person's direct conversation; `key` is unique per prompt send."""
+    """One message to one conversation: a person's direct messages (`user_id`) or a team's
+    channel (`channel`). `key` names this send uniquely, so a platform can tell whether it
+    already landed."""
 
     key: str
     workspace_id: int
-    person_id: int
-    user_id: str
     message: Message
+    person_id: int | None = None
+    user_id: str = ""
+    team_id: int | None = None
+    channel: str = ""
     prompt_id: int | None = None
+
+    @property
+    def conversation(self) -> str:
+        return f"channel:{self.channel}" if self.channel else f"user:{self.user_id}"
 
 
 class TransientDeliveryError(Exception):

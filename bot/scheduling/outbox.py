@@ -28,6 +28,8 @@ from tenacity import (
 )
 
 from bot.core.catalog import Catalog
+from bot.core.messages import Message
+from bot.handlers.digest import render_digest
 from bot.handlers.replies import prompt_message
 from bot.scheduling.delivery import (
     Channel,
@@ -35,7 +37,15 @@ from bot.scheduling.delivery import (
     PermanentDeliveryError,
     TransientDeliveryError,
 )
-from bot.store.models import Commitment, Person, Prompt, Workspace, address_name
+from bot.store.models import (
+    Commitment,
+    Digest,
+    Person,
+    Prompt,
+    Team,
+    Workspace,
+    address_name,
+)
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -62,6 +72,7 @@ class PassResult:
     failed: int = 0
     reminded: int = 0
     expired: int = 0
+    digests: int = 0
 
 
 @dataclass
@@ -73,7 +84,7 @@ class Outbox:
     concurrency: int = 64
     in_process_attempts: int = 3
     lease: timedelta = LEASE
-    on_undeliverable: Callable[[int, str], None] | None = None
+    _undeliverable: list[tuple[int, str]] = field(default_factory=list)
     _platform_limits: dict[str, AsyncLimiter] = field(default_factory=dict)
     _conversation_limits: dict[str, AsyncLimiter] = field(default_factory=dict)
 
@@ -103,6 +114,8 @@ class Outbox:
             claimed = await next_claim
         if marking is not None:
             await marking
+        await self._tell_admins(now)
+        await self._deliver_digests(now, result)
         await self._remind_and_expire(now, result)
         return result
 
@@ -250,7 +263,8 @@ class Outbox:
         if channel.conversation_rate:
             limits.append(
                 self._conversation_limits.setdefault(
-                    f"{platform}:{delivery.user_id}", AsyncLimiter(channel.conversation_rate, 1)
+                    f"{platform}:{delivery.conversation}",
+                    AsyncLimiter(channel.conversation_rate, 1),
                 )
             )
 
@@ -320,8 +334,99 @@ class Outbox:
                     result.retried += 1
         for person_id, reason in undeliverable:
             log.warning("person %s is undeliverable: %s", person_id, reason)
-            if self.on_undeliverable is not None:
-                self.on_undeliverable(person_id, reason)
+        self._undeliverable += undeliverable
+
+    async def _tell_admins(self, now: datetime) -> None:
+        """Tell a workspace's admins, once, that a leader can no longer be reached."""
+        newly, self._undeliverable = self._undeliverable, []
+        for person_id, reason in newly:
+            with self.sessions() as session:
+                person = session.get(Person, person_id)
+                if person is None:
+                    continue
+                platform = person.workspace.platform
+                admins = session.scalars(
+                    select(Person).where(
+                        Person.workspace_id == person.workspace_id,
+                        Person.is_admin.is_(True),
+                        Person.undeliverable_reason.is_(None),
+                    )
+                ).all()
+                notes = [
+                    Delivery(
+                        key=f"undeliverable:{person.id}:{admin.id}:{now:%Y%m%dT%H%M}",
+                        workspace_id=person.workspace_id,
+                        person_id=admin.id,
+                        user_id=admin.platform_user_id,
+                        message=Message(
+                            text=f"I can't reach {person.name} any more ({reason}), so their "
+                            "prompts are stopped. Once they can be reached again, run "
+                            f"`leader add` for them to start prompts again."
+                        ),
+                    )
+                    for admin in admins
+                ]
+            for note in notes:
+                try:
+                    await self.send(platform, note)
+                except (TransientDeliveryError, PermanentDeliveryError) as error:
+                    log.warning("could not tell admin %s: %s", note.person_id, error)
+
+    async def _deliver_digests(self, now: datetime, result: PassResult) -> None:
+        """Post queued team digests to their channels, once each (claimed like prompts)."""
+        for digest_id, delivery, platform in self._claim_digests(now):
+            message_id = None
+            if delivery.channel:
+                channel = self.channels.get(platform)
+                message_id = await channel.find(delivery) if channel else None
+                if message_id is None:
+                    try:
+                        message_id = await self.send(platform, delivery)
+                    except (TransientDeliveryError, PermanentDeliveryError) as error:
+                        log.warning("digest %s not delivered: %s", digest_id, error)
+            with self.sessions.begin() as session:
+                digest = session.get(Digest, digest_id)
+                if digest is not None:
+                    if message_id is not None:
+                        digest.status, digest.sent_at = "sent", now
+                        digest.platform_message_id = message_id
+                        result.digests += 1
+                    else:
+                        digest.status, digest.claimed_at = "pending", None
+
+    def _claim_digests(self, now: datetime) -> list[tuple[int, Delivery, str]]:
+        with self.sessions.begin() as session:
+            rows = (
+                session.execute(
+                    select(Digest, Team, Workspace.platform)
+                    .join(Team, Digest.team_id == Team.id)
+                    .join(Workspace, Team.workspace_id == Workspace.id)
+                    .where(
+                        (Digest.status == "pending")
+                        | ((Digest.status == "sending") & (Digest.claimed_at <= now - self.lease))
+                    )
+                    .order_by(Digest.id)
+                )
+                .tuples()
+                .all()
+            )
+            claimed = []
+            for digest, team, platform in rows:
+                digest.status, digest.claimed_at = "sending", now
+                claimed.append(
+                    (
+                        digest.id,
+                        Delivery(
+                            key=f"digest:{team.id}:{digest.period_start}",
+                            workspace_id=team.workspace_id,
+                            team_id=team.id,
+                            channel=team.channel_ref,
+                            message=render_digest(digest.body),
+                        ),
+                        platform,
+                    )
+                )
+            return claimed
 
     # -- reminders and expiry ---------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.core.messages import render_text
 from bot.platforms.fake import FakePlatform
 from bot.scheduling.delivery import PermanentDeliveryError, TransientDeliveryError
 from bot.store.models import Person, Prompt, Record
@@ -276,8 +277,33 @@ def test_a_permanent_failure_marks_the_leader_undeliverable(sam: FakePlatform) -
     with sam.sessions() as session:
         person = session.scalars(select(Person).filter_by(platform_user_id="U-SUP")).one()
     assert person.undeliverable_reason == "account_inactive"
+    (told,) = sam.channel.to("U-ADMIN")
+    assert "can't reach Sam Supervisor any more (account_inactive)" in told.message.text
+    attempts = len(sam.channel.attempts)
     sam.tick(MONDAY_9_LA + timedelta(weeks=1))
-    assert len(sam.channel.attempts) <= 2
+    assert len(sam.channel.attempts) == attempts
+    assert sam.channel.to("U-ADMIN") == [told]
+
+
+def test_enrolling_an_undeliverable_leader_again_resumes_prompts(sam: FakePlatform) -> None:
+    sam.channel.failures = [PermanentDeliveryError("account_inactive")]
+    sam.tick(MONDAY_9_LA)
+    sam.now = MONDAY_9_LA + timedelta(days=1)
+    assert sam.exchange("U-ADMIN", "leader add <@U-SUP> role=supervisor").ok
+    assert sam.tick(MONDAY_9_LA + timedelta(weeks=1)).delivered.sent == 2
+
+
+def test_digest_send_posts_to_the_team_channel_once(sam: FakePlatform) -> None:
+    sam.now = MONDAY_9_LA
+    sam.exchange("U-ADMIN", "team add North <#C0NORTH|north-impl>")
+    sam.exchange("U-ADMIN", "team members North add <@U-SUP>")
+    sam.exchange("U-SUP", "log 6.a Thanked the unit")
+    assert sam.exchange("U-ADMIN", "digest send North").ok
+    assert sam.tick(MONDAY_9_LA + timedelta(minutes=1)).delivered.digests == 1
+    sam.tick(MONDAY_9_LA + timedelta(minutes=2))
+    (posted,) = sam.channel.in_channel("C0NORTH")
+    assert (posted.message.title or "").startswith("North digest")
+    assert "Taking part: 1 of 1 leaders" in render_text(posted.message)
 
 
 def test_a_dropped_commitment_is_not_prompted(sam: FakePlatform) -> None:

@@ -51,6 +51,9 @@ class FakeChannel:
     def to(self, user_id: str) -> list[Delivery]:
         return [d for d in self.delivered if d.user_id == user_id]
 
+    def in_channel(self, channel: str) -> list[Delivery]:
+        return [d for d in self.delivered if d.channel == channel]
+
 
 @dataclass(frozen=True)
 class Sent:

@@ -63,10 +63,10 @@ class LocalChannel:
         with self.sessions.begin() as session:
             row = post(
                 session,
-                dm_conversation(delivery.person_id),
+                _conversation(delivery),
                 "bot",
                 delivery.message,
-                kind="prompt",
+                kind="prompt" if delivery.prompt_id else "message",
                 prompt_id=delivery.prompt_id,
                 key=delivery.key,
             )
@@ -77,11 +77,18 @@ class LocalChannel:
 
     def _find(self, delivery: Delivery) -> str | None:
         with self.sessions() as session:
-            rows = session.scalars(
-                select(LocalMessage).where(
-                    LocalMessage.conversation == dm_conversation(delivery.person_id),
-                    LocalMessage.prompt_id == delivery.prompt_id,
-                )
+            query = select(LocalMessage).where(
+                LocalMessage.conversation == _conversation(delivery), LocalMessage.sender == "bot"
             )
+            if delivery.prompt_id is not None:
+                query = query.where(LocalMessage.prompt_id == delivery.prompt_id)
+            rows = session.scalars(query)
             found = next((r for r in rows if r.body.get("key") == delivery.key), None)
             return str(found.id) if found else None
+
+
+def _conversation(delivery: Delivery) -> str:
+    if delivery.team_id is not None:
+        return team_conversation(delivery.team_id)
+    assert delivery.person_id is not None
+    return dm_conversation(delivery.person_id)

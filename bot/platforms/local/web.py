@@ -86,7 +86,8 @@ async def people(request: web.Request) -> web.Response:
 async def join(request: web.Request) -> web.Response:
     """Start a conversation as someone new, by email or a short id."""
     body = await _json(request)
-    who = str(body.get("user", "")).strip()
+    who = body.get("user")
+    who = who.strip() if isinstance(who, str) else ""
     if not who or len(who) > 200 or any(c.isspace() for c in who):
         raise web.HTTPBadRequest(text="Give an email address or an id without spaces.")
 
@@ -125,8 +126,8 @@ async def conversation(request: web.Request) -> web.Response:
 
 async def say(request: web.Request) -> web.Response:
     body = await _json(request)
-    person_id, text = body.get("person"), str(body.get("text", ""))
-    if not isinstance(person_id, int) or not text.strip() or len(text) > 4000:
+    person_id, text = _id(body, "person"), body.get("text")
+    if person_id is None or not isinstance(text, str) or not text.strip() or len(text) > 4000:
         raise web.HTTPBadRequest(text="Send a person id and some text.")
 
     def run() -> dict[str, Any]:
@@ -153,10 +154,10 @@ async def say(request: web.Request) -> web.Response:
 
 async def press(request: web.Request) -> web.Response:
     body = await _json(request)
-    person_id, message_id = body.get("person"), body.get("message")
+    person_id, message_id = _id(body, "person"), _id(body, "message")
     action, value = str(body.get("action", "")), str(body.get("value", ""))
     text = body.get("text")
-    if not isinstance(person_id, int) or not isinstance(message_id, int):
+    if person_id is None or message_id is None:
         raise web.HTTPBadRequest(text="Send the person and the message the button is on.")
     if text is not None and (not isinstance(text, str) or len(text) > 2000):
         raise web.HTTPBadRequest(text="The note must be text, at most 2,000 characters.")
@@ -199,6 +200,12 @@ def _person(session: Session, person_id: int) -> Person:
     if person is None or person.workspace.platform != LOCAL_PLATFORM:
         raise web.HTTPNotFound(text="No such person in the local chat.")
     return person
+
+
+def _id(body: dict[str, Any], key: str) -> int | None:
+    """An integer id from a JSON body (JSON's true and false are not ids)."""
+    value = body.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 async def _json(request: web.Request) -> dict[str, Any]:

@@ -43,6 +43,12 @@ def upgrade() -> None:
     with op.batch_alter_table("local_message", schema=None) as batch_op:
         batch_op.create_index("ix_local_message_conversation", ["conversation", "id"], unique=False)
 
+    with op.batch_alter_table("digest", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("claimed_at", bot.store.types.UTCDateTime(timezone=True), nullable=True)
+        )
+        batch_op.add_column(sa.Column("platform_message_id", sa.String(length=200), nullable=True))
+
     with op.batch_alter_table("prompt", schema=None) as batch_op:
         batch_op.add_column(sa.Column("phrasing", sa.Integer(), server_default="0", nullable=False))
         batch_op.add_column(
@@ -58,6 +64,10 @@ def downgrade() -> None:
         batch_op.drop_column("attempts")
         batch_op.drop_column("claimed_at")
         batch_op.drop_column("phrasing")
+
+    with op.batch_alter_table("digest", schema=None) as batch_op:
+        batch_op.drop_column("platform_message_id")
+        batch_op.drop_column("claimed_at")
 
     with op.batch_alter_table("local_message", schema=None) as batch_op:
         batch_op.drop_index("ix_local_message_conversation")

@@ -1,0 +1,662 @@
+"""The local chat as its page uses it: `/local` and the JSON routes under `/local/api/`, on a
+real web app and a real database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from sqlalchemy import func, select, text
+
+from bot.app import build_web_app
+from bot.config import Settings
+from bot.core.clock import utcnow
+from bot.services import Services, build_services
+from bot.store.db import migrate
+from bot.store.models import (
+    AuditEvent,
+    Base,
+    LocalMessage,
+    Person,
+    Record,
+    Team,
+    Workspace,
+)
+from tests.conftest import FreshDatabase
+
+Client = TestClient[web.Request, web.Application]
+MakeClient = Callable[..., Awaitable[Client]]
+
+ADMIN = "avery@agency.org"
+SAM = "sam@agency.org"
+PROMPT_ACTIONS = [
+    "answer.done",
+    "answer.partly",
+    "answer.not_this_week",
+    "snooze",
+    "note",
+    "share",
+]
+PLATFORM_VARIABLES = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_CLIENT_ID",
+    "MICROSOFT_APP_ID",
+    "MicrosoftAppId",
+)
+
+
+@pytest.fixture
+def fresh_url(databases: FreshDatabase) -> Iterator[str]:
+    """An empty database of its own; a PostgreSQL schema is dropped when the test ends."""
+    url = databases.url()
+    schema = databases.schemas[-1] if databases.admin is not None else None
+    yield url
+    if databases.admin is not None and schema is not None:
+        with databases.admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+
+
+@pytest.fixture
+def no_platform_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever the shell exports, these tests choose the run mode themselves."""
+    for name in PLATFORM_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+class LocalChat:
+    """The page's side of the conversation: join as someone, say things, press buttons."""
+
+    def __init__(self, client: Client, services: Services) -> None:
+        self.client = client
+        self.services = services
+
+    async def join(self, user: str) -> int:
+        response = await self.client.post("/local/api/people", json={"user": user})
+        assert response.status == 200, await response.text()
+        return int((await response.json())["id"])
+
+    async def say(self, person: int, said: str) -> dict[str, Any]:
+        response = await self.client.post("/local/api/say", json={"person": person, "text": said})
+        assert response.status == 200, await response.text()
+        return dict(await response.json())
+
+    async def press(
+        self, person: int, message: int, action: str, value: str, note: str | None = None
+    ) -> dict[str, Any]:
+        response = await self.client.post(
+            "/local/api/press",
+            json={"person": person, "message": message, "action": action, "value": value}
+            | ({"text": note} if note is not None else {}),
+        )
+        assert response.status == 200, await response.text()
+        return dict(await response.json())
+
+    async def messages(self, person: int, after: int | None = None) -> list[dict[str, Any]]:
+        query = "" if after is None else f"?after={after}"
+        response = await self.client.get(f"/local/api/conversations/dm:{person}{query}")
+        assert response.status == 200, await response.text()
+        return list((await response.json())["messages"])
+
+    def count(self, model: type[Base]) -> int:
+        with self.services.sessions() as session:
+            return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+    def records(self) -> list[Record]:
+        with self.services.sessions() as session:
+            return list(session.scalars(select(Record).order_by(Record.id)))
+
+    def counts(self) -> dict[str, int]:
+        """Everything a command could change, besides the transcript itself."""
+        return {
+            model.__name__: self.count(model)
+            for model in (Person, Team, Record, AuditEvent, Workspace)
+        }
+
+
+@pytest.fixture
+async def open_chat(
+    aiohttp_client: MakeClient, no_platform_credentials: None
+) -> AsyncIterator[Callable[..., Awaitable[LocalChat]]]:
+    """`chat = await open_chat(url)`: the web app on a freshly migrated database."""
+    made: list[Services] = []
+
+    async def open_chat(url: str, **settings: Any) -> LocalChat:
+        services = build_services(
+            Settings(
+                _env_file=None,
+                database_url=url,
+                followthrough_admins=ADMIN,
+                secret_key="x",
+                **settings,
+            )
+        )
+        made.append(services)
+        migrate(services.engine)
+        return LocalChat(await aiohttp_client(build_web_app(services)), services)
+
+    yield open_chat
+    for services in made:
+        services.engine.dispose()
+
+
+@pytest.fixture
+async def chat(fresh_url: str, open_chat: Callable[..., Awaitable[LocalChat]]) -> LocalChat:
+    return await open_chat(fresh_url)
+
+
+async def prompt_sam(chat: LocalChat) -> tuple[int, int, dict[str, Any]]:
+    """Enroll Sam, commit to 6.a, send a prompt now and run one scheduling pass: Sam's id,
+    Avery's id and the prompt as it sits in Sam's conversation."""
+    avery = await chat.join(ADMIN)
+    assert (await chat.say(avery, f"leader add {SAM} role=supervisor"))["ok"]
+    sam = await chat.join(SAM)
+    assert (await chat.say(sam, "commit 6.a"))["ok"]
+    assert (await chat.say(avery, f"send-now {SAM}"))["ok"]
+    await chat.services.scheduling().tick(utcnow())
+    prompts = [m for m in await chat.messages(sam) if m["kind"] == "prompt"]
+    assert len(prompts) == 1
+    return sam, avery, prompts[0]
+
+
+def prompt_value(prompt: dict[str, Any]) -> str:
+    return str(prompt["message"]["buttons"][0]["value"])
+
+
+# The page
+
+
+async def test_the_root_redirects_to_the_local_chat(chat: LocalChat) -> None:
+    response = await chat.client.get("/", allow_redirects=False)
+
+    assert response.status == 302
+    assert response.headers["Location"] == "/local"
+
+
+async def test_local_serves_the_chat_page(chat: LocalChat) -> None:
+    response = await chat.client.get("/local")
+
+    assert response.status == 200
+    assert response.content_type == "text/html"
+    assert "<title>Follow-Through" in await response.text()
+
+
+async def test_the_page_loads_nothing_from_another_site(chat: LocalChat) -> None:
+    page = await (await chat.client.get("/local")).text()
+
+    linked = re.findall(r"""(?:src|href)\s*=\s*["']?([^"'\s>]+)""", page, re.IGNORECASE)
+    linked += re.findall(r"""url\(\s*["']?([^"')\s]+)""", page, re.IGNORECASE)
+    linked += re.findall(r"""@import\s+["']([^"']+)""", page, re.IGNORECASE)
+    # The checks below look at a real page, with its script and styles inline.
+    assert "<script>" in page
+    assert "<style>" in page
+    assert not [url for url in linked if re.match(r"(?i)(https?:)?//", url)]
+    assert not re.search(r"(?i)<(script|link)[^>]+(src|href)\s*=\s*[\"']?(https?:)?//", page)
+
+
+# Joining and the people list
+
+
+async def test_joining_creates_a_person_once(chat: LocalChat) -> None:
+    first = await chat.join(SAM)
+    again = await chat.join(SAM)
+    shouted = await chat.join("Sam@Agency.org")
+
+    assert first == again == shouted
+    assert chat.count(Person) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b"sam@agency.org", id="not JSON"),
+        pytest.param(b'["sam@agency.org"]', id="a list"),
+        pytest.param(b"{}", id="no user"),
+        pytest.param(b'{"user": ""}', id="empty user"),
+        pytest.param(b'{"user": "   "}', id="blank user"),
+        pytest.param(b'{"user": "sam rivera"}', id="user with a space"),
+        pytest.param(b'{"user": "' + b"a" * 201 + b'"}', id="user too long"),
+    ],
+)
+async def test_joining_with_a_bad_body_is_400_and_creates_nobody(
+    chat: LocalChat, body: bytes
+) -> None:
+    response = await chat.client.post(
+        "/local/api/people", data=body, headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status == 400
+    assert chat.count(Person) == 0
+
+
+async def test_joining_as_a_null_user_is_400(chat: LocalChat) -> None:
+    response = await chat.client.post("/local/api/people", json={"user": None})
+
+    assert response.status == 400
+    assert chat.count(Person) == 0
+
+
+async def test_the_people_list_shows_roles_admins_and_teams(chat: LocalChat) -> None:
+    avery = await chat.join(ADMIN)
+    assert (await chat.say(avery, f"leader add {SAM} role=supervisor"))["ok"]
+    assert (await chat.say(avery, "team add North #north"))["ok"]
+    await chat.join("lee@agency.org")
+
+    response = await chat.client.get("/local/api/people")
+
+    assert response.status == 200
+    listed = await response.json()
+    people = {p["user_id"]: p for p in listed["people"]}
+    assert set(people) == {ADMIN, SAM, "lee@agency.org"}
+    assert people[ADMIN]["id"] == avery
+    assert (people[ADMIN]["role"], people[ADMIN]["admin"]) == (None, True)
+    assert (people[SAM]["role"], people[SAM]["admin"]) == ("supervisor", False)
+    assert (people["lee@agency.org"]["role"], people["lee@agency.org"]["admin"]) == (None, False)
+    assert all(p["name"] for p in listed["people"])
+    [north] = listed["teams"]
+    assert north["name"] == "North"
+    assert north["channel"].lstrip("#") == "north"
+
+
+async def test_the_people_list_starts_empty(chat: LocalChat) -> None:
+    response = await chat.client.get("/local/api/people")
+
+    assert await response.json() == {"people": [], "teams": []}
+
+
+# Saying things
+
+
+async def test_a_commands_reply_follows_the_persons_own_message(chat: LocalChat) -> None:
+    sam = await chat.join(SAM)
+
+    said = await chat.say(sam, "help")
+
+    assert said == {"ok": True}
+    mine, reply = await chat.messages(sam)
+    assert (mine["sender"], mine["kind"], mine["message"]["text"]) == ("person", "message", "help")
+    assert (reply["sender"], reply["kind"]) == ("bot", "reply")
+    assert reply["id"] > mine["id"]
+    assert "commit" in reply["message"]["text"] + " ".join(reply["message"]["items"])
+    assert reply["message"]["ok"] is True
+
+
+@pytest.mark.parametrize(
+    ("speaker", "command"),
+    [
+        pytest.param(SAM, "leader add lee@agency.org role=supervisor", id="admin-only"),
+        pytest.param(ADMIN, "leader add lee@agency.org role=wizard", id="bad role"),
+        pytest.param(ADMIN, "team add North", id="missing channel"),
+        pytest.param(ADMIN, "frobnicate everything", id="unknown command"),
+    ],
+)
+async def test_a_refused_command_says_so_and_changes_nothing(
+    chat: LocalChat, speaker: str, command: str
+) -> None:
+    await chat.join(ADMIN)
+    person = await chat.join(speaker)
+    before = chat.counts()
+
+    said = await chat.say(person, command)
+
+    assert said == {"ok": False}
+    assert chat.counts() == before
+    mine, reply = await chat.messages(person)
+    assert mine["message"]["text"] == command
+    assert reply["message"]["ok"] is False
+    assert reply["message"]["text"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b"help", id="not JSON"),
+        pytest.param(b'[1, "help"]', id="a list"),
+        pytest.param(b'{"text": "help"}', id="missing person"),
+        pytest.param(b'{"person": "PERSON", "text": "help"}', id="person as a string"),
+        pytest.param(b'{"person": 1.5, "text": "help"}', id="person as a float"),
+        pytest.param(b'{"person": PERSON}', id="missing text"),
+        pytest.param(b'{"person": PERSON, "text": ""}', id="empty text"),
+        pytest.param(b'{"person": PERSON, "text": "  \\n "}', id="blank text"),
+        pytest.param(b'{"person": PERSON, "text": "' + b"a" * 5000 + b'"}', id="5000 chars"),
+    ],
+)
+async def test_saying_with_a_bad_body_is_400_and_records_nothing(
+    chat: LocalChat, body: bytes
+) -> None:
+    sam = await chat.join(SAM)
+    before = chat.count(LocalMessage)
+
+    response = await chat.client.post(
+        "/local/api/say",
+        data=body.replace(b"PERSON", str(sam).encode()),
+        headers={"Content-Type": "application/json"},
+    )
+
+    assert response.status == 400
+    assert chat.count(LocalMessage) == before
+
+
+async def test_saying_null_text_is_400(chat: LocalChat) -> None:
+    sam = await chat.join(SAM)
+
+    response = await chat.client.post("/local/api/say", json={"person": sam, "text": None})
+
+    assert response.status == 400
+    assert chat.count(LocalMessage) == 0
+
+
+async def test_saying_as_person_true_is_400(chat: LocalChat) -> None:
+    await chat.join(ADMIN)  # person 1 on a fresh database
+
+    response = await chat.client.post("/local/api/say", json={"person": True, "text": "help"})
+
+    assert response.status == 400
+    assert chat.count(LocalMessage) == 0
+
+
+async def test_saying_as_an_unknown_person_is_404(chat: LocalChat) -> None:
+    sam = await chat.join(SAM)
+
+    response = await chat.client.post("/local/api/say", json={"person": sam + 100, "text": "help"})
+
+    assert response.status == 404
+    assert chat.count(LocalMessage) == 0
+
+
+async def test_saying_as_someone_from_another_platform_is_404(chat: LocalChat) -> None:
+    with chat.services.sessions.begin() as session:
+        slack = Workspace(platform="slack", external_id="T1", name="Agency")
+        session.add(slack)
+        session.flush()
+        outsider = Person(workspace_id=slack.id, platform_user_id="U1", display_name="Sam")
+        session.add(outsider)
+        session.flush()
+        outsider_id = outsider.id
+
+    response = await chat.client.post(
+        "/local/api/say", json={"person": outsider_id, "text": "help"}
+    )
+
+    assert response.status == 404
+    assert chat.count(LocalMessage) == 0
+
+
+# Prompts and the buttons on them
+
+
+async def test_a_scheduling_pass_puts_the_prompt_in_the_leaders_conversation(
+    chat: LocalChat,
+) -> None:
+    sam, avery, prompt = await prompt_sam(chat)
+
+    assert prompt["sender"] == "bot"
+    assert "6.a" in prompt["message"]["title"]
+    buttons = prompt["message"]["buttons"]
+    assert [b["action"] for b in buttons] == PROMPT_ACTIONS
+    assert [b["label"] for b in buttons] == [
+        "Done",
+        "Partly",
+        "Not this week",
+        "Snooze",
+        "Add a note",
+        "Share with implementation team",
+    ]
+    assert len({b["value"] for b in buttons}) == 1
+    assert not [m for m in await chat.messages(avery) if m["kind"] == "prompt"]
+    assert prompt["id"] == max(m["id"] for m in await chat.messages(sam))
+
+
+async def test_pressing_done_records_once_and_redraws_the_prompt_in_place(
+    chat: LocalChat,
+) -> None:
+    sam, _, prompt = await prompt_sam(chat)
+
+    pressed = await chat.press(sam, prompt["id"], "answer.done", prompt_value(prompt))
+
+    assert pressed == {"ok": True}
+    [record] = chat.records()
+    assert (record.behavior_id, record.outcome, record.source) == ("6.a", "done", "button")
+    after = await chat.messages(sam)
+    redrawn = next(m for m in after if m["id"] == prompt["id"])
+    assert redrawn["kind"] == "prompt"
+    assert "Recorded: Done" in redrawn["message"]["text"]
+    assert len([m for m in after if m["kind"] == "prompt"]) == 1
+    reply = after[-1]
+    assert (reply["sender"], reply["kind"]) == ("bot", "reply")
+    assert reply["id"] > prompt["id"]
+
+    again = await chat.press(sam, prompt["id"], "answer.done", prompt_value(prompt))
+
+    assert again["ok"] is True
+    assert chat.count(Record) == 1
+
+
+async def test_not_this_week_with_text_records_the_barrier(chat: LocalChat) -> None:
+    sam, _, prompt = await prompt_sam(chat)
+
+    pressed = await chat.press(
+        sam, prompt["id"], "answer.not_this_week", prompt_value(prompt), "Short-staffed all week"
+    )
+
+    assert pressed["ok"] is True
+    [record] = chat.records()
+    assert (record.outcome, record.barrier, record.note) == (
+        "not_this_week",
+        "Short-staffed all week",
+        None,
+    )
+    redrawn = next(m for m in await chat.messages(sam) if m["id"] == prompt["id"])
+    assert "Recorded: Not this week" in redrawn["message"]["text"]
+
+
+async def test_add_a_note_records_the_note(chat: LocalChat) -> None:
+    sam, _, prompt = await prompt_sam(chat)
+
+    pressed = await chat.press(
+        sam, prompt["id"], "note", prompt_value(prompt), "Thanked Jo by name at standup"
+    )
+
+    assert pressed["ok"] is True
+    [record] = chat.records()
+    assert (record.note, record.source) == ("Thanked Jo by name at standup", "note")
+    redrawn = next(m for m in await chat.messages(sam) if m["id"] == prompt["id"])
+    assert ["Note", "Thanked Jo by name at standup"] in redrawn["message"]["fields"]
+
+
+async def test_pressing_on_a_message_in_someone_elses_conversation_is_404(
+    chat: LocalChat,
+) -> None:
+    _, avery, prompt = await prompt_sam(chat)
+
+    response = await chat.client.post(
+        "/local/api/press",
+        json={
+            "person": avery,
+            "message": prompt["id"],
+            "action": "answer.done",
+            "value": prompt_value(prompt),
+        },
+    )
+
+    assert response.status == 404
+    assert chat.count(Record) == 0
+
+
+async def test_pressing_on_a_message_that_does_not_exist_is_404(chat: LocalChat) -> None:
+    sam, _, prompt = await prompt_sam(chat)
+
+    response = await chat.client.post(
+        "/local/api/press",
+        json={
+            "person": sam,
+            "message": prompt["id"] + 1000,
+            "action": "answer.done",
+            "value": prompt_value(prompt),
+        },
+    )
+
+    assert response.status == 404
+    assert chat.count(Record) == 0
+
+
+async def test_pressing_as_an_unknown_person_is_404(chat: LocalChat) -> None:
+    sam, _, prompt = await prompt_sam(chat)
+
+    response = await chat.client.post(
+        "/local/api/press",
+        json={
+            "person": sam + 1000,
+            "message": prompt["id"],
+            "action": "answer.done",
+            "value": prompt_value(prompt),
+        },
+    )
+
+    assert response.status == 404
+    assert chat.count(Record) == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        pytest.param({"message": "MESSAGE"}, "message as a string", id="message as a string"),
+        pytest.param({"message": None}, "no message", id="null message"),
+        pytest.param({"person": "PERSON"}, "person as a string", id="person as a string"),
+        pytest.param({"text": "n" * 2001}, "note too long", id="note of 2001 chars"),
+        pytest.param({"text": 42}, "note not text", id="note as a number"),
+    ],
+)
+async def test_pressing_with_a_bad_body_is_400_and_records_nothing(
+    chat: LocalChat, change: dict[str, Any], why: str
+) -> None:
+    sam, _, prompt = await prompt_sam(chat)
+    body: dict[str, Any] = {
+        "person": sam,
+        "message": prompt["id"],
+        "action": "note",
+        "value": prompt_value(prompt),
+        "text": "fine",
+    }
+    for key, value in change.items():
+        body[key] = {"MESSAGE": str(prompt["id"]), "PERSON": str(sam)}.get(value, value)
+
+    response = await chat.client.post("/local/api/press", json=body)
+
+    assert response.status == 400, why
+    assert chat.count(Record) == 0
+
+
+async def test_pressing_with_a_malformed_body_is_400(chat: LocalChat) -> None:
+    for body in (b"done", b"[]"):
+        response = await chat.client.post(
+            "/local/api/press", data=body, headers={"Content-Type": "application/json"}
+        )
+        assert response.status == 400
+
+
+async def test_a_note_of_2000_chars_is_accepted(chat: LocalChat) -> None:
+    sam, _, prompt = await prompt_sam(chat)
+
+    pressed = await chat.press(sam, prompt["id"], "note", prompt_value(prompt), "n" * 2000)
+
+    assert pressed["ok"] is True
+    [record] = chat.records()
+    assert record.note == "n" * 2000
+
+
+async def test_a_button_pointing_at_someone_elses_prompt_is_refused(chat: LocalChat) -> None:
+    """The message is Avery's own, but the value names Sam's prompt: refused, no record."""
+    _, avery, prompt = await prompt_sam(chat)
+    await chat.say(avery, "help")
+    own = (await chat.messages(avery))[-1]
+
+    pressed = await chat.press(avery, own["id"], "answer.done", prompt_value(prompt))
+
+    assert pressed == {"ok": False}
+    assert chat.count(Record) == 0
+
+
+async def test_free_text_after_a_prompt_answers_it(chat: LocalChat) -> None:
+    sam, _, prompt = await prompt_sam(chat)
+
+    said = await chat.say(sam, "Thanked Jo by name at our team huddle")
+
+    assert said == {"ok": True}
+    [record] = chat.records()
+    assert (record.behavior_id, record.outcome, record.source, record.note) == (
+        "6.a",
+        "done",
+        "free_text",
+        "Thanked Jo by name at our team huddle",
+    )
+    assert record.prompt_id == int(prompt_value(prompt))
+
+
+# Polling a conversation
+
+
+async def test_after_returns_only_newer_messages(chat: LocalChat) -> None:
+    sam = await chat.join(SAM)
+    await chat.say(sam, "help")
+    seen = max(m["id"] for m in await chat.messages(sam))
+
+    assert await chat.messages(sam, after=seen) == []
+
+    await chat.say(sam, "commitments")
+    newer = await chat.messages(sam, after=seen)
+
+    assert [m["sender"] for m in newer] == ["person", "bot"]
+    assert newer[0]["message"]["text"] == "commitments"
+    assert all(m["id"] > seen for m in newer)
+
+
+async def test_after_also_returns_a_prompt_redrawn_since(chat: LocalChat) -> None:
+    sam, _, prompt = await prompt_sam(chat)
+    seen = max(m["id"] for m in await chat.messages(sam))
+
+    await chat.press(sam, prompt["id"], "answer.partly", prompt_value(prompt))
+    newer = await chat.messages(sam, after=seen)
+
+    ids = [m["id"] for m in newer]
+    assert prompt["id"] in ids
+    assert all(i > seen for i in ids if i != prompt["id"])
+    redrawn = next(m for m in newer if m["id"] == prompt["id"])
+    assert "Recorded: Partly" in redrawn["message"]["text"]
+
+
+@pytest.mark.parametrize("after", ["abc", "-1", "1.5", ""])
+async def test_after_that_is_not_a_message_id_is_400(chat: LocalChat, after: str) -> None:
+    sam = await chat.join(SAM)
+
+    response = await chat.client.get(f"/local/api/conversations/dm:{sam}?after={after}")
+
+    assert response.status == 400
+
+
+async def test_a_conversation_is_only_its_own_messages(chat: LocalChat) -> None:
+    sam = await chat.join(SAM)
+    lee = await chat.join("lee@agency.org")
+    await chat.say(sam, "help")
+
+    assert await chat.messages(lee) == []
+    assert len(await chat.messages(sam)) == 2
+
+
+# Run modes
+
+
+@pytest.mark.parametrize("path", ["/", "/local", "/local/api/people"])
+async def test_with_a_slack_token_the_local_chat_is_not_served(
+    fresh_url: str, open_chat: Callable[..., Awaitable[LocalChat]], path: str
+) -> None:
+    chat = await open_chat(fresh_url, slack_bot_token="xoxb-test")
+
+    response = await chat.client.get(path, allow_redirects=False)
+
+    assert response.status == 404
+    assert (await chat.client.get("/healthz")).status == 200
