@@ -10,6 +10,7 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.platforms.local.web import add_local_routes
+from bot.platforms.slack.app import add_slack_routes, build_slack, slack_lifecycle
 from bot.services import SERVICES_KEY, Services, build_services
 from bot.store.db import migrate
 from bot.web.health import ENGINE_KEY, add_health_routes
@@ -24,6 +25,10 @@ def build_web_app(services: Services, *, run_scheduler: bool = False) -> web.App
     add_health_routes(app)
     if services.settings.local_mode:
         add_local_routes(app)
+    if services.slack is not None:
+        edge = build_slack(services, services.slack)
+        add_slack_routes(app, edge)
+        app.cleanup_ctx.append(slack_lifecycle(edge))
     if run_scheduler:
         app.cleanup_ctx.append(_scheduler(services))
     return app

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.core.catalog import Catalog, load_catalog
 from bot.platforms.local.channel import LocalChannel
+from bot.platforms.slack.setup import SlackSetup, slack_setup
 from bot.scheduling.delivery import Channel
 from bot.scheduling.runner import Scheduling
 from bot.store.db import create_db_engine, session_factory
@@ -23,6 +24,7 @@ class Services:
     sessions: sessionmaker[Session]
     catalog: Catalog
     channels: dict[str, Channel] = field(default_factory=dict)
+    slack: SlackSetup | None = None
 
     def scheduling(self) -> Scheduling:
         return Scheduling(self.sessions, self.catalog, self.channels)
@@ -38,6 +40,9 @@ def build_services(settings: Settings) -> Services:
         catalog=load_catalog(settings.catalog_path),
     )
     services.channels["local"] = LocalChannel(sessions)
+    services.slack = slack_setup(settings)
+    if services.slack is not None:
+        services.channels["slack"] = services.slack.channel(sessions)
     return services
 
 

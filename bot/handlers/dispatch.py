@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.core import commands as c
@@ -19,7 +19,7 @@ from bot.core.messages import Attachment, Message
 from bot.handlers import admin, digest, leader
 from bot.handlers.context import Context, Directory, PlatformUser, Refusal
 from bot.handlers.export import csv_bytes, export_rows
-from bot.handlers.people import identify
+from bot.handlers.people import get_workspace, identify
 from bot.handlers.replies import (
     OUTCOME_LABELS,
     AnswerResult,
@@ -210,3 +210,37 @@ def handle_action(ctx: Context, action: str, value: str, text: str | None = None
 
 def _has_note(ctx: Context, prompt_id: int) -> bool:
     return bool(ctx.session.scalar(select(Record.note).filter_by(prompt_id=prompt_id)))
+
+
+T = TypeVar("T")
+
+
+def in_context(
+    sessions: sessionmaker[Session],
+    *,
+    settings: Settings,
+    catalog: Catalog,
+    platform: str,
+    workspace: str,
+    user: PlatformUser,
+    directory: Directory,
+    work: Callable[[Context], T],
+    now: datetime | None = None,
+) -> T:
+    """Run `work` for a person of a platform's workspace, in one transaction that commits
+    when it returns (a platform edge's way into the handlers)."""
+    with sessions.begin() as session:
+        place = get_workspace(session, platform=platform, external_id=workspace)
+        if not place.active:
+            place.active = True  # someone is using it: the app is installed again
+        caller = identify(session, workspace=place, user=user, settings=settings)
+        ctx = Context(
+            session=session,
+            workspace=place,
+            caller=caller,
+            catalog=catalog,
+            settings=settings,
+            directory=directory,
+            now=now or utcnow(),
+        )
+        return work(ctx)

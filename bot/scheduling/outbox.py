@@ -126,10 +126,12 @@ class Outbox:
             query = (
                 select(Prompt.id)
                 .join(Person, Prompt.person_id == Person.id)
+                .join(Workspace, Person.workspace_id == Workspace.id)
                 .where(
                     Prompt.status == "pending",
                     Prompt.scheduled_for <= now,
                     Person.undeliverable_reason.is_(None),
+                    Workspace.active.is_(True),
                 )
                 .order_by(Prompt.scheduled_for, Prompt.id)
                 .limit(self.batch_size)

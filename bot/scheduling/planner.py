@@ -6,11 +6,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.core.cadence import CadenceSpec
@@ -18,6 +16,7 @@ from bot.core.catalog import Catalog
 from bot.core.schedule import Calendar, Occurrence, occurrences
 from bot.handlers.cadences import CadenceBook
 from bot.handlers.replies import next_phrasing
+from bot.store.db import insert_ignoring_conflicts
 from bot.store.models import (
     CadenceRule,
     Commitment,
@@ -62,7 +61,7 @@ def plan(
     delivery keys are unique."""
     state = session.scalar(select(SchedulerState).filter_by(name=STATE_NAME).with_for_update())
     if state is None:
-        _insert_ignoring_conflicts(
+        insert_ignoring_conflicts(
             session,
             SchedulerState,
             [{"name": STATE_NAME, "planned_until": now - grace}],
@@ -74,7 +73,7 @@ def plan(
     if start >= now:
         return PlanResult(0, 0, 0, start, now)
     rows = _rows_due(session, catalog, start=start, now=now, grace=grace)
-    _insert_ignoring_conflicts(session, Prompt, rows, ["delivery_key"])
+    insert_ignoring_conflicts(session, Prompt, rows, ["delivery_key"])
     state.planned_until = now
     counts: dict[str, int] = defaultdict(int)
     for row in rows:
@@ -97,10 +96,12 @@ def _rows_due(
             Person.paused_until,
         )
         .join(Person, Commitment.person_id == Person.id)
+        .join(Workspace, Person.workspace_id == Workspace.id)
         .where(
             Commitment.ended_at.is_(None),
             Person.is_leader.is_(True),
             Person.undeliverable_reason.is_(None),
+            Workspace.active.is_(True),
         )
         .order_by(Person.workspace_id, Person.id, Commitment.id)
     ).all()
@@ -197,16 +198,3 @@ def _last_phrasings(session: Session, commitment_ids: list[int]) -> dict[int, in
         ).tuples()
         if commitment_id is not None
     }
-
-
-def _insert_ignoring_conflicts(
-    session: Session, model: type, rows: list[dict[str, object]], keys: list[str]
-) -> None:
-    """Insert rows, leaving any whose unique key is already there (another pass got it)."""
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = cast(Table, model.__table__)  # type: ignore[attr-defined]
-    # One compiled statement, executed for many rows (SQLAlchemy batches it).
-    session.connection().execute(insert(table).on_conflict_do_nothing(index_elements=keys), rows)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from bot.core.clock import utcnow
+from bot.store.models import SeenEvent
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -64,3 +68,34 @@ def alembic_config(engine: Engine) -> Config:
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the database schema up to `revision` (the newest by default)."""
     command.upgrade(alembic_config(engine), revision)
+
+
+def insert_ignoring_conflicts(
+    session: Session, model: type, rows: list[dict[str, object]], keys: list[str]
+) -> int:
+    """Insert rows, leaving any whose unique key is already there (another process got it);
+    returns how many were new."""
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = cast(Table, model.__table__)  # type: ignore[attr-defined]
+    # One compiled statement, executed for many rows (SQLAlchemy batches it).
+    result = session.connection().execute(
+        insert(table).on_conflict_do_nothing(index_elements=keys), rows
+    )
+    return int(result.rowcount)
+
+
+def first_sight(session: Session, platform: str, event_id: str) -> bool:
+    """Record an inbound event; false when it was seen before (a platform's retry)."""
+
+    return (
+        insert_ignoring_conflicts(
+            session,
+            SeenEvent,
+            [{"platform": platform, "event_id": event_id, "created_at": utcnow()}],
+            ["platform", "event_id"],
+        )
+        == 1
+    )

@@ -1,0 +1,451 @@
+"""The Slack edge: a slack-bolt AsyncApp on POST /slack/events (events, interactivity and the
+slash command at one URL), over HTTP, Socket Mode or multi-workspace OAuth. Each listener
+translates a payload to the core, runs it in a worker thread, and renders the reply."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond, AsyncSay
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import select
+
+from bot.core.messages import Attachment, Message
+from bot.handlers.context import Context, PlatformUser
+from bot.handlers.dispatch import handle_action, handle_text, in_context
+from bot.handlers.home import commit_choices, home_sections
+from bot.handlers.people import get_workspace
+from bot.handlers.replies import AnswerResult
+from bot.platforms.slack.channel import PLATFORM
+from bot.platforms.slack.people import SlackDirectory, platform_user
+from bot.platforms.slack.render import (
+    ACTION_PREFIX,
+    ASKS_FOR_TEXT,
+    NOTE_MODAL,
+    fallback_text,
+    home_view,
+    render_blocks,
+    text_modal,
+    unescape,
+)
+from bot.platforms.slack.setup import BOT_SCOPES, SlackSetup
+from bot.services import Services
+from bot.store.db import first_sight
+from bot.store.models import Person
+
+log = logging.getLogger(__name__)
+COMMAND = "/followthrough"
+COMMIT_MODAL = "ft:commit"
+ACK_WITHIN = 2.0  # seconds; Slack wants an answer within three
+T = TypeVar("T")
+
+
+@dataclass
+class SlackEdge:
+    services: Services
+    setup: SlackSetup
+    app: AsyncApp
+
+    # -- the way into the core ----------------------------------------------------------------
+
+    async def person(self, client: AsyncWebClient, team_id: str, user_id: str) -> PlatformUser:
+        """Who is writing: from our records, or from users.info the first time."""
+        known = await asyncio.to_thread(self._known, team_id, user_id)
+        if known is not None:
+            return known
+        try:
+            answer = await client.users_info(user=user_id)
+        except SlackApiError as error:
+            log.error("Slack users.info failed: %s", error.response.get("error"))
+            return PlatformUser(user_id=user_id)
+        return platform_user(answer["user"])
+
+    def _known(self, team_id: str, user_id: str) -> PlatformUser | None:
+        with self.services.sessions.begin() as session:
+            workspace = get_workspace(session, platform=PLATFORM, external_id=team_id)
+            person = session.scalar(
+                select(Person).filter_by(workspace_id=workspace.id, platform_user_id=user_id)
+            )
+            if person is None:
+                return None
+            return PlatformUser(
+                user_id=user_id,
+                display_name=person.display_name,
+                email=person.email,
+                timezone=person.timezone,
+            )
+
+    async def run(
+        self, client: AsyncWebClient, team_id: str, user_id: str, work: Callable[[Context], T]
+    ) -> T:
+        user = await self.person(client, team_id, user_id)
+        token = client.token or await self.setup.token_for(team_id) or ""
+        directory = SlackDirectory(token=token, base_url=self.setup.settings.slack_api_url)
+        return await asyncio.to_thread(
+            in_context,
+            self.services.sessions,
+            settings=self.services.settings,
+            catalog=self.services.catalog,
+            platform=PLATFORM,
+            workspace=team_id,
+            user=user,
+            directory=directory,
+            work=work,
+        )
+
+    async def converse(
+        self, client: AsyncWebClient, team_id: str, user_id: str, text: str, *, direct: bool
+    ) -> Message:
+        return await self.run(
+            client, team_id, user_id, lambda ctx: handle_text(unescape(text), ctx, direct=direct)
+        )
+
+    async def act(
+        self,
+        client: AsyncWebClient,
+        team_id: str,
+        user_id: str,
+        action: str,
+        value: str,
+        text: str | None = None,
+    ) -> AnswerResult:
+        return await self.run(
+            client, team_id, user_id, lambda ctx: handle_action(ctx, action, value, text)
+        )
+
+    async def first_sight(self, event_id: str) -> bool:
+        def record() -> bool:
+            with self.services.sessions.begin() as session:
+                return first_sight(session, PLATFORM, event_id)
+
+        return await asyncio.to_thread(record)
+
+    # -- replies ------------------------------------------------------------------------------
+
+    async def upload(self, client: AsyncWebClient, user_id: str, attachment: Attachment) -> None:
+        """Files (exports) go to the person's direct messages."""
+        try:
+            opened = await client.conversations_open(users=user_id)
+            await client.files_upload_v2(
+                channel=opened["channel"]["id"],
+                filename=attachment.filename,
+                content=attachment.data,
+                initial_comment=f"Here is {attachment.filename}.",
+            )
+        except SlackApiError as error:
+            log.error("Slack file upload failed: %s", error.response.get("error"))
+
+    async def publish_home(self, client: AsyncWebClient, team_id: str, user_id: str) -> None:
+        sections = await self.run(client, team_id, user_id, home_sections)
+        try:
+            await client.views_publish(user_id=user_id, view=home_view(sections))
+        except SlackApiError as error:
+            log.error("Slack views.publish failed: %s", error.response.get("error"))
+
+    async def redraw(
+        self, client: AsyncWebClient, channel: str, ts: str, message: Message | None
+    ) -> None:
+        """Update the prompt in place to show the answer."""
+        if message is None or not channel or not ts:
+            return
+        try:
+            await client.chat_update(
+                channel=channel, ts=ts, text=fallback_text(message), blocks=render_blocks(message)
+            )
+        except SlackApiError as error:
+            log.error("Slack chat.update failed: %s", error.response.get("error"))
+
+
+def build_slack(services: Services, setup: SlackSetup) -> SlackEdge:
+    settings = setup.settings
+    if not (settings.slack_signing_secret or settings.slack_app_token):
+        raise SystemExit(
+            "Slack over HTTP needs SLACK_SIGNING_SECRET to verify requests (or SLACK_APP_TOKEN "
+            "for Socket Mode)."
+        )
+    client = setup.web_client(None if setup.oauth else settings.slack_bot_token)
+    if setup.oauth:
+        app = AsyncApp(
+            signing_secret=settings.slack_signing_secret,
+            client=client,
+            oauth_settings=AsyncOAuthSettings(
+                client_id=settings.slack_client_id,
+                client_secret=settings.slack_client_secret,
+                scopes=BOT_SCOPES,
+                installation_store=setup.installation_store,
+                state_store=setup.state_store,
+                install_path="/slack/install",
+                redirect_uri_path="/slack/oauth_redirect",
+            ),
+        )
+        app.enable_token_revocation_listeners()
+    else:
+        app = AsyncApp(
+            token=settings.slack_bot_token,
+            signing_secret=settings.slack_signing_secret or None,
+            client=client,
+            request_verification_enabled=bool(settings.slack_signing_secret),
+        )
+    edge = SlackEdge(services, setup, app)
+    _listen(edge)
+    return edge
+
+
+def _listen(edge: SlackEdge) -> None:
+    app = edge.app
+
+    @app.command(COMMAND)
+    async def slash_command(
+        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        work = asyncio.create_task(
+            edge.converse(
+                client,
+                command["team_id"],
+                command["user_id"],
+                command.get("text", ""),
+                direct=False,
+            )
+        )
+        done, _ = await asyncio.wait({work}, timeout=ACK_WITHIN)
+        if work in done:
+            reply = work.result()
+            await ack(
+                response_type="ephemeral", text=fallback_text(reply), blocks=render_blocks(reply)
+            )
+        else:
+            await ack(response_type="ephemeral", text="Working on it…")
+            reply = await work
+            await respond(
+                response_type="ephemeral",
+                text=fallback_text(reply),
+                blocks=render_blocks(reply),
+                replace_original=True,
+            )
+        if reply.attachment is not None:
+            await edge.upload(client, command["user_id"], reply.attachment)
+
+    @app.action(re.compile(f"^{ACTION_PREFIX}home\\."))
+    async def home_button(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        team_id, user_id = _team(body), body["user"]["id"]
+        name = action["action_id"].removeprefix(ACTION_PREFIX)
+        if name == "home.add":
+            role = await edge.run(client, team_id, user_id, lambda ctx: ctx.caller.role)
+            await client.views_open(
+                trigger_id=body["trigger_id"],
+                view=commit_modal(commit_choices(edge.services.catalog, role)),
+            )
+            return
+        command = {"home.drop": f"drop {action.get('value', '')}", "home.dashboard": "dashboard"}
+        reply = await edge.converse(client, team_id, user_id, command.get(name, name), direct=False)
+        if name == "home.dashboard" or not reply.ok:
+            opened = await client.conversations_open(users=user_id)
+            await client.chat_postMessage(
+                channel=opened["channel"]["id"],
+                text=fallback_text(reply),
+                blocks=render_blocks(reply),
+            )
+        await edge.publish_home(client, team_id, user_id)
+
+    @app.action(re.compile(f"^{ACTION_PREFIX}(?!home\\.)"))
+    async def prompt_button(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        team_id, user_id = _team(body), body["user"]["id"]
+        name = action["action_id"].removeprefix(ACTION_PREFIX)
+        value = action.get("value", "")
+        container = body.get("container") or {}
+        channel, ts = container.get("channel_id", ""), container.get("message_ts", "")
+        if name in ("note", "share") and name in ASKS_FOR_TEXT:
+            await client.views_open(
+                trigger_id=body["trigger_id"],
+                view=text_modal(name, value, channel=channel, ts=ts),
+            )
+            return
+        result = await edge.act(client, team_id, user_id, name, value)
+        await edge.redraw(client, channel, ts, result.prompt)
+        if name == "answer.not_this_week" and result.reply.ok:
+            await client.views_open(
+                trigger_id=body["trigger_id"],
+                view=text_modal(name, value, channel=channel, ts=ts),
+            )
+        elif channel:
+            await client.chat_postEphemeral(
+                channel=channel, user=user_id, text=fallback_text(result.reply)
+            )
+
+    @app.view(NOTE_MODAL)
+    async def text_submitted(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        meta = json.loads(view.get("private_metadata") or "{}")
+        text = view["state"]["values"].get("ft-text", {}).get("text", {}).get("value") or ""
+        result = await edge.act(
+            client,
+            _team(body),
+            body["user"]["id"],
+            meta.get("action", ""),
+            str(meta.get("prompt", "")),
+            text.strip() or None,
+        )
+        await edge.redraw(client, meta.get("channel", ""), meta.get("ts", ""), result.prompt)
+
+    @app.view(COMMIT_MODAL)
+    async def commit_submitted(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        values = view["state"]["values"]
+        chosen = (
+            values.get("ft-behavior", {}).get("behavior", {}).get("selected_option") or {}
+        ).get("value", "")
+        goal = values.get("ft-goal", {}).get("goal", {}).get("value") or ""
+        team_id, user_id = _team(body), body["user"]["id"]
+        reply = await edge.converse(
+            client, team_id, user_id, f"commit {chosen} {goal}".strip(), direct=False
+        )
+        if not reply.ok:
+            await ack(response_action="errors", errors={"ft-behavior": reply.text[:150]})
+            return
+        await ack()
+        await edge.publish_home(client, team_id, user_id)
+
+    @app.event("message")
+    async def direct_message(
+        event: dict[str, Any], body: dict[str, Any], say: AsyncSay, client: AsyncWebClient
+    ) -> None:
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        if not await edge.first_sight(body.get("event_id") or event.get("client_msg_id", "")):
+            return
+        reply = await edge.converse(
+            client, _team(body), event["user"], event.get("text", ""), direct=True
+        )
+        await say(text=fallback_text(reply), blocks=render_blocks(reply))
+        if reply.attachment is not None:
+            await edge.upload(client, event["user"], reply.attachment)
+
+    @app.event("app_home_opened")
+    async def home_opened(
+        event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        if event.get("tab", "home") == "home":
+            await edge.publish_home(client, _team(body), event["user"])
+
+    @app.event("tokens_revoked")
+    @app.event("app_uninstalled")
+    async def uninstalled(body: dict[str, Any]) -> None:
+        """Stop sending to a workspace that removed the app or revoked its tokens."""
+
+        def deactivate() -> None:
+            with edge.services.sessions.begin() as session:
+                get_workspace(session, platform=PLATFORM, external_id=_team(body)).active = False
+
+        await asyncio.to_thread(deactivate)
+        log.warning("Slack workspace %s uninstalled or revoked: sends stopped", _team(body))
+
+    @app.error
+    async def failed(error: Exception, body: dict[str, Any]) -> None:
+        log.error("Slack listener failed on %s: %r", body.get("type"), error)
+
+
+def _team(body: dict[str, Any]) -> str:
+    team = body.get("team_id") or (body.get("team") or {}).get("id")
+    return str(team or (body.get("user") or {}).get("team_id") or "")
+
+
+def commit_modal(groups: list[tuple[str, list[tuple[str, str]]]]) -> dict[str, Any]:
+    """Choose a behavior (grouped by domain) and an optional goal."""
+    option_groups = [
+        {
+            "label": {"type": "plain_text", "text": name[:75]},
+            "options": [
+                {
+                    "text": {"type": "plain_text", "text": f"{entry_id} {text}"[:75]},
+                    "value": entry_id,
+                }
+                for entry_id, text in options
+            ],
+        }
+        for name, options in groups
+        if options
+    ]
+    return {
+        "type": "modal",
+        "callback_id": COMMIT_MODAL,
+        "title": {"type": "plain_text", "text": "Add a commitment"},
+        "submit": {"type": "plain_text", "text": "Commit"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "ft-behavior",
+                "label": {"type": "plain_text", "text": "Behavior"},
+                "element": {
+                    "type": "static_select",
+                    "action_id": "behavior",
+                    "option_groups": option_groups,
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "ft-goal",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Your goal"},
+                "element": {"type": "plain_text_input", "action_id": "goal", "max_length": 500},
+            },
+        ],
+    }
+
+
+def add_slack_routes(web_app: web.Application, edge: SlackEdge) -> None:
+    async def events(request: web.Request) -> web.Response:
+        bolt_response = await edge.app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    web_app.router.add_post("/slack/events", events)
+    flow = edge.app.oauth_flow
+    if flow is not None:
+
+        async def install(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(
+                await flow.handle_installation(await to_bolt_request(request))
+            )
+
+        async def redirect(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(
+                await flow.handle_callback(await to_bolt_request(request))
+            )
+
+        web_app.router.add_get("/slack/install", install)
+        web_app.router.add_get("/slack/oauth_redirect", redirect)
+
+
+def slack_lifecycle(edge: SlackEdge) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Create the OAuth tables, and hold the Socket Mode connection open, while serving."""
+
+    async def run(web_app: web.Application) -> AsyncIterator[None]:
+        await edge.setup.prepare()
+        handler = None
+        if edge.setup.settings.slack_app_token:
+            handler = AsyncSocketModeHandler(edge.app, edge.setup.settings.slack_app_token)
+            await handler.connect_async()  # type: ignore[no-untyped-call]
+        yield
+        if handler is not None:
+            await handler.close_async()  # type: ignore[no-untyped-call]
+
+    return run

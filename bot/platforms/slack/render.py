@@ -1,0 +1,134 @@
+"""Block Kit rendering of neutral messages, modals and the App Home."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from bot.core.messages import Message
+
+ACTION_PREFIX = "ft:"
+NOTE_MODAL = "ft:note"
+# Actions whose answer needs words from the leader: a modal asks for them.
+ASKS_FOR_TEXT = {
+    "note": ("Add a note", "Your note", "What did you do? A sentence is plenty."),
+    "answer.not_this_week": (
+        "Not this week",
+        "What got in the way?",
+        "Court, coverage, a crisis… naming it helps the team clear it.",
+    ),
+    "share": (
+        "Share with the team",
+        "What would you like the implementation team to see?",
+        "It goes in this week's digest, with your name.",
+    ),
+}
+_MAX_TEXT = 2900  # Slack caps a section's text at 3,000 characters
+
+
+def mrkdwn(text: str) -> str:
+    """Escape text for Slack (only &, < and > need it), keeping `code` spans."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text[:_MAX_TEXT]
+
+
+def fallback_text(message: Message) -> str:
+    """The plain text Slack shows in notifications and to screen readers."""
+    return (message.title + ": " if message.title else "") + message.text[:_MAX_TEXT]
+
+
+def render_blocks(message: Message) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
+    if message.title:
+        blocks.append(
+            {"type": "header", "text": {"type": "plain_text", "text": message.title[:150]}}
+        )
+    if message.text:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn(message.text)}})
+    for start in range(0, len(message.fields), 10):
+        blocks.append(
+            {
+                "type": "section",
+                "fields": [
+                    {"type": "mrkdwn", "text": f"*{mrkdwn(label)}*\n{mrkdwn(value)}"[:2000]}
+                    for label, value in message.fields[start : start + 10]
+                ],
+            }
+        )
+    if message.items:
+        lines: list[str] = []
+        for item in message.items:
+            line = f"• {mrkdwn(item)}"
+            if sum(len(x) + 1 for x in lines) + len(line) > _MAX_TEXT:
+                blocks.append(_section("\n".join(lines)))
+                lines = []
+            lines.append(line)
+        blocks.append(_section("\n".join(lines)))
+    if message.buttons:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "ft-actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": f"{ACTION_PREFIX}{button.action}",
+                        "text": {"type": "plain_text", "text": button.label[:75]},
+                        "value": button.value,
+                        **({"style": button.style} if button.style != "default" else {}),
+                    }
+                    for button in message.buttons
+                ],
+            }
+        )
+    return blocks[:50]
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def text_modal(action: str, prompt_id: str, *, channel: str, ts: str) -> dict[str, Any]:
+    """The modal that asks for a note, a barrier or what to share, for one prompt."""
+    title, label, hint = ASKS_FOR_TEXT[action]
+    return {
+        "type": "modal",
+        "callback_id": NOTE_MODAL,
+        "private_metadata": json.dumps(
+            {"action": action, "prompt": prompt_id, "channel": channel, "ts": ts}
+        ),
+        "title": {"type": "plain_text", "text": title[:24]},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "ft-text",
+                "optional": action == "answer.not_this_week",
+                "label": {"type": "plain_text", "text": label},
+                "hint": {"type": "plain_text", "text": hint},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "text",
+                    "multiline": True,
+                    "max_length": 2000,
+                },
+            }
+        ],
+    }
+
+
+def home_view(sections: list[Message]) -> dict[str, Any]:
+    """The App Home tab: a stack of neutral messages separated by dividers."""
+    blocks: list[dict[str, Any]] = []
+    for index, section in enumerate(sections):
+        if index:
+            blocks.append({"type": "divider"})
+        blocks += render_blocks(section)
+    return {"type": "home", "blocks": blocks[:100]}
+
+
+def unescape(text: str) -> str:
+    """Slack escapes &, < and > that people type; mentions and links stay as <…>."""
+    return re.sub(r"&(amp|lt|gt);", lambda m: {"amp": "&", "lt": "<", "gt": ">"}[m.group(1)], text)
