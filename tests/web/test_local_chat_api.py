@@ -654,7 +654,7 @@ async def test_a_conversation_is_only_its_own_messages(chat: LocalChat) -> None:
 async def test_with_a_slack_token_the_local_chat_is_not_served(
     fresh_url: str, open_chat: Callable[..., Awaitable[LocalChat]], path: str
 ) -> None:
-    chat = await open_chat(fresh_url, slack_bot_token="xoxb-test")
+    chat = await open_chat(fresh_url, slack_bot_token="xoxb-test", slack_signing_secret="secret")
 
     response = await chat.client.get(path, allow_redirects=False)
 
