@@ -72,30 +72,25 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
 def insert_ignoring_conflicts(
     session: Session, model: type, rows: list[dict[str, object]], keys: list[str]
-) -> int:
-    """Insert rows, leaving any whose unique key is already there (another process got it);
-    returns how many were new."""
+) -> None:
+    """Insert rows, leaving any whose unique key is already there (another process got it)."""
     if not rows:
-        return 0
+        return
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = cast(Table, model.__table__)  # type: ignore[attr-defined]
     # One compiled statement, executed for many rows (SQLAlchemy batches it).
-    result = session.connection().execute(
-        insert(table).on_conflict_do_nothing(index_elements=keys), rows
-    )
-    return int(result.rowcount)
+    session.connection().execute(insert(table).on_conflict_do_nothing(index_elements=keys), rows)
 
 
 def first_sight(session: Session, platform: str, event_id: str) -> bool:
     """Record an inbound event; false when it was seen before (a platform's retry)."""
-
-    return (
-        insert_ignoring_conflicts(
-            session,
-            SeenEvent,
-            [{"platform": platform, "event_id": event_id, "created_at": utcnow()}],
-            ["platform", "event_id"],
-        )
-        == 1
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    table = cast(Table, SeenEvent.__table__)
+    statement = (
+        insert(table)
+        .values(platform=platform, event_id=event_id[:128], created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["platform", "event_id"])
+        .returning(table.c.id)
     )
+    return session.connection().execute(statement).scalar() is not None

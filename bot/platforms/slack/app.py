@@ -192,7 +192,6 @@ def build_slack(services: Services, setup: SlackSetup) -> SlackEdge:
         app.enable_token_revocation_listeners()
     else:
         app = AsyncApp(
-            token=settings.slack_bot_token,
             signing_secret=settings.slack_signing_secret or None,
             client=client,
             request_verification_enabled=bool(settings.slack_signing_secret),

@@ -1,0 +1,321 @@
+"""Slack end to end: requests signed and shaped exactly as Slack sends them, posted over HTTP
+to the real /slack/events; the Web API is a local mock that records every call."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from aiohttp.test_utils import TestClient
+from sqlalchemy import select
+
+from bot.app import build_web_app
+from bot.config import Settings
+from bot.platforms.slack.setup import BOT_SCOPES
+from bot.services import Services, build_services
+from bot.store.db import migrate
+from bot.store.models import Person, Prompt, Record, SeenEvent, Workspace
+from tests.conftest import FreshDatabase
+from tests.platforms.slack import payloads
+from tests.platforms.slack.mock_web_api import MockSlackWebAPI, dm_channel
+from tests.platforms.slack.signing import signed_headers
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+ADMIN, LEADER = "U0ADM", "U0SUP"
+ClientMaker = Callable[..., Any]
+
+
+@pytest.fixture
+def services(databases: FreshDatabase, slack_api: MockSlackWebAPI) -> Services:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=databases.url(),
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=SECRET,
+        slack_api_url=slack_api.url,
+        followthrough_admins="avery@agency.org",
+        secret_key="x",
+    )
+    built = build_services(settings)
+    migrate(built.engine)
+    slack_api.add_user(
+        ADMIN, name="avery", real_name="Avery Admin", email="avery@agency.org", tz="America/Chicago"
+    )
+    slack_api.add_user(
+        LEADER, name="sam", real_name="Sam Rivera", email="sam@agency.org", tz="America/Los_Angeles"
+    )
+    return built
+
+
+@pytest.fixture
+async def slack(aiohttp_client: ClientMaker, services: Services) -> AsyncIterator[TestClient]:
+    client: TestClient = await aiohttp_client(build_web_app(services))
+    yield client
+    services.engine.dispose()
+
+
+async def post(client: TestClient, body: str, content_type: str, **headers: str) -> Any:
+    return await client.post(
+        "/slack/events",
+        data=body.encode(),
+        headers={**signed_headers(body, content_type, SECRET), **headers},
+    )
+
+
+async def command(client: TestClient, text: str, user: str = LEADER) -> dict[str, Any]:
+    body, content_type = payloads.slash_command(text, user_id=user)
+    response = await post(client, body, content_type)
+    assert response.status == 200
+    answer: dict[str, Any] = await response.json()
+    return answer
+
+
+def rows(services: Services, model: type) -> list[Any]:
+    with services.sessions() as session:
+        return list(session.scalars(select(model)))
+
+
+async def settle(slack_api: MockSlackWebAPI, method: str, count: int = 1) -> list[Any]:
+    return await asyncio.to_thread(slack_api.wait_for, method, count)
+
+
+async def test_url_verification_echoes_the_challenge(slack: TestClient) -> None:
+    body, content_type = payloads.url_verification(
+        "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"
+    )
+    response = await post(slack, body, content_type)
+    assert response.status == 200
+    assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in await response.text()
+
+
+@pytest.mark.parametrize("forgery", ["unsigned", "bad signature", "stale"])
+async def test_forged_or_stale_requests_get_401_and_change_nothing(
+    slack: TestClient, services: Services, slack_api: MockSlackWebAPI, forgery: str
+) -> None:
+    body, content_type = payloads.slash_command(
+        "leader add sam@agency.org role=supervisor", user_id=ADMIN
+    )
+    headers = signed_headers(body, content_type, SECRET)
+    if forgery == "unsigned":
+        headers = {"Content-Type": content_type}
+    elif forgery == "bad signature":
+        headers = signed_headers(body, content_type, "not-the-secret")
+    else:
+        stale = int(time.time()) - 6 * 60
+        headers = {**signed_headers(body, content_type, SECRET), **payloads_sign(body, stale)}
+    response = await slack.post("/slack/events", data=body.encode(), headers=headers)
+    assert response.status == 401
+    assert rows(services, Person) == []
+    assert slack_api.calls == []
+
+
+def payloads_sign(body: str, timestamp: int) -> dict[str, str]:
+    from tests.platforms.slack.signing import sign
+
+    return sign(body, SECRET, timestamp)
+
+
+async def test_help_answers_ephemerally_with_blocks(slack: TestClient) -> None:
+    answer = await command(slack, "help")
+    assert answer["response_type"] == "ephemeral"
+    assert "commit &lt;behavior-id&gt;" in str(answer["blocks"])
+
+
+async def test_a_malformed_command_gets_a_specific_ephemeral_answer(
+    slack: TestClient, services: Services
+) -> None:
+    answer = await command(slack, "comit 6.a")
+    assert answer["response_type"] == "ephemeral"
+    assert "Did you mean `commit`" in answer["text"] + str(answer["blocks"])
+    assert rows(services, Record) == []
+
+
+async def test_a_non_admin_is_refused_politely(slack: TestClient, services: Services) -> None:
+    answer = await command(slack, "leader add <@U0ADM> role=director")
+    assert "for Follow-Through admins" in answer["text"]
+    assert [p.is_leader for p in rows(services, Person)] == [False]
+
+
+async def test_the_whole_journey_from_enrolment_to_export(
+    slack: TestClient, services: Services, slack_api: MockSlackWebAPI
+) -> None:
+    enrolled = await command(
+        slack, "leader add <mailto:sam@agency.org|sam@agency.org> role=supervisor", user=ADMIN
+    )
+    assert "Enrolled Sam Rivera as a supervisor (America/Los_Angeles)" in enrolled["text"]
+    assert slack_api.calls_to("users.lookupByEmail")
+    committed = await command(slack, "commit 6.a Thank one worker by name")
+    assert "Committed to 6.a" in committed["text"]
+    assert (
+        "queued a prompt" in (await command(slack, "send-now <@U0SUP>", user=ADMIN))["text"].lower()
+    )
+
+    result = await services.scheduling().tick()
+    assert result.delivered.sent == 1
+    (posted,) = slack_api.calls_to("chat.postMessage")
+    assert posted.params["channel"] == dm_channel(LEADER)
+    assert posted.params["metadata"]["event_payload"]["key"].startswith("now:")
+    actions = next(b for b in posted.params["blocks"] if b["type"] == "actions")
+    done = next(e for e in actions["elements"] if e["text"]["text"] == "Done")
+    (prompt,) = rows(services, Prompt)
+    assert done["value"] == str(prompt.id)
+
+    body, content_type = payloads.block_actions(
+        done["action_id"],
+        done["value"],
+        user_id=LEADER,
+        channel_id=dm_channel(LEADER),
+        message_ts=slack_api.calls_to("chat.postMessage")[0].params.get("ts", "1700000000.000100"),
+        message_blocks=posted.params["blocks"],
+    )
+    assert (await post(slack, body, content_type)).status == 200
+    (update,) = await settle(slack_api, "chat.update")
+    assert "Recorded: Done" in str(update.params["blocks"])
+    (record,) = rows(services, Record)
+    assert (record.behavior_id, record.outcome, record.source) == ("6.a", "done", "button")
+
+    exported = await command(slack, "export", user=ADMIN)
+    assert "1 records" in exported["text"]
+    (upload,) = await settle(slack_api, "upload")
+    table = list(csv.DictReader(io.StringIO(upload.params["data"].decode())))
+    assert [(r["leader"], r["behavior_id"], r["outcome"], r["platform"]) for r in table] == [
+        ("Sam Rivera", "6.a", "done", "slack")
+    ]
+
+
+async def prompt_for_sam(slack: TestClient, services: Services) -> tuple[Any, str]:
+    await command(slack, "leader add <@U0SUP> role=supervisor", user=ADMIN)
+    await command(slack, "commit 6.a")
+    await command(slack, "send-now <@U0SUP>", user=ADMIN)
+    await services.scheduling().tick()
+    (prompt,) = rows(services, Prompt)
+    return prompt, str(prompt.id)
+
+
+async def test_not_this_week_opens_a_modal_whose_submission_records_the_barrier(
+    slack: TestClient, services: Services, slack_api: MockSlackWebAPI
+) -> None:
+    _, value = await prompt_for_sam(slack, services)
+    body, content_type = payloads.block_actions("ft:answer.not_this_week", value)
+    await post(slack, body, content_type)
+    (opened,) = await settle(slack_api, "views.open")
+    view = opened.params["view"]
+    submission, content_type = payloads.view_submission(
+        view["callback_id"], view["private_metadata"], {"ft-text": {"text": "Court all week"}}
+    )
+    assert (await post(slack, submission, content_type)).status == 200
+    await settle(slack_api, "chat.update", 2)
+    (record,) = rows(services, Record)
+    assert (record.outcome, record.barrier) == ("not_this_week", "Court all week")
+
+
+async def test_add_a_note_through_the_modal(
+    slack: TestClient, services: Services, slack_api: MockSlackWebAPI
+) -> None:
+    _, value = await prompt_for_sam(slack, services)
+    body, content_type = payloads.block_actions("ft:note", value)
+    await post(slack, body, content_type)
+    (opened,) = await settle(slack_api, "views.open")
+    assert rows(services, Record) == []
+    submission, content_type = payloads.view_submission(
+        opened.params["view"]["callback_id"],
+        opened.params["view"]["private_metadata"],
+        {"ft-text": {"text": "Named three wins at huddle"}},
+    )
+    await post(slack, submission, content_type)
+    await settle(slack_api, "chat.update")
+    (record,) = rows(services, Record)
+    assert record.note == "Named three wins at huddle"
+
+
+async def test_free_text_in_the_dm_answers_and_a_retried_event_is_not_doubled(
+    slack: TestClient, services: Services, slack_api: MockSlackWebAPI
+) -> None:
+    await prompt_for_sam(slack, services)
+    body, content_type = payloads.event_callback(
+        payloads.message_im("Thanked Jo for the backlog push"), event_id="Ev0FREETEXT1"
+    )
+    assert (await post(slack, body, content_type)).status == 200
+    await settle(slack_api, "chat.postMessage", 2)
+    retried = await post(
+        slack,
+        body,
+        content_type,
+        **{"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
+    )
+    assert retried.status == 200
+    await asyncio.sleep(0.3)
+    (record,) = rows(services, Record)
+    assert (record.note, record.source) == ("Thanked Jo for the backlog push", "free_text")
+    assert len(slack_api.calls_to("chat.postMessage")) == 2
+    assert len(rows(services, SeenEvent)) == 1
+
+
+async def test_app_home_shows_commitments_and_the_streak(
+    slack: TestClient, services: Services, slack_api: MockSlackWebAPI
+) -> None:
+    await command(slack, "leader add <@U0SUP> role=supervisor", user=ADMIN)
+    await command(slack, "commit 6.a Thank one worker by name")
+    body, content_type = payloads.event_callback(payloads.app_home_opened(LEADER))
+    await post(slack, body, content_type)
+    (published,) = await settle(slack_api, "views.publish")
+    assert published.params["user_id"] == LEADER
+    home = str(published.params["view"])
+    assert "Thank one worker by name" in home
+    assert "Drop 6.a" in home
+    assert "No streak yet" in home
+
+
+async def test_a_rate_limited_post_is_retried_after_retry_after_and_sent_once(
+    slack: TestClient, services: Services, slack_api: MockSlackWebAPI
+) -> None:
+    await command(slack, "leader add <@U0SUP> role=supervisor", user=ADMIN)
+    await command(slack, "commit 6.a")
+    await command(slack, "send-now <@U0SUP>", user=ADMIN)
+    slack_api.fail("chat.postMessage", times=1, status=429, retry_after=1)
+    started = time.monotonic()
+    result = await services.scheduling().tick()
+    assert time.monotonic() - started >= 1.0
+    assert result.delivered.sent == 1
+    assert len(slack_api.calls_to("chat.postMessage")) == 2
+    (prompt,) = rows(services, Prompt)
+    assert prompt.status == "sent"
+
+
+async def test_uninstalling_stops_sends_to_that_workspace(
+    slack: TestClient, services: Services, slack_api: MockSlackWebAPI
+) -> None:
+    await command(slack, "leader add <@U0SUP> role=supervisor", user=ADMIN)
+    await command(slack, "commit 6.a")
+    await command(slack, "send-now <@U0SUP>", user=ADMIN)
+    body, content_type = payloads.event_callback(payloads.app_uninstalled())
+    assert (await post(slack, body, content_type)).status == 200
+    await asyncio.sleep(0.3)
+    assert [w.active for w in rows(services, Workspace)] == [False]
+    assert (await services.scheduling().tick()).delivered.sent == 0
+    assert slack_api.calls_to("chat.postMessage") == []
+
+
+def test_the_manifest_asks_for_the_scopes_the_app_uses() -> None:
+    for name in ("manifest.yaml", "manifest-socket-mode.yaml"):
+        manifest = yaml.safe_load((Path("deploy/slack") / name).read_text())
+        assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(BOT_SCOPES)
+        (slash,) = manifest["features"]["slash_commands"]
+        assert slash["command"] == "/followthrough"
+        assert slash["should_escape"] is True
+        events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+        assert {"message.im", "app_home_opened", "app_uninstalled", "tokens_revoked"} <= events
+        assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
+    assert (
+        yaml.safe_load(Path("deploy/slack/manifest-socket-mode.yaml").read_text())["settings"][
+            "socket_mode_enabled"
+        ]
+        is True
+    )
