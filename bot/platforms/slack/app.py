@@ -11,6 +11,7 @@ import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import urlparse
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -187,6 +188,10 @@ def build_slack(services: Services, setup: SlackSetup) -> SlackEdge:
                 state_store=setup.state_store,
                 install_path="/slack/install",
                 redirect_uri_path="/slack/oauth_redirect",
+                # Straight to Slack's consent page: no interstitial page with Slack's images,
+                # which agency networks that block CDNs would show broken.
+                install_page_rendering_enabled=False,
+                authorization_url=authorization_url(settings.slack_api_url),
             ),
         )
         app.enable_token_revocation_listeners()
@@ -361,6 +366,12 @@ def _listen(edge: SlackEdge) -> None:
     @app.error
     async def failed(error: Exception, body: dict[str, Any]) -> None:
         log.error("Slack listener failed on %s: %r", body.get("type"), error)
+
+
+def authorization_url(api_url: str) -> str:
+    """Slack's consent page on the same host as the Web API (slack.com, GovSlack, a proxy)."""
+    parsed = urlparse(api_url)
+    return f"{parsed.scheme}://{parsed.netloc}/oauth/v2/authorize"
 
 
 def _team(body: dict[str, Any]) -> str:
