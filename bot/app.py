@@ -11,6 +11,9 @@ from aiohttp import web
 from bot.config import Settings
 from bot.platforms.local.web import add_local_routes
 from bot.platforms.slack.app import add_slack_routes, build_slack, slack_lifecycle
+from bot.platforms.teams.bot import FollowThroughTeamsBot
+from bot.platforms.teams.setup import warn_if_unauthenticated
+from bot.platforms.teams.web import add_teams_routes
 from bot.services import SERVICES_KEY, Services, build_services
 from bot.store.db import migrate
 from bot.web.health import ENGINE_KEY, add_health_routes
@@ -29,6 +32,9 @@ def build_web_app(services: Services, *, run_scheduler: bool = False) -> web.App
         edge = build_slack(services, services.slack)
         add_slack_routes(app, edge)
         app.cleanup_ctx.append(slack_lifecycle(edge))
+    if services.teams is not None:
+        warn_if_unauthenticated(services.settings)
+        add_teams_routes(app, services.teams, FollowThroughTeamsBot(services))
     if run_scheduler:
         app.cleanup_ctx.append(_scheduler(services))
     return app
@@ -47,6 +53,12 @@ def _scheduler(services: Services) -> Callable[[web.Application], AsyncIterator[
 
 def serve(settings: Settings) -> None:
     """Run the web server and the scheduler; a SQLite database is migrated on the spot."""
+    if settings.production and settings.local_mode:
+        raise SystemExit(
+            "FOLLOWTHROUGH_ENV=production needs Slack or Teams credentials (an empty "
+            "MICROSOFT_APP_ID would leave Teams unauthenticated, and the local chat lets "
+            "anyone act as anyone)."
+        )
     if settings.production and "secret_key" not in settings.model_fields_set:
         raise SystemExit(
             "FOLLOWTHROUGH_ENV=production needs FOLLOWTHROUGH_SECRET: without it dashboard "

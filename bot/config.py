@@ -40,6 +40,8 @@ class Settings(BaseSettings):
         "", validation_alias=AliasChoices("MICROSOFT_APP_TENANT_ID", "MicrosoftAppTenantId")
     )
 
+    bot_openid_metadata_url: str = ""
+
     followthrough_admins: str = ""
     catalog_path: Path | None = None
     public_url: str = ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from aiohttp import web
+from botbuilder.integration.aiohttp import CloudAdapter
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -12,6 +13,8 @@ from bot.config import Settings
 from bot.core.catalog import Catalog, load_catalog
 from bot.platforms.local.channel import LocalChannel
 from bot.platforms.slack.setup import SlackSetup, slack_setup
+from bot.platforms.teams.channel import TeamsChannel
+from bot.platforms.teams.setup import teams_adapter, teams_wanted
 from bot.scheduling.delivery import Channel
 from bot.scheduling.runner import Scheduling
 from bot.store.db import create_db_engine, session_factory
@@ -25,6 +28,7 @@ class Services:
     catalog: Catalog
     channels: dict[str, Channel] = field(default_factory=dict)
     slack: SlackSetup | None = None
+    teams: CloudAdapter | None = None
 
     def scheduling(self) -> Scheduling:
         return Scheduling(self.sessions, self.catalog, self.channels)
@@ -43,6 +47,11 @@ def build_services(settings: Settings) -> Services:
     services.slack = slack_setup(settings)
     if services.slack is not None:
         services.channels["slack"] = services.slack.channel(sessions)
+    if teams_wanted(settings):
+        services.teams = teams_adapter(settings)
+        services.channels["teams"] = TeamsChannel(
+            services.teams, sessions, settings.microsoft_app_id
+        )
     return services
 
 

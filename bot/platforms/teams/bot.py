@@ -1,0 +1,227 @@
+"""The Teams activity handler: remembers how to reach every person and channel it sees,
+records team rosters, and runs commands, card actions and free text through the core."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    AdaptiveCardInvokeResponse,
+    Attachment,
+    ChannelAccount,
+)
+from sqlalchemy import select
+
+from bot.core.messages import Message
+from bot.handlers.context import Context, PlatformUser
+from bot.handlers.dispatch import handle_action, handle_text, in_context
+from bot.handlers.people import get_workspace
+from bot.handlers.replies import AnswerResult
+from bot.platforms.teams.cards import CARD_TYPE, render_card
+from bot.platforms.teams.references import PLATFORM, remember, tenant_of
+from bot.services import Services
+from bot.store.db import first_sight
+from bot.store.models import Person
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class TeamsDirectory:
+    """Teams tells us who people are through rosters we record; nothing to look up live."""
+
+    def lookup(self, ref: object) -> PlatformUser | None:
+        return None
+
+
+class FollowThroughTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    # -- the way into the core ----------------------------------------------------------------
+
+    async def run(self, turn_context: TurnContext, work: Callable[[Context], T]) -> T:
+        activity = turn_context.activity
+        user = await self._who(turn_context)
+        return await asyncio.to_thread(
+            in_context,
+            self.services.sessions,
+            settings=self.services.settings,
+            catalog=self.services.catalog,
+            platform=PLATFORM,
+            workspace=tenant_of(activity),
+            user=user,
+            directory=TeamsDirectory(),
+            work=work,
+        )
+
+    async def _who(self, turn_context: TurnContext) -> PlatformUser:
+        sender = turn_context.activity.from_property
+        email = None
+        if turn_context.activity.conversation.conversation_type == "personal":
+            try:
+                member = await TeamsInfo.get_member(turn_context, sender.id)
+                email = getattr(member, "email", None) or getattr(
+                    member, "user_principal_name", None
+                )
+            except Exception as error:  # the roster is a nicety; the message still counts
+                log.warning("Teams member lookup failed: %r", error)
+        return PlatformUser(user_id=sender.id, display_name=sender.name or "", email=email)
+
+    async def _first_sight(self, activity: Activity) -> bool:
+        key = f"{activity.conversation.id}:{activity.id}"
+
+        def record() -> bool:
+            with self.services.sessions.begin() as session:
+                return first_sight(session, PLATFORM, key)
+
+        return await asyncio.to_thread(record)
+
+    async def _remember(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        reference = TurnContext.get_conversation_reference(activity)
+        kind = "dm" if activity.conversation.conversation_type == "personal" else "channel"
+        key = activity.from_property.id if kind == "dm" else activity.conversation.id
+
+        def store() -> None:
+            with self.services.sessions.begin() as session:
+                workspace = get_workspace(
+                    session, platform=PLATFORM, external_id=tenant_of(activity)
+                )
+                remember(session, workspace.id, kind, key, reference)
+                remember(session, workspace.id, "tenant", workspace.external_id, reference)
+
+        await asyncio.to_thread(store)
+
+    # -- activities ---------------------------------------------------------------------------
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        await self._remember(turn_context)
+        if not await self._first_sight(activity):
+            return
+        if isinstance(activity.value, dict) and activity.value.get("ft"):
+            result = await self._act(turn_context, activity.value)
+            if result.prompt is not None and activity.reply_to_id:
+                await turn_context.update_activity(
+                    Activity(
+                        id=activity.reply_to_id,
+                        type=ActivityTypes.message,
+                        attachments=[_card(result.prompt)],
+                    )
+                )
+            await turn_context.send_activity(_reply(result.reply))
+            return
+        text = TurnContext.remove_recipient_mention(activity) or activity.text or ""
+        mentions = {
+            mention.text: mention.mentioned.id
+            for mention in TurnContext.get_mentions(activity)
+            if mention.mentioned and mention.text and mention.mentioned.id != activity.recipient.id
+        }
+        direct = activity.conversation.conversation_type == "personal"
+        reply = await self.run(
+            turn_context,
+            lambda ctx: handle_text(text.strip(), ctx, mentions=mentions, direct=direct),
+        )
+        await turn_context.send_activity(_reply(reply))
+
+    async def _act(self, turn_context: TurnContext, data: dict[str, Any]) -> AnswerResult:
+        text = data.get("text")
+        return await self.run(
+            turn_context,
+            lambda ctx: handle_action(
+                ctx,
+                str(data.get("ft", "")),
+                str(data.get("value", "")),
+                text if isinstance(text, str) else None,
+            ),
+        )
+
+    async def on_adaptive_card_invoke(
+        self, turn_context: TurnContext, invoke_value: Any
+    ) -> AdaptiveCardInvokeResponse:
+        """Action.Execute: answer, and hand Teams the updated card to show in place."""
+        await self._remember(turn_context)
+        data = dict((invoke_value.action or {}).get("data") or {})
+        result = await self._act(turn_context, data)
+        if not result.reply.ok or result.prompt is None:
+            await turn_context.send_activity(_reply(result.reply))
+        shown = result.prompt or result.reply
+        return AdaptiveCardInvokeResponse(status_code=200, type=CARD_TYPE, value=render_card(shown))
+
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        await self._remember(turn_context)
+        await self._record_roster(turn_context)
+        await super().on_conversation_update_activity(turn_context)
+
+    async def on_installation_update(self, turn_context: TurnContext) -> None:
+        await self._remember(turn_context)
+        if turn_context.activity.action in ("add", "add-upgrade"):
+            await self._record_roster(turn_context)
+
+    async def _record_roster(self, turn_context: TurnContext) -> None:
+        """Everyone in the team or chat, page by page, so admins can enroll them by mention or
+        email and the bot can open a chat with people who never wrote to it."""
+        activity = turn_context.activity
+        if activity.conversation.conversation_type == "personal":
+            return
+        members: list[ChannelAccount] = []
+        token = None
+        try:
+            while True:
+                page = await TeamsInfo.get_paged_members(turn_context, token, 100)
+                members += page.members or []
+                token = page.continuation_token
+                if not token:
+                    break
+        except Exception as error:  # a roster we can't read leaves people to first contact
+            log.warning("Teams roster could not be read: %r", error)
+            return
+
+        def store() -> None:
+            with self.services.sessions.begin() as session:
+                workspace = get_workspace(
+                    session, platform=PLATFORM, external_id=tenant_of(activity)
+                )
+                for member in members:
+                    if member.id == activity.recipient.id:
+                        continue
+                    email = getattr(member, "email", None) or getattr(
+                        member, "user_principal_name", None
+                    )
+                    person = session.scalar(
+                        select(Person).filter_by(
+                            workspace_id=workspace.id, platform_user_id=member.id
+                        )
+                    )
+                    if person is None:
+                        session.add(
+                            Person(
+                                workspace_id=workspace.id,
+                                platform_user_id=member.id,
+                                display_name=member.name or "",
+                                email=email.lower() if email else None,
+                            )
+                        )
+                    elif email and not person.email:
+                        person.email = email.lower()
+
+        await asyncio.to_thread(store)
+
+
+def _card(message: Message) -> Attachment:
+    return Attachment(content_type=CARD_TYPE, content=render_card(message))
+
+
+def _reply(message: Message) -> Activity:
+    """Plain text for a plain answer; a card when there is structure to show."""
+    if message.title or message.fields or message.items or message.buttons:
+        return MessageFactory.attachment(_card(message))
+    return MessageFactory.text(message.text)

@@ -1,0 +1,99 @@
+"""Adaptive Card rendering (schema 1.5) of neutral messages; buttons are Action.Execute with
+an Action.Submit fallback, and those that need words open an inline input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.messages import Message
+
+CARD_TYPE = "application/vnd.microsoft.card.adaptive"
+VERB = "followthrough"
+# Buttons whose answer needs words: the card shows a text box for them.
+ASKS_FOR_TEXT = {
+    "note": "Your note",
+    "answer.not_this_week": "What got in the way? (optional)",
+    "share": "What would you like the implementation team to see?",
+}
+
+
+def render_card(message: Message) -> dict[str, Any]:
+    body: list[dict[str, Any]] = []
+    if message.title:
+        body.append(
+            {
+                "type": "TextBlock",
+                "text": message.title,
+                "weight": "Bolder",
+                "size": "Medium",
+                "wrap": True,
+            }
+        )
+    if message.text:
+        body.append({"type": "TextBlock", "text": message.text, "wrap": True})
+    if message.fields:
+        body.append(
+            {
+                "type": "FactSet",
+                "facts": [{"title": label, "value": value} for label, value in message.fields],
+            }
+        )
+    if message.items:
+        body.append(
+            {
+                "type": "TextBlock",
+                "text": "\n".join(f"- {item}" for item in message.items),
+                "wrap": True,
+            }
+        )
+    card: dict[str, Any] = {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": "1.5",
+        "body": body,
+    }
+    if message.buttons:
+        card["actions"] = [_action(b.label, b.action, b.value, b.style) for b in message.buttons]
+    return card
+
+
+def _action(label: str, action: str, value: str, style: str) -> dict[str, Any]:
+    data = {"ft": action, "value": value}
+    if action in ASKS_FOR_TEXT:
+        return {
+            "type": "Action.ShowCard",
+            "title": label,
+            "card": {
+                "type": "AdaptiveCard",
+                "version": "1.5",
+                "body": [
+                    {
+                        "type": "Input.Text",
+                        "id": "text",
+                        "isMultiline": True,
+                        "maxLength": 2000,
+                        "placeholder": ASKS_FOR_TEXT[action],
+                        "isRequired": action == "note",
+                        "errorMessage": "Write a few words.",
+                    }
+                ],
+                "actions": [_execute("Save", data, "positive")],
+            },
+        }
+    return _execute(label, data, "positive" if style == "primary" else "default")
+
+
+def _execute(title: str, data: dict[str, str], style: str) -> dict[str, Any]:
+    """Universal Actions (Action.Execute) where Teams has them, Action.Submit elsewhere."""
+    return {
+        "type": "Action.Execute",
+        "title": title,
+        "verb": VERB,
+        "data": data,
+        "style": style,
+        "fallback": {"type": "Action.Submit", "title": title, "data": data},
+    }
+
+
+def attachment(message: Message) -> dict[str, Any]:
+    return {"contentType": CARD_TYPE, "content": render_card(message)}

@@ -1,0 +1,58 @@
+"""Teams credentials and the CloudAdapter: JWT validation on whenever MICROSOFT_APP_ID is set
+(MultiTenant, SingleTenant, UserAssignedMSI), off, loudly, when it is empty."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BotFrameworkConfig:
+    """The configuration object botbuilder reads (it looks attributes up by these names)."""
+
+    APP_ID: str
+    APP_PASSWORD: str
+    APP_TYPE: str
+    APP_TENANTID: str
+    TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL: str | None = None
+
+
+def teams_wanted(settings: Settings) -> bool:
+    """Teams runs with an app id (authenticated), or unauthenticated outside production for
+    local trials with the Agents Playground."""
+    return bool(settings.microsoft_app_id) or not settings.production
+
+
+def warn_if_unauthenticated(settings: Settings) -> None:
+    if not settings.microsoft_app_id:
+        log.warning(
+            "MICROSOFT_APP_ID is empty: Teams requests on /api/messages are NOT authenticated. "
+            "Fine for the Agents Playground on localhost; never in production."
+        )
+
+
+def teams_adapter(settings: Settings) -> CloudAdapter:
+    config = BotFrameworkConfig(
+        APP_ID=settings.microsoft_app_id,
+        APP_PASSWORD=settings.microsoft_app_password,
+        APP_TYPE=settings.microsoft_app_type or "MultiTenant",
+        APP_TENANTID=settings.microsoft_app_tenant_id,
+        TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL=settings.bot_openid_metadata_url or None,
+    )
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
+
+    async def on_error(turn_context: object, error: Exception) -> None:
+        log.error("Teams turn failed: %r", error, exc_info=error)
+
+    adapter.on_turn_error = on_error
+    return adapter
