@@ -34,7 +34,12 @@ def build_web_app(services: Services, *, run_scheduler: bool = False) -> web.App
         app.cleanup_ctx.append(slack_lifecycle(edge))
     if services.teams is not None:
         warn_if_unauthenticated(services.settings)
-        add_teams_routes(app, services.teams, FollowThroughTeamsBot(services))
+        add_teams_routes(
+            app,
+            services.teams,
+            FollowThroughTeamsBot(services),
+            authenticated=bool(services.settings.microsoft_app_id),
+        )
     if run_scheduler:
         app.cleanup_ctx.append(_scheduler(services))
     return app

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     )
 
     bot_openid_metadata_url: str = ""
+    bot_token_issuer: str = "https://api.botframework.com"
 
     followthrough_admins: str = ""
     catalog_path: Path | None = None

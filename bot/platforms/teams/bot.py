@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import (
     Activity,
@@ -120,11 +120,7 @@ class FollowThroughTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             await turn_context.send_activity(_reply(result.reply))
             return
         text = TurnContext.remove_recipient_mention(activity) or activity.text or ""
-        mentions = {
-            mention.text: mention.mentioned.id
-            for mention in TurnContext.get_mentions(activity)
-            if mention.mentioned and mention.text and mention.mentioned.id != activity.recipient.id
-        }
+        mentions = mentioned_people(activity)
         direct = activity.conversation.conversation_type == "personal"
         reply = await self.run(
             turn_context,
@@ -144,17 +140,28 @@ class FollowThroughTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             ),
         )
 
-    async def on_adaptive_card_invoke(
-        self, turn_context: TurnContext, invoke_value: Any
-    ) -> AdaptiveCardInvokeResponse:
-        """Action.Execute: answer, and hand Teams the updated card to show in place."""
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        """Action.Execute (adaptiveCard/action): answer, and hand Teams the updated card to
+        show in place. Handled here rather than in on_adaptive_card_invoke, whose answer
+        botbuilder 4.17 serializes twice under the CloudAdapter (and fails)."""
+        if turn_context.activity.name != "adaptiveCard/action":
+            response: InvokeResponse = await super().on_invoke_activity(turn_context)
+            return response
         await self._remember(turn_context)
-        data = dict((invoke_value.action or {}).get("data") or {})
+        value = turn_context.activity.value
+        action = value.get("action") if isinstance(value, dict) else None
+        data = action.get("data") if isinstance(action, dict) else None
+        data = data if isinstance(data, dict) else {}
         result = await self._act(turn_context, data)
         if not result.reply.ok or result.prompt is None:
             await turn_context.send_activity(_reply(result.reply))
         shown = result.prompt or result.reply
-        return AdaptiveCardInvokeResponse(status_code=200, type=CARD_TYPE, value=render_card(shown))
+        return InvokeResponse(
+            status=200,
+            body=AdaptiveCardInvokeResponse(
+                status_code=200, type=CARD_TYPE, value=render_card(shown)
+            ),
+        )
 
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
         await self._remember(turn_context)
@@ -225,3 +232,18 @@ def _reply(message: Message) -> Activity:
     if message.title or message.fields or message.items or message.buttons:
         return MessageFactory.attachment(_card(message))
     return MessageFactory.text(message.text)
+
+
+def mentioned_people(activity: Activity) -> dict[str, str]:
+    """Each `<at>Name</at>` in the text, mapped to the Teams user id of its mention entity
+    (the bot's own mention left out)."""
+    found: dict[str, str] = {}
+    for entity in activity.entities or []:
+        # msrest keeps a mention's fields outside its schema in additional_properties.
+        data = {"type": entity.type, **(getattr(entity, "additional_properties", None) or {})}
+        if data.get("type") != "mention":
+            continue
+        person = data.get("mentioned") or {}
+        if data.get("text") and person.get("id") and person["id"] != activity.recipient.id:
+            found[data["text"]] = person["id"]
+    return found

@@ -46,16 +46,23 @@ class TeamsChannel:
         self.app_id = app_id
 
     async def send(self, delivery: Delivery) -> str:
-        reference, tenant = await asyncio.to_thread(self._reference, delivery)
+        reference, tenant, tenant_id = await asyncio.to_thread(self._reference, delivery)
         activity = Activity(
             type=ActivityTypes.message,
             attachments=[attachment(delivery.message)],
             summary=delivery.message.title or delivery.message.text[:100],
         )
         sent: dict[str, str] = {}
+        failed: list[Exception] = []
 
         async def deliver(turn_context: TurnContext) -> None:
-            response = await turn_context.send_activity(activity)
+            # The adapter swallows errors raised inside a proactive turn (its on_turn_error),
+            # so the outcome is carried out of the callback instead.
+            try:
+                response = await turn_context.send_activity(activity)
+            except Exception as error:
+                failed.append(error)
+                return
             sent["conversation"] = turn_context.activity.conversation.id
             sent["id"] = response.id if response else ""
             if reference is None:
@@ -65,19 +72,27 @@ class TeamsChannel:
             if reference is not None:
                 await self.adapter.continue_conversation(reference, deliver, self.app_id)
             else:
-                await self._open_chat(delivery, tenant, deliver)
+                await self._open_chat(delivery, tenant, tenant_id, deliver)
         except HttpOperationError as error:
             raise _classify(error) from error
         except (OSError, TimeoutError) as error:
             raise TransientDeliveryError(f"network: {error!r}") from error
+        if failed:
+            problem = failed[0]
+            if isinstance(problem, HttpOperationError):
+                raise _classify(problem) from problem
+            raise TransientDeliveryError(f"Teams send failed: {problem!r}") from problem
+        if not sent.get("id"):
+            raise TransientDeliveryError("Teams did not confirm the send")
         return f"{sent.get('conversation', '')}|{sent.get('id', '')}"
 
     async def find(self, delivery: Delivery) -> str | None:
         return None
 
-    async def _open_chat(self, delivery: Delivery, tenant: dict[str, Any], deliver: Any) -> None:
+    async def _open_chat(
+        self, delivery: Delivery, tenant: dict[str, Any], tenant_id: str, deliver: Any
+    ) -> None:
         service_url = tenant.get("serviceUrl") or tenant.get("service_url")
-        tenant_id = (tenant.get("conversation") or {}).get("tenantId") or ""
         if not service_url or delivery.channel:
             raise PermanentDeliveryError("no Teams conversation to reach them through yet")
         parameters = ConversationParameters(
@@ -91,7 +106,9 @@ class TeamsChannel:
             self.app_id, deliver, parameters, channel_id="msteams", service_url=service_url
         )
 
-    def _reference(self, delivery: Delivery) -> tuple[ConversationReference | None, dict[str, Any]]:
+    def _reference(
+        self, delivery: Delivery
+    ) -> tuple[ConversationReference | None, dict[str, Any], str]:
         with self.sessions() as session:
             workspace = session.get(Workspace, delivery.workspace_id)
             refs = {
@@ -117,7 +134,8 @@ class TeamsChannel:
                 stored = {**tenant, "conversation": {"id": delivery.channel}}
         else:
             stored = refs.get(("dm", delivery.user_id))
-        return (ConversationReference.deserialize(stored) if stored else None), tenant
+        reference = ConversationReference.deserialize(stored) if stored else None
+        return reference, tenant, workspace.external_id if workspace else ""
 
     def _remember_dm(self, delivery: Delivery, activity: Activity) -> None:
         with self.sessions.begin() as session:

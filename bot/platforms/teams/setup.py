@@ -10,6 +10,7 @@ from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
+from botframework.connector.auth import AuthenticationConstants
 
 from bot.config import Settings
 
@@ -18,13 +19,20 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class BotFrameworkConfig:
-    """The configuration object botbuilder reads (it looks attributes up by these names)."""
+    """The configuration object botbuilder reads (it looks attributes up by these names).
+    Naming the OpenID metadata switches botframework-connector to its parameterized mode, in
+    which the issuer and the other endpoints must be named too."""
 
     APP_ID: str
     APP_PASSWORD: str
     APP_TYPE: str
     APP_TENANTID: str
     TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL: str | None = None
+    TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL: str | None = None
+    TO_BOT_FROM_CHANNEL_TOKEN_ISSUER: str | None = None
+    TO_CHANNEL_FROM_BOT_LOGIN_URL: str | None = None
+    TO_CHANNEL_FROM_BOT_OAUTH_SCOPE: str | None = None
+    OAUTH_URL: str | None = None
 
 
 def teams_wanted(settings: Settings) -> bool:
@@ -42,12 +50,24 @@ def warn_if_unauthenticated(settings: Settings) -> None:
 
 
 def teams_adapter(settings: Settings) -> CloudAdapter:
+    endpoints = {}
+    if settings.bot_openid_metadata_url and settings.microsoft_app_id:
+        endpoints = {
+            "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": settings.bot_openid_metadata_url,
+            "TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL": settings.bot_openid_metadata_url,
+            "TO_BOT_FROM_CHANNEL_TOKEN_ISSUER": settings.bot_token_issuer,
+            "TO_CHANNEL_FROM_BOT_LOGIN_URL": AuthenticationConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL,
+            "TO_CHANNEL_FROM_BOT_OAUTH_SCOPE": (
+                AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
+            ),
+            "OAUTH_URL": AuthenticationConstants.OAUTH_URL,
+        }
     config = BotFrameworkConfig(
         APP_ID=settings.microsoft_app_id,
         APP_PASSWORD=settings.microsoft_app_password,
         APP_TYPE=settings.microsoft_app_type or "MultiTenant",
         APP_TENANTID=settings.microsoft_app_tenant_id,
-        TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL=settings.bot_openid_metadata_url or None,
+        **endpoints,
     )
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
 

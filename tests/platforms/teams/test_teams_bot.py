@@ -1,0 +1,344 @@
+"""Teams end to end: real Bot Framework activities posted to /api/messages (auth off unless a
+test turns it on), and a local connector standing in for Teams' service URL that records
+what the bot sends and can answer 429 and 403."""
+
+from __future__ import annotations
+
+import asyncio
+import zipfile
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from bot.app import build_web_app
+from bot.cli import main
+from bot.config import Settings
+from bot.services import Services, build_services
+from bot.store.db import migrate
+from bot.store.models import ConversationRef, Person, Prompt, Record
+from tests.conftest import FreshDatabase
+from tests.platforms.teams import activities as act
+from tests.platforms.teams.jwt_keys import SigningKey, make_token, publish_keys
+from tests.platforms.teams.mock_connector import MockConnector
+
+ClientMaker = Callable[..., Any]
+AVERY = act.teams_member("Avery Admin")
+SAM = act.teams_member("Sam Rivera")
+
+
+def settings(url: str, **extra: Any) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=url,
+        followthrough_admins=AVERY["email"],
+        secret_key="x",
+        **extra,
+    )
+
+
+@pytest.fixture
+async def teams(
+    aiohttp_client: ClientMaker, databases: FreshDatabase, connector: MockConnector
+) -> AsyncIterator[tuple[TestClient, Services]]:
+    services = build_services(settings(databases.url()))
+    migrate(services.engine)
+    connector.set_roster(act.TEAM_ID, [AVERY, SAM])
+    client: TestClient = await aiohttp_client(build_web_app(services))
+    yield client, services
+    services.engine.dispose()
+
+
+async def send(client: TestClient, activity: dict[str, Any]) -> Any:
+    response = await client.post("/api/messages", json=activity)
+    assert response.status in (200, 201), await response.text()
+    return response
+
+
+def personal(connector: MockConnector, member: dict[str, Any]) -> dict[str, Any]:
+    return {**act.sender(member), "conversation_type": "personal", "service_url": connector.url}
+
+
+def rows(services: Services, model: type) -> list[Any]:
+    with services.sessions() as session:
+        return list(session.scalars(select(model)))
+
+
+async def reply_to(connector: MockConnector, member: dict[str, Any], count: int = 1) -> Any:
+    conversation = act.personal_conversation_id(member["id"])
+    await asyncio.to_thread(
+        connector.wait_for, "POST", f"/v3/conversations/{conversation}/activities", count
+    )
+    return connector.sent(conversation)[-1]
+
+
+def said(sent: Any) -> str:
+    """What the bot said in one activity: its text and any card's content."""
+    return (sent.text or "") + str(sent.cards)
+
+
+async def install(client: TestClient, connector: MockConnector) -> None:
+    await send(client, act.installation_update("add", service_url=connector.url))
+
+
+async def test_installing_in_a_team_records_its_members_page_by_page(
+    teams: tuple[TestClient, Services], connector: MockConnector
+) -> None:
+    client, services = teams
+    await install(client, connector)
+    people = {p.platform_user_id: p for p in rows(services, Person)}
+    assert people[SAM["id"]].email == SAM["email"]
+    assert people[AVERY["id"]].display_name == "Avery Admin"
+    assert connector.calls_to("GET", "/pagedmembers")
+    refs = {(r.kind, r.key) for r in rows(services, ConversationRef)}
+    assert ("tenant", act.TENANT_ID) in refs
+
+
+async def test_help_in_the_personal_chat_answers_with_a_card(
+    teams: tuple[TestClient, Services], connector: MockConnector
+) -> None:
+    client, _ = teams
+    await send(client, act.message("help", **personal(connector, SAM)))
+    answer = await reply_to(connector, SAM)
+    assert "Follow-Through help" in str(answer.cards)
+
+
+async def test_a_command_after_a_mention_in_a_channel_resolves_teams_mentions(
+    teams: tuple[TestClient, Services], connector: MockConnector
+) -> None:
+    client, services = teams
+    await install(client, connector)
+    await send(client, act.message("help", **personal(connector, AVERY)))
+    await send(
+        client,
+        act.message(
+            "leader add <at>Sam Rivera</at> role=supervisor",
+            mentions=[(act.BOT_ID, act.BOT_NAME), (SAM["id"], "Sam Rivera")],
+            **act.sender(AVERY),
+            service_url=connector.url,
+        ),
+    )
+    await asyncio.to_thread(connector.wait_for, "POST", "/activities", 2)
+    sam = next(p for p in rows(services, Person) if p.platform_user_id == SAM["id"])
+    assert (sam.is_leader, sam.role) == (True, "supervisor")
+
+
+async def test_the_whole_journey_from_enrolment_to_export(
+    teams: tuple[TestClient, Services], connector: MockConnector
+) -> None:
+    client, services = teams
+    await install(client, connector)
+    await send(
+        client,
+        act.message(f"leader add {SAM['email']} role=supervisor", **personal(connector, AVERY)),
+    )
+    assert "Enrolled Sam Rivera" in said(await reply_to(connector, AVERY))
+    await send(
+        client, act.message("commit 6.a Thank one worker by name", **personal(connector, SAM))
+    )
+    assert "Committed to 6.a" in said(await reply_to(connector, SAM))
+    await send(
+        client,
+        act.message(
+            "send-now <at>Sam Rivera</at>",
+            mentions=[(SAM["id"], "Sam Rivera")],
+            **personal(connector, AVERY),
+        ),
+    )
+    await reply_to(connector, AVERY, 2)
+
+    assert (await services.scheduling().tick()).delivered.sent == 1
+    prompt_card = await reply_to(connector, SAM, 2)
+    card = prompt_card.cards[0]
+    done = next(a for a in card["actions"] if a["title"] == "Done")
+    assert done["type"] == "Action.Execute"
+    assert done["fallback"]["type"] == "Action.Submit"
+
+    response = await send(
+        client,
+        act.invoke_adaptive_card_action(
+            done["verb"], done["data"], reply_to_id=prompt_card.id, **personal(connector, SAM)
+        ),
+    )
+    body = await response.json()
+    assert body["statusCode"] == 200
+    assert "Recorded: Done" in str(body["value"])
+    (record,) = rows(services, Record)
+    assert (record.behavior_id, record.outcome) == ("6.a", "done")
+
+    await send(client, act.message("export", **personal(connector, AVERY)))
+    assert "1 records" in said(await reply_to(connector, AVERY, 3))
+
+
+async def test_action_submit_records_and_updates_the_card_in_place(
+    teams: tuple[TestClient, Services], connector: MockConnector
+) -> None:
+    client, services = teams
+    prompt_card = await prompt_sam(client, services, connector)
+    data = next(a for a in prompt_card.cards[0]["actions"] if a["title"] == "Partly")["data"]
+    activity = act.message_with_value(data, reply_to_id=prompt_card.id, **personal(connector, SAM))
+    await send(client, activity)
+    (update,) = await asyncio.to_thread(connector.wait_for, "PUT", f"/{prompt_card.id}$")
+    assert "Recorded: Partly" in str(update.json)
+    await send(client, activity)  # Teams re-sends the same activity: nothing doubles
+    await asyncio.sleep(0.2)
+    (record,) = rows(services, Record)
+    assert record.outcome == "partly"
+    assert len(connector.calls_to("PUT", f"/{prompt_card.id}$")) == 1
+
+
+async def test_a_note_typed_into_the_card_is_recorded(
+    teams: tuple[TestClient, Services], connector: MockConnector
+) -> None:
+    client, services = teams
+    prompt_card = await prompt_sam(client, services, connector)
+    note = next(a for a in prompt_card.cards[0]["actions"] if a["title"] == "Add a note")
+    save = note["card"]["actions"][0]
+    await send(
+        client,
+        act.invoke_adaptive_card_action(
+            save["verb"],
+            {**save["data"], "text": "Named three wins at huddle"},
+            reply_to_id=prompt_card.id,
+            **personal(connector, SAM),
+        ),
+    )
+    (record,) = rows(services, Record)
+    assert record.note == "Named three wins at huddle"
+
+
+async def prompt_sam(client: TestClient, services: Services, connector: MockConnector) -> Any:
+    await install(client, connector)
+    await send(
+        client,
+        act.message(f"leader add {SAM['email']} role=supervisor", **personal(connector, AVERY)),
+    )
+    await send(client, act.message("commit 6.a", **personal(connector, SAM)))
+    await send(client, act.message(f"send-now {SAM['email']}", **personal(connector, AVERY)))
+    await reply_to(connector, AVERY, 2)
+    await services.scheduling().tick()
+    return await reply_to(connector, SAM, 2)
+
+
+async def test_a_leader_who_never_wrote_gets_a_new_chat_for_the_prompt(
+    teams: tuple[TestClient, Services], connector: MockConnector
+) -> None:
+    client, services = teams
+    await install(client, connector)
+    await send(
+        client,
+        act.message(f"leader add {SAM['email']} role=supervisor", **personal(connector, AVERY)),
+    )
+    await send(client, act.message(f"send-now {SAM['email']} 7.a", **personal(connector, AVERY)))
+    await reply_to(connector, AVERY, 2)
+    assert (await services.scheduling().tick()).delivered.sent == 1
+    (created,) = connector.calls_to("POST", "/v3/conversations$")
+    assert [member["id"] for member in created.json["members"]] == [SAM["id"]]
+    assert created.json["channelData"]["tenant"]["id"] == act.TENANT_ID
+    refs = {(r.kind, r.key) for r in rows(services, ConversationRef)}
+    assert ("dm", SAM["id"]) in refs
+
+
+async def test_a_throttled_send_is_retried_and_sent_once(
+    teams: tuple[TestClient, Services], connector: MockConnector
+) -> None:
+    client, services = teams
+    await install(client, connector)
+    await send(
+        client,
+        act.message(f"leader add {SAM['email']} role=supervisor", **personal(connector, AVERY)),
+    )
+    await send(client, act.message("commit 6.a", **personal(connector, SAM)))
+    await send(client, act.message(f"send-now {SAM['email']}", **personal(connector, AVERY)))
+    await reply_to(connector, AVERY, 2)
+    conversation = act.personal_conversation_id(SAM["id"])
+    connector.fail(f"/v3/conversations/{conversation}/activities", status=429, retry_after=1)
+    assert (await services.scheduling().tick()).delivered.sent == 1
+    prompts = [s for s in connector.sent(conversation) if s.cards and s.cards[0].get("actions")]
+    throttled = [c for c in connector.calls if c.status == 429]
+    assert len(throttled) == 1
+    assert len(prompts) == 1
+    (prompt,) = rows(services, Prompt)
+    assert prompt.status == "sent"
+
+
+async def test_a_blocked_bot_marks_the_leader_undeliverable_and_tells_the_admins(
+    teams: tuple[TestClient, Services], connector: MockConnector
+) -> None:
+    client, services = teams
+    await install(client, connector)
+    await send(
+        client,
+        act.message(f"leader add {SAM['email']} role=supervisor", **personal(connector, AVERY)),
+    )
+    await send(client, act.message("commit 6.a", **personal(connector, SAM)))
+    await send(client, act.message(f"send-now {SAM['email']}", **personal(connector, AVERY)))
+    await reply_to(connector, AVERY, 2)
+    conversation = act.personal_conversation_id(SAM["id"])
+    connector.fail(
+        f"/v3/conversations/{conversation}/activities",
+        status=403,
+        code="ConversationBlockedByUser",
+    )
+    result = await services.scheduling().tick()
+    assert result.delivered.failed == 1
+    sam = next(p for p in rows(services, Person) if p.platform_user_id == SAM["id"])
+    assert sam.undeliverable_reason == "ConversationBlockedByUser"
+    told = await reply_to(connector, AVERY, 3)
+    assert "can't reach Sam Rivera" in said(told)
+
+
+async def test_with_an_app_id_requests_need_a_valid_token(
+    aiohttp_client: ClientMaker, databases: FreshDatabase, connector: MockConnector
+) -> None:
+    metadata = publish_keys(connector)
+    services = build_services(
+        settings(
+            databases.url(),
+            microsoft_app_id=act.APP_ID,
+            microsoft_app_password="secret",
+            bot_openid_metadata_url=metadata,
+        )
+    )
+    migrate(services.engine)
+    client: TestClient = await aiohttp_client(build_web_app(services))
+    activity = act.installation_update("remove", service_url=connector.url)
+    assert (await client.post("/api/messages", json=activity)).status == 401
+    forged = make_token(act.APP_ID, service_url=connector.url, key=SigningKey.generate())
+    expired = make_token(act.APP_ID, service_url=connector.url, expired=True)
+    for token in (forged, expired, "not-a-jwt"):
+        response = await client.post(
+            "/api/messages", json=activity, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status == 401, token
+    assert rows(services, ConversationRef) == []
+    valid = make_token(act.APP_ID, service_url=connector.url)
+    response = await client.post(
+        "/api/messages", json=activity, headers={"Authorization": f"Bearer {valid}"}
+    )
+    assert response.status in (200, 201)
+    assert rows(services, ConversationRef)
+    services.engine.dispose()
+
+
+def test_teams_package_fills_in_the_app_id_and_address(tmp_path: Path) -> None:
+    out = tmp_path / "app.zip"
+    result = CliRunner().invoke(
+        main,
+        ["teams-package", "--out", str(out)],
+        env={
+            "MICROSOFT_APP_ID": "11111111-2222-3333-4444-555555555555",
+            "PUBLIC_URL": "https://ft.agency.gov",
+        },
+    )
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as package:
+        assert sorted(package.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        manifest = package.read("manifest.json").decode()
+    assert '"botId": "11111111-2222-3333-4444-555555555555"' in manifest
+    assert '"validDomains": ["ft.agency.gov"]' in manifest
+    assert '"personal", "team", "groupChat"' in manifest
