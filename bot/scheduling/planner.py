@@ -11,15 +11,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.core.cadence import CadenceSpec
+from bot.core.cadence import CadenceSpec, parse_cadence
 from bot.core.catalog import Catalog
 from bot.core.schedule import Calendar, Occurrence, occurrences
 from bot.handlers.cadences import CadenceBook
+from bot.handlers.digest import compute_digest, week_of
 from bot.handlers.replies import next_phrasing
 from bot.store.db import insert_ignoring_conflicts
 from bot.store.models import (
     CadenceRule,
     Commitment,
+    Digest,
     Holiday,
     Person,
     Prompt,
@@ -74,6 +76,7 @@ def plan(
         return PlanResult(0, 0, 0, start, now)
     rows = _rows_due(session, catalog, start=start, now=now, grace=grace)
     insert_ignoring_conflicts(session, Prompt, rows, ["delivery_key"])
+    _plan_digests(session, catalog, start=start, now=now, grace=grace)
     state.planned_until = now
     counts: dict[str, int] = defaultdict(int)
     for row in rows:
@@ -178,6 +181,39 @@ def _rows_due(
                 }
             )
     return rows
+
+
+def _plan_digests(
+    session: Session, catalog: Catalog, *, start: datetime, now: datetime, grace: timedelta
+) -> None:
+    """Each team's digest at its own cadence, in the team's zone: one row per team and week
+    (the unique pair), built when due; one missed by more than the grace window is recorded
+    as missed, not posted late."""
+    teams = session.scalars(
+        select(Team)
+        .join(Workspace, Team.workspace_id == Workspace.id)
+        .where(Workspace.active.is_(True))
+    ).all()
+    rows: list[dict[str, object]] = []
+    for team in teams:
+        spec = parse_cadence(team.digest_cadence)
+        zone = ZoneInfo(team.timezone)
+        for occurrence in occurrences(spec, Calendar(zone=zone), after=start, until=now):
+            period_start, period_end = week_of(occurrence.due.astimezone(zone).date())
+            missed = now - occurrence.due > grace
+            rows.append(
+                {
+                    "team_id": team.id,
+                    "period_start": period_start,
+                    "period_end": period_end,
+                    "body": {}
+                    if missed
+                    else compute_digest(session, catalog, team, period_start, period_end),
+                    "status": "missed" if missed else "pending",
+                    "created_at": now,
+                }
+            )
+    insert_ignoring_conflicts(session, Digest, rows, ["team_id", "period_start"])
 
 
 def delivery_key(person_id: int, commitment_id: int, occurrence: Occurrence) -> str:
