@@ -19,6 +19,7 @@ from botbuilder.schema import (
 )
 from sqlalchemy import select
 
+from bot.core.messages import Attachment as FileAttachment
 from bot.core.messages import Message
 from bot.handlers.context import Context, PlatformUser
 from bot.handlers.dispatch import handle_action, handle_text, in_context
@@ -32,6 +33,7 @@ from bot.store.models import Person
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+INLINE_FILE_LIMIT = 20_000  # characters; a Teams message holds about 28 KB
 
 
 class TeamsDirectory:
@@ -127,6 +129,8 @@ class FollowThroughTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             lambda ctx: handle_text(text.strip(), ctx, mentions=mentions, direct=direct),
         )
         await turn_context.send_activity(_reply(reply))
+        if reply.attachment is not None:
+            await turn_context.send_activity(_file_as_text(reply.attachment))
 
     async def _act(self, turn_context: TurnContext, data: dict[str, Any]) -> AnswerResult:
         text = data.get("text")
@@ -221,6 +225,18 @@ class FollowThroughTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
                         person.email = email.lower()
 
         await asyncio.to_thread(store)
+
+
+def _file_as_text(file: FileAttachment) -> Activity:
+    """Teams bots can't simply attach a file to a chat, so a small export comes as text (to
+    copy into a spreadsheet); a large one points to where it can be downloaded."""
+    content = file.data.decode("utf-8", errors="replace")
+    if len(content) <= INLINE_FILE_LIMIT:
+        return MessageFactory.text(f"{file.filename}:\n```\n{content}\n```")
+    return MessageFactory.text(
+        f"{file.filename} is too large for a chat message ({len(file.data):,} bytes). "
+        "Download it from the dashboard, or run `followthrough export` on the server."
+    )
 
 
 def _card(message: Message) -> Attachment:

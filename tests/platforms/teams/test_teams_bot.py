@@ -171,7 +171,12 @@ async def test_the_whole_journey_from_enrolment_to_export(
     assert (record.behavior_id, record.outcome) == ("6.a", "done")
 
     await send(client, act.message("export", **personal(connector, AVERY)))
-    assert "1 records" in said(await reply_to(connector, AVERY, 3))
+    exported = said(await reply_to(connector, AVERY, 4))
+    summary = connector.sent(act.personal_conversation_id(AVERY["id"]))[-2]
+    assert "1 records" in said(summary)
+    assert "recorded_at,leader,role,team,behavior_id" in exported
+    assert ",Sam Rivera,supervisor," in exported
+    assert ",6.a," in exported
 
 
 async def test_action_submit_records_and_updates_the_card_in_place(
