@@ -174,9 +174,9 @@ def _split_words(text: str, count: int) -> tuple[list[str], str]:
     for _ in range(count):
         if not rest:
             break
-        head, _, rest = rest.partition(" ")
+        head, *tail = re.split(r"\s+", rest, maxsplit=1)
         words.append(head)
-        rest = rest.strip()
+        rest = tail[0].strip() if tail else ""
     return words, rest
 
 
@@ -531,7 +531,7 @@ def _team_add(rest: str, ctx: ParseContext, usage: str) -> c.Command:
 
 def _team_name(token: str, usage: str) -> str:
     name = _unquote(token)
-    if not name or len(name) > 100 or "=" in name or name.startswith("<"):
+    if not name or len(name) > 100 or "=" in name or name.startswith("<") or '"' in name:
         raise CommandError(f"`{token}` is not a team name.", usage=usage)
     return name
 
@@ -618,6 +618,8 @@ def _digest_schedule(rest: str, ctx: ParseContext, usage: str) -> c.Command:
 
 
 def _export(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    if re.fullmatch(r"since", rest, flags=re.IGNORECASE):
+        raise CommandError("Since when? Give a date after `since`.", usage=usage)
     rest = re.sub(r"^since(?:\s+|$)", "", rest, flags=re.IGNORECASE)
     if not rest:
         return c.Export()

@@ -84,7 +84,9 @@ def leader_remove(command: c.LeaderRemove, ctx: Context) -> Message:
     ):
         commitment.ended_at = ctx.now
     for prompt in ctx.session.scalars(
-        select(Prompt).filter_by(person_id=person.id, status="pending")
+        select(Prompt).where(
+            Prompt.person_id == person.id, Prompt.status.in_(("pending", "snoozed"))
+        )
     ):
         prompt.status = "cancelled"
     ctx.audit("leader.remove", person.platform_user_id)

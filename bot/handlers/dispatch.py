@@ -27,6 +27,7 @@ from bot.handlers.replies import (
     answer_free_text,
     own_prompt,
     snooze_prompt,
+    waiting_prompt,
 )
 from bot.store.models import Record, Workspace
 
@@ -123,15 +124,16 @@ def handle_text(
     direct: bool = False,
 ) -> Message:
     """Parse and run what someone typed; every problem comes back as a specific reply. In a
-    direct conversation, text that doesn't start with a command answers the latest prompt."""
-    if direct and text.strip() and not starts_with_command(text):
-        savepoint = ctx.session.begin_nested()
-        reply = answer_free_text(ctx, text.strip()[:2000])
-        (savepoint.commit if reply.ok else savepoint.rollback)()
-        return reply
+    direct conversation, text that isn't a well-formed command answers the latest open prompt
+    ("Quiet week", "Log the meeting notes" are answers, not broken commands)."""
     try:
         command = parse_command(text, catalog=ctx.catalog, today=ctx.today, mentions=mentions)
     except CommandError as error:
+        if direct and (waiting_prompt(ctx) is not None or not starts_with_command(text)):
+            savepoint = ctx.session.begin_nested()
+            reply = answer_free_text(ctx, text.strip()[:2000])
+            (savepoint.commit if reply.ok else savepoint.rollback)()
+            return reply
         return Message.refusal(str(error))
     return run_command(command, ctx)
 

@@ -162,7 +162,10 @@ def drop(command: c.Drop, ctx: Context) -> Message:
         raise Refusal(f"You aren't committed to {command.behavior_id}. Your commitments: {mine}.")
     existing.ended_at = ctx.now
     for prompt in ctx.session.scalars(
-        select(Prompt).filter_by(commitment_id=existing.id, status="pending")
+        select(Prompt).where(
+            Prompt.commitment_id == existing.id,
+            Prompt.status.in_(("pending", "snoozed")),
+        )
     ):
         prompt.status = "cancelled"
     return Message(text=f"Dropped {command.behavior_id}. Your records for it are kept.")

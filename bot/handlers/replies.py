@@ -199,11 +199,25 @@ def snooze_prompt(ctx: Context, prompt: Prompt, duration: timedelta = DEFAULT_SN
     return Message(text=f"Snoozed {prompt.behavior_id}. I'll ask again {local:%a %d %b at %H:%M}.")
 
 
-def latest_prompt(ctx: Context) -> Prompt | None:
-    """The leader's most recent prompt that was delivered."""
-    return ctx.session.scalar(
+def waiting_prompt(ctx: Context) -> Prompt | None:
+    """The prompt free text answers: the latest one still open (sent, snoozed, or expired and
+    answerable late), or the latest answer still waiting for its barrier."""
+    latest = ctx.session.scalar(
         select(Prompt)
         .where(Prompt.person_id == ctx.caller.id, Prompt.status.in_(ANSWERABLE_STATUSES))
+        .order_by(Prompt.sent_at.desc().nulls_last(), Prompt.id.desc())
+        .limit(1)
+    )
+    if latest is not None and latest.status == "answered":
+        record = ctx.session.scalar(select(Record).filter_by(prompt_id=latest.id))
+        if record is not None and record.outcome == "not_this_week" and not record.barrier:
+            return latest
+    return ctx.session.scalar(
+        select(Prompt)
+        .where(
+            Prompt.person_id == ctx.caller.id,
+            Prompt.status.in_((*OPEN_STATUSES, "expired")),
+        )
         .order_by(Prompt.sent_at.desc().nulls_last(), Prompt.id.desc())
         .limit(1)
     )
@@ -216,7 +230,7 @@ _PARTLY = re.compile(r"^(partly|partially|some|sort of|kind of|half)\b", re.IGNO
 def answer_free_text(ctx: Context, text: str) -> Message:
     """Free text answers the latest prompt: a barrier if one was asked for, otherwise a note
     with the outcome it reads as (Done unless it says otherwise)."""
-    prompt = latest_prompt(ctx)
+    prompt = waiting_prompt(ctx)
     if prompt is None:
         return Message.refusal(
             "I didn't recognise a command there, and you have no prompt waiting. "

@@ -28,6 +28,7 @@ from tenacity import (
 )
 
 from bot.core.catalog import Catalog
+from bot.core.clock import utcnow
 from bot.core.messages import Message
 from bot.handlers.digest import render_digest
 from bot.handlers.replies import prompt_message
@@ -53,15 +54,23 @@ _T = TypeVar("_T")
 LEASE = timedelta(minutes=2)
 EXPIRE_WITHOUT_REMINDER = timedelta(days=3)
 MAX_ATTEMPTS = 6
+MAX_WAIT = 30.0  # seconds: the longest Retry-After waited out in process
 _backoff = wait_exponential(multiplier=0.5, max=30)
 
 
 def _wait(state: RetryCallState) -> float:
-    """Honor Retry-After when the platform gives one; back off exponentially otherwise."""
+    """Honor Retry-After when the platform gives one (up to a cap, so in-process retries stay
+    well inside the claim lease); back off exponentially otherwise."""
     error = state.outcome.exception() if state.outcome else None
     if isinstance(error, TransientDeliveryError) and error.retry_after is not None:
-        return error.retry_after
+        return min(error.retry_after, MAX_WAIT)
     return float(_backoff(state))
+
+
+def clock(now: datetime) -> datetime:
+    """When a claim is made: the pass's moment, or the wall clock once a pass runs past it (or
+    runs for a moment in the past), so later batches never look stale straight away."""
+    return max(now, utcnow())
 
 
 @dataclass
@@ -144,7 +153,7 @@ class Outbox:
             session.execute(
                 update(Prompt)
                 .where(Prompt.id.in_(ids), Prompt.status == "pending")
-                .values(status="sending", claimed_at=now, attempts=Prompt.attempts + 1)
+                .values(status="sending", claimed_at=clock(now), attempts=Prompt.attempts + 1)
             )
             return self._deliveries(session, ids, now=now)
 
@@ -203,37 +212,61 @@ class Outbox:
     async def _recover(self, now: datetime) -> int:
         """Settle sends whose process died between claim and mark."""
 
-        def stale() -> list[tuple[Delivery, str]]:
+        def stale() -> tuple[list[tuple[Delivery, str]], dict[int, datetime | None]]:
             with self.sessions() as session:
-                ids = list(
-                    session.scalars(
-                        select(Prompt.id).where(
-                            Prompt.status == "sending", Prompt.claimed_at <= now - self.lease
+                claims = {
+                    prompt_id: claimed_at
+                    for prompt_id, claimed_at in session.execute(
+                        select(Prompt.id, Prompt.claimed_at).where(
+                            Prompt.status == "sending",
+                            Prompt.claimed_at <= clock(now) - self.lease,
                         )
-                    )
-                )
-                return self._deliveries(session, ids, now=now) if ids else []
+                    ).tuples()
+                }
+                ids = list(claims)
+                return (self._deliveries(session, ids, now=now) if ids else []), claims
 
+        deliveries, claims = await asyncio.to_thread(stale)
         settled = 0
-        for delivery, platform in await asyncio.to_thread(stale):
+        for delivery, platform in deliveries:
             channel = self.channels.get(platform)
-            if channel is None:
+            if channel is None or delivery.prompt_id is None:
                 continue
-            message_id = await channel.find(delivery)
-            await asyncio.to_thread(self._settle_stale, delivery, message_id, now)
+            message_id = await self._find(channel, delivery)
+            claimed_at = claims[delivery.prompt_id]
+            await asyncio.to_thread(self._settle_stale, delivery, message_id, claimed_at, now)
             settled += 1
         return settled
 
-    def _settle_stale(self, delivery: Delivery, message_id: str | None, now: datetime) -> None:
+    async def _find(self, channel: Channel, delivery: Delivery) -> str | None:
+        """Whether an earlier send landed; a platform that can't say counts as "not found"."""
+        try:
+            return await channel.find(delivery)
+        except Exception as error:  # one platform's trouble must not stop the whole pass
+            log.error("could not check delivery %s: %r", delivery.key, error)
+            return None
+
+    def _settle_stale(
+        self,
+        delivery: Delivery,
+        message_id: str | None,
+        claimed_at: datetime | None,
+        now: datetime,
+    ) -> None:
         with self.sessions.begin() as session:
             values: dict[str, object] = (
                 {"status": "sent", "sent_at": now, "platform_message_id": message_id}
                 if message_id
                 else {"status": "pending", "claimed_at": None}
             )
+            # Only the claim we judged stale: another process may have re-claimed it since.
             session.execute(
                 update(Prompt)
-                .where(Prompt.id == delivery.prompt_id, Prompt.status == "sending")
+                .where(
+                    Prompt.id == delivery.prompt_id,
+                    Prompt.status == "sending",
+                    Prompt.claimed_at == claimed_at,
+                )
                 .values(**values)
             )
 
@@ -250,6 +283,9 @@ class Outbox:
                     return delivery, platform, await self.send(platform, delivery)
                 except (TransientDeliveryError, PermanentDeliveryError) as error:
                     return delivery, platform, error
+                except Exception as error:  # a bug or surprise in one send: retry it later
+                    log.exception("send %s failed unexpectedly", delivery.key)
+                    return delivery, platform, TransientDeliveryError(repr(error))
 
         return list(await asyncio.gather(*(one(d, p) for d, p in claimed)))
 
@@ -282,7 +318,7 @@ class Outbox:
         except TransientDeliveryError as error:
             if self.in_process_attempts < 2:
                 raise
-            await asyncio.sleep(error.retry_after if error.retry_after is not None else 0.5)
+            await asyncio.sleep(min(error.retry_after, MAX_WAIT) if error.retry_after else 0.5)
         async for retry in AsyncRetrying(
             retry=retry_if_exception_type(TransientDeliveryError),
             stop=stop_after_attempt(self.in_process_attempts - 1),
@@ -380,7 +416,7 @@ class Outbox:
             message_id = None
             if delivery.channel:
                 channel = self.channels.get(platform)
-                message_id = await channel.find(delivery) if channel else None
+                message_id = await self._find(channel, delivery) if channel else None
                 if message_id is None:
                     try:
                         message_id = await self.send(platform, delivery)
@@ -405,16 +441,20 @@ class Outbox:
                     .join(Workspace, Team.workspace_id == Workspace.id)
                     .where(
                         (Digest.status == "pending")
-                        | ((Digest.status == "sending") & (Digest.claimed_at <= now - self.lease))
+                        | (
+                            (Digest.status == "sending")
+                            & (Digest.claimed_at <= clock(now) - self.lease)
+                        )
                     )
                     .order_by(Digest.id)
+                    .with_for_update(of=Digest, skip_locked=True)
                 )
                 .tuples()
                 .all()
             )
             claimed = []
             for digest, team, platform in rows:
-                digest.status, digest.claimed_at = "sending", now
+                digest.status, digest.claimed_at = "sending", clock(now)
                 claimed.append(
                     (
                         digest.id,
@@ -464,6 +504,9 @@ class Outbox:
                         & (func.coalesce(Prompt.reminded_at, Prompt.sent_at) <= oldest)
                     )
                 )
+                # Two processes never both take the same reminder (no-op on SQLite, whose
+                # BEGIN IMMEDIATE already serializes this transaction).
+                .with_for_update(of=Prompt, skip_locked=True)
             ).tuples()
             for prompt, person, workspace in rows:
                 hours = workspace.reminder_hours
@@ -471,7 +514,9 @@ class Outbox:
                 kind = None
                 if prompt.status == "snoozed":
                     if prompt.snoozed_until is not None and prompt.snoozed_until <= now:
+                        # The re-ask stands in for the reminder: expiry follows a window later.
                         prompt.status, prompt.snoozed_until = "sent", None
+                        prompt.reminded_at = now
                         kind = "snooze"
                 elif prompt.reminded_at is not None or not hours:
                     sent = prompt.reminded_at or prompt.sent_at
@@ -481,7 +526,14 @@ class Outbox:
                 elif prompt.sent_at is not None and prompt.sent_at + window <= now:
                     prompt.reminded_at = now
                     kind = "reminder"
-                if kind and person.undeliverable_reason is None:
+                paused = person.paused_until is not None and person.paused_until > now.date()
+                if (
+                    kind
+                    and person.is_leader
+                    and not paused
+                    and workspace.active
+                    and person.undeliverable_reason is None
+                ):
                     due[kind].append(prompt.id)
             session.flush()
             for kind, ids in due.items():

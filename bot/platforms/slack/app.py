@@ -194,7 +194,6 @@ def build_slack(services: Services, setup: SlackSetup) -> SlackEdge:
                 authorization_url=authorization_url(settings.slack_api_url),
             ),
         )
-        app.enable_token_revocation_listeners()
     else:
         app = AsyncApp(
             signing_secret=settings.slack_signing_secret or None,
@@ -309,6 +308,10 @@ def _listen(edge: SlackEdge) -> None:
             text.strip() or None,
         )
         await edge.redraw(client, meta.get("channel", ""), meta.get("ts", ""), result.prompt)
+        if meta.get("channel"):
+            await client.chat_postEphemeral(
+                channel=meta["channel"], user=body["user"]["id"], text=fallback_text(result.reply)
+            )
 
     @app.view(COMMIT_MODAL)
     async def commit_submitted(
@@ -361,6 +364,9 @@ def _listen(edge: SlackEdge) -> None:
                 get_workspace(session, platform=PLATFORM, external_id=_team(body)).active = False
 
         await asyncio.to_thread(deactivate)
+        store = edge.setup.installation_store
+        if store is not None:  # OAuth: forget the workspace's tokens, as bolt's own listener does
+            await store.async_delete_all(enterprise_id=None, team_id=_team(body))
         log.warning("Slack workspace %s uninstalled or revoked: sends stopped", _team(body))
 
     @app.error
@@ -423,6 +429,11 @@ def commit_modal(groups: list[tuple[str, list[tuple[str, str]]]]) -> dict[str, A
 
 
 def add_slack_routes(web_app: web.Application, edge: SlackEdge) -> None:
+    """Mount Slack's HTTP endpoints; with Socket Mode and no signing secret there are none,
+    since nothing could tell a forged request from Slack's."""
+    if not edge.setup.settings.slack_signing_secret:
+        return
+
     async def events(request: web.Request) -> web.Response:
         bolt_response = await edge.app.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(bolt_response)

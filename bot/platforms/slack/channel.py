@@ -18,7 +18,9 @@ from bot.scheduling.delivery import Delivery, PermanentDeliveryError, TransientD
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
 EVENT_TYPE = "followthrough_delivery"
-# Errors after which this conversation will never take a message from us.
+# Errors after which this person or channel will never take a message from us. Token and
+# workspace errors (invalid_auth, token_revoked, not_authed) are not here: they concern the
+# whole workspace, stay transient, and Slack's uninstall events stop sends to it.
 PERMANENT = {
     "account_inactive",
     "user_not_found",
@@ -27,12 +29,7 @@ PERMANENT = {
     "is_archived",
     "cannot_dm_bot",
     "not_in_channel",
-    "invalid_auth",
-    "token_revoked",
-    "not_authed",
-    "team_access_not_granted",
     "restricted_action",
-    "ekm_access_denied",
 }
 
 ClientFor = Callable[[int], Awaitable[AsyncWebClient | None]]

@@ -31,7 +31,8 @@ from bot.scheduling.delivery import Delivery, PermanentDeliveryError, TransientD
 from bot.store.models import ConversationRef, Workspace
 
 log = logging.getLogger(__name__)
-TRANSIENT = {408, 412, 429, 500, 502, 503, 504}
+# 401 is the bot's own credentials (a wrong app password), not the leader: retry, don't mark.
+TRANSIENT = {401, 408, 412, 429, 500, 502, 503, 504}
 
 
 class TeamsChannel:

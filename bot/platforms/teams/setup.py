@@ -36,9 +36,9 @@ class BotFrameworkConfig:
 
 
 def teams_wanted(settings: Settings) -> bool:
-    """Teams runs with an app id (authenticated), or unauthenticated outside production for
-    local trials with the Agents Playground."""
-    return bool(settings.microsoft_app_id) or not settings.production
+    """Teams runs with an app id (authenticated), or unauthenticated for local trials with the
+    Agents Playground: never in production, nor beside a Slack deployment."""
+    return bool(settings.microsoft_app_id) or not (settings.production or settings.slack_enabled)
 
 
 def warn_if_unauthenticated(settings: Settings) -> None:

@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.platforms.slack import app as slack_app
 from bot.services import Services, build_services
 from bot.store.db import migrate
-from bot.store.models import Record
+from bot.store.models import Record, Workspace
 from tests.conftest import FreshDatabase
 from tests.platforms.slack import payloads
 from tests.platforms.slack.mock_socket_mode import MockSocketModeServer
@@ -157,3 +157,53 @@ async def test_pressing_another_answer_edits_the_record(
         (record,) = session.scalars(select(Record))
     assert record.outcome == "partly"
     assert record.edited_at is not None
+
+
+async def test_socket_mode_without_a_signing_secret_serves_no_http_endpoint(
+    aiohttp_client: ClientMaker,
+    databases: FreshDatabase,
+    slack_api: MockSlackWebAPI,
+    slack_socket_mode: MockSocketModeServer,
+) -> None:
+    services = make_services(
+        databases.url(), slack_api, slack_bot_token="xoxb-test", slack_app_token="xapp-1-test"
+    )
+    client: TestClient = await aiohttp_client(build_web_app(services))
+    body, content_type = payloads.slash_command("admin add <@U0SUP>", user_id="U0ADM")
+    forged = await client.post(
+        "/slack/events", data=body.encode(), headers={"Content-Type": content_type}
+    )
+    assert forged.status == 404
+    assert slack_api.calls_to("users.info") == []
+    services.engine.dispose()
+
+
+async def test_uninstalling_in_oauth_mode_forgets_the_token_and_stops_sends(
+    aiohttp_client: ClientMaker, databases: FreshDatabase, slack_api: MockSlackWebAPI
+) -> None:
+    services = make_services(
+        databases.url(),
+        slack_api,
+        slack_client_id="1111.2222",
+        slack_client_secret="client-secret",
+        slack_signing_secret=SECRET,
+    )
+    client: TestClient = await aiohttp_client(build_web_app(services))
+    install = await client.get("/slack/install", allow_redirects=False)
+    state = parse_qs(urlparse(install.headers["Location"]).query)["state"][0]
+    await client.get(
+        f"/slack/oauth_redirect?code=install-code&state={state}",
+        headers={"Cookie": install.headers["Set-Cookie"].split(";")[0]},
+    )
+    assert services.slack is not None
+    assert await services.slack.token_for("T0001") == "xoxb-installed"
+    body, content_type = payloads.event_callback(payloads.app_uninstalled())
+    assert (await post(client, body, content_type)).status == 200
+    for _ in range(50):
+        if await services.slack.token_for("T0001") is None:
+            break
+        await asyncio.sleep(0.05)
+    assert await services.slack.token_for("T0001") is None
+    with services.sessions() as session:
+        assert [w.active for w in session.scalars(select(Workspace))] == [False]
+    services.engine.dispose()
