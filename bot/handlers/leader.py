@@ -234,7 +234,6 @@ def pause(command: c.Pause, ctx: Context) -> Message:
 def resume(command: c.Resume, ctx: Context) -> Message:
     require_leader(ctx)
     if ctx.caller.paused_until is None or ctx.caller.paused_until <= ctx.today:
-        ctx.caller.paused_until = None
         raise Refusal("You aren't paused, so prompts are already on.")
     ctx.caller.paused_until = None
     return Message(text="Welcome back. Prompts are on again.")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.core.cadence import CadenceSpec, parse_cadence
@@ -26,6 +26,7 @@ from bot.store.models import (
     Person,
     Prompt,
     SchedulerState,
+    SeenEvent,
     Team,
     TeamMembership,
     Workspace,
@@ -35,6 +36,7 @@ DEFAULT_GRACE = timedelta(hours=12)
 # How far back a first pass looks, and the most a long outage is caught up over.
 MAX_CATCH_UP = timedelta(days=7)
 STATE_NAME = "prompts"
+SEEN_EVENTS_KEPT = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ def plan(
     rows = _rows_due(session, catalog, start=start, now=now, grace=grace)
     insert_ignoring_conflicts(session, Prompt, rows, ["delivery_key"])
     _plan_digests(session, catalog, start=start, now=now, grace=grace)
+    # Platforms retry an event for minutes, not days: a week of event ids is plenty.
+    session.execute(delete(SeenEvent).where(SeenEvent.created_at < now - SEEN_EVENTS_KEPT))
     state.planned_until = now
     counts: dict[str, int] = defaultdict(int)
     for row in rows:

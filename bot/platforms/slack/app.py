@@ -32,7 +32,6 @@ from bot.platforms.slack.channel import PLATFORM
 from bot.platforms.slack.people import SlackDirectory, platform_user
 from bot.platforms.slack.render import (
     ACTION_PREFIX,
-    ASKS_FOR_TEXT,
     NOTE_MODAL,
     fallback_text,
     home_view,
@@ -124,13 +123,6 @@ class SlackEdge:
         return await self.run(
             client, team_id, user_id, lambda ctx: handle_action(ctx, action, value, text)
         )
-
-    async def first_sight(self, event_id: str) -> bool:
-        def record() -> bool:
-            with self.services.sessions.begin() as session:
-                return first_sight(session, PLATFORM, event_id)
-
-        return await asyncio.to_thread(record)
 
     # -- replies ------------------------------------------------------------------------------
 
@@ -274,7 +266,7 @@ def _listen(edge: SlackEdge) -> None:
         value = action.get("value", "")
         container = body.get("container") or {}
         channel, ts = container.get("channel_id", ""), container.get("message_ts", "")
-        if name in ("note", "share") and name in ASKS_FOR_TEXT:
+        if name in ("note", "share"):
             await client.views_open(
                 trigger_id=body["trigger_id"],
                 view=text_modal(name, value, channel=channel, ts=ts),
@@ -338,11 +330,19 @@ def _listen(edge: SlackEdge) -> None:
     ) -> None:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
-        if not await edge.first_sight(body.get("event_id") or event.get("client_msg_id", "")):
+        event_id = body.get("event_id") or event.get("client_msg_id", "")
+        text = unescape(event.get("text", ""))
+
+        def once(ctx: Context) -> Message | None:
+            # Seen and handled in one transaction: a retry of a handled event is skipped,
+            # while one whose handling failed is handled again.
+            if not first_sight(ctx.session, PLATFORM, event_id):
+                return None
+            return handle_text(text, ctx, direct=True)
+
+        reply = await edge.run(client, _team(body), event["user"], once)
+        if reply is None:
             return
-        reply = await edge.converse(
-            client, _team(body), event["user"], event.get("text", ""), direct=True
-        )
         await say(text=fallback_text(reply), blocks=render_blocks(reply))
         if reply.attachment is not None:
             await edge.upload(client, event["user"], reply.attachment)

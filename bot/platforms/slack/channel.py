@@ -49,18 +49,28 @@ class SlackChannel:
         client = await self._client(delivery)
         try:
             channel = delivery.channel or await self._dm(client, delivery)
-            answer = await client.chat_postMessage(
-                channel=channel,
-                text=fallback_text(delivery.message),
-                blocks=render_blocks(delivery.message),
-                metadata={"event_type": EVENT_TYPE, "event_payload": {"key": delivery.key}},
-                unfurl_links=False,
-            )
+            try:
+                answer = await self._post(client, channel, delivery)
+            except SlackApiError as error:
+                if not (delivery.channel and error.response.get("error") == "not_in_channel"):
+                    raise
+                # A team's public channel the bot wasn't invited to: join it (channels:join).
+                await client.conversations_join(channel=channel)
+                answer = await self._post(client, channel, delivery)
         except SlackApiError as error:
             raise _classify(error, "chat.postMessage") from error
         except (aiohttp.ClientError, TimeoutError) as error:
             raise TransientDeliveryError(f"network: {error!r}") from error
         return f"{answer['channel']}:{answer['ts']}"
+
+    async def _post(self, client: AsyncWebClient, channel: str, delivery: Delivery) -> Any:
+        return await client.chat_postMessage(
+            channel=channel,
+            text=fallback_text(delivery.message),
+            blocks=render_blocks(delivery.message),
+            metadata={"event_type": EVENT_TYPE, "event_payload": {"key": delivery.key}},
+            unfurl_links=False,
+        )
 
     async def find(self, delivery: Delivery) -> str | None:
         client = await self._client(delivery)

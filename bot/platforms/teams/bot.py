@@ -77,15 +77,6 @@ class FollowThroughTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
                 log.warning("Teams member lookup failed: %r", error)
         return PlatformUser(user_id=sender.id, display_name=sender.name or "", email=email)
 
-    async def _first_sight(self, activity: Activity) -> bool:
-        key = f"{activity.conversation.id}:{activity.id}"
-
-        def record() -> bool:
-            with self.services.sessions.begin() as session:
-                return first_sight(session, PLATFORM, key)
-
-        return await asyncio.to_thread(record)
-
     async def _remember(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
         reference = TurnContext.get_conversation_reference(activity)
@@ -107,10 +98,17 @@ class FollowThroughTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
         await self._remember(turn_context)
-        if not await self._first_sight(activity):
-            return
+        # Seen and handled in one transaction: an activity Teams re-sends after we handled it
+        # is skipped, while one whose handling failed is handled again.
+        seen = f"{activity.conversation.id}:{activity.id}"
         if isinstance(activity.value, dict) and activity.value.get("ft"):
-            result = await self._act(turn_context, activity.value)
+            data = activity.value
+            result = await self.run(
+                turn_context,
+                lambda ctx: _act_once(ctx, seen, data),
+            )
+            if result is None:
+                return
             if result.prompt is not None and activity.reply_to_id:
                 await turn_context.update_activity(
                     Activity(
@@ -121,28 +119,24 @@ class FollowThroughTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
                 )
             await turn_context.send_activity(_reply(result.reply))
             return
-        text = TurnContext.remove_recipient_mention(activity) or activity.text or ""
+        text = (TurnContext.remove_recipient_mention(activity) or activity.text or "").strip()
         mentions = mentioned_people(activity)
         direct = activity.conversation.conversation_type == "personal"
-        reply = await self.run(
-            turn_context,
-            lambda ctx: handle_text(text.strip(), ctx, mentions=mentions, direct=direct),
-        )
+
+        def once(ctx: Context) -> Message | None:
+            if not first_sight(ctx.session, PLATFORM, seen):
+                return None
+            return handle_text(text, ctx, mentions=mentions, direct=direct)
+
+        reply = await self.run(turn_context, once)
+        if reply is None:
+            return
         await turn_context.send_activity(_reply(reply))
         if reply.attachment is not None:
             await turn_context.send_activity(_file_as_text(reply.attachment))
 
     async def _act(self, turn_context: TurnContext, data: dict[str, Any]) -> AnswerResult:
-        text = data.get("text")
-        return await self.run(
-            turn_context,
-            lambda ctx: handle_action(
-                ctx,
-                str(data.get("ft", "")),
-                str(data.get("value", "")),
-                text if isinstance(text, str) else None,
-            ),
-        )
+        return await self.run(turn_context, lambda ctx: card_action(ctx, data))
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         """Action.Execute (adaptiveCard/action): answer, and hand Teams the updated card to
@@ -237,6 +231,22 @@ def _file_as_text(file: FileAttachment) -> Activity:
         f"{file.filename} is too large for a chat message ({len(file.data):,} bytes). "
         "Download it from the dashboard, or run `followthrough export` on the server."
     )
+
+
+def card_action(ctx: Context, data: dict[str, Any]) -> AnswerResult:
+    """A card button's data (and the text typed into the card) as an answer."""
+    text = data.get("text")
+    return handle_action(
+        ctx,
+        str(data.get("ft", "")),
+        str(data.get("value", "")),
+        text if isinstance(text, str) else None,
+    )
+
+
+def _act_once(ctx: Context, seen: str, data: dict[str, Any]) -> AnswerResult | None:
+    """A card's Action.Submit, unless this very activity was handled already."""
+    return card_action(ctx, data) if first_sight(ctx.session, PLATFORM, seen) else None
 
 
 def _card(message: Message) -> Attachment:

@@ -319,3 +319,19 @@ def test_the_manifest_asks_for_the_scopes_the_app_uses() -> None:
         ]
         is True
     )
+
+
+async def test_a_digest_joins_the_teams_public_channel_if_it_must(
+    slack: TestClient, services: Services, slack_api: MockSlackWebAPI
+) -> None:
+    await command(slack, "team add North <#C0NORTH|north-impl>", user=ADMIN)
+    await command(slack, "leader add <@U0SUP> role=supervisor team=North", user=ADMIN)
+    assert "Queued the digest" in (await command(slack, "digest send North", user=ADMIN))["text"]
+    slack_api.fail("chat.postMessage", error="not_in_channel")
+    result = await services.scheduling().tick()
+    assert result.delivered.digests == 1
+    (joined,) = slack_api.calls_to("conversations.join")
+    assert joined.params["channel"] == "C0NORTH"
+    posted = slack_api.calls_to("chat.postMessage")
+    assert [call.params["channel"] for call in posted] == ["C0NORTH", "C0NORTH"]
+    assert "North digest" in str(posted[-1].params["blocks"])
