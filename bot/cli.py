@@ -18,10 +18,12 @@ from bot.config import Settings
 from bot.core.catalog import CatalogError, load_catalog
 from bot.core.clock import utcnow
 from bot.core.messages import render_text
-from bot.handlers.context import PlatformUser
+from bot.doctor import run_checks
+from bot.handlers.context import Context, PlatformUser
 from bot.handlers.dispatch import converse
 from bot.handlers.export import export_rows, write_csv, write_jsonl
-from bot.handlers.people import get_workspace
+from bot.handlers.people import get_workspace, identify
+from bot.handlers.roster import import_roster, read_roster
 from bot.platforms.local.demo import LEADERS, create_demo, has_demo
 from bot.platforms.local.directory import (
     LOCAL_PLATFORM,
@@ -199,6 +201,111 @@ def _find_chatter(session: Any, as_user: str) -> tuple[Workspace, PlatformUser]:
         session, platform=LOCAL_PLATFORM, external_id=LOCAL_WORKSPACE, name="Local chat"
     )
     return workspace, local_user(as_user)
+
+
+AS_ADMIN = "The admin doing it (default: the first of FOLLOWTHROUGH_ADMINS)."
+
+
+@main.group("roster")
+def roster_group() -> None:
+    """Enroll leaders in bulk."""
+
+
+@roster_group.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@click.option(
+    "--as", "as_user", help="The admin doing it (default: the first FOLLOWTHROUGH_ADMINS)."
+)
+def roster_import(file: IO[str], as_user: str | None) -> None:
+    """Enroll the leaders in FILE.csv (columns email, role, team, timezone), all or nothing."""
+    settings = Settings()
+    admin = as_user or next(iter(sorted(settings.bootstrap_admins)), None)
+    if not admin:
+        raise click.UsageError("Name the admin with --as, or set FOLLOWTHROUGH_ADMINS.")
+    rows, problems = read_roster(file.read())
+    services = _services(settings)
+    result = None
+    if not problems:
+        with services.sessions() as session:
+            workspace, user = _find_chatter(session, admin)
+            caller = identify(session, workspace=workspace, user=user, settings=settings)
+            if not caller.is_admin:
+                problems = [f"{admin} is not an admin"]
+            else:
+                ctx = Context(
+                    session=session,
+                    workspace=workspace,
+                    caller=caller,
+                    catalog=services.catalog,
+                    settings=settings,
+                    directory=LocalDirectory(),
+                    now=utcnow(),
+                )
+                result = import_roster(ctx, rows)
+                problems = result.problems
+            if problems:
+                session.rollback()
+            else:
+                session.commit()
+    if problems:
+        click.echo("Nothing was imported:", err=True)
+        for problem in problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    click.echo(f"Enrolled {result.enrolled if result else 0} leaders.")
+
+
+@main.group("digest")
+def digest_group() -> None:
+    """Preview or send an implementation team's digest."""
+
+
+@digest_group.command("preview")
+@click.argument("team")
+@click.option("--as", "as_user", help=AS_ADMIN)
+def digest_preview_command(team: str, as_user: str | None) -> None:
+    """Print this week's digest for TEAM."""
+    _admin_says(as_user, f'digest preview "{team}"')
+
+
+@digest_group.command("send")
+@click.argument("team")
+@click.option("--as", "as_user", help=AS_ADMIN)
+def digest_send_command(team: str, as_user: str | None) -> None:
+    """Queue this week's digest for TEAM; the next scheduling pass posts it."""
+    _admin_says(as_user, f'digest send "{team}"')
+
+
+def _admin_says(as_user: str | None, command: str) -> None:
+    settings = Settings()
+    admin = as_user or next(iter(sorted(settings.bootstrap_admins)), None)
+    if not admin:
+        raise click.UsageError("Name the admin with --as, or set FOLLOWTHROUGH_ADMINS.")
+    services = _services(settings)
+    with services.sessions() as session:
+        workspace, user = _find_chatter(session, admin)
+        reply = converse(
+            session,
+            settings=settings,
+            catalog=services.catalog,
+            workspace=workspace,
+            user=user,
+            directory=LocalDirectory(),
+            text=command,
+        )
+        session.commit()
+    click.echo(render_text(reply))
+    sys.exit(0 if reply.ok else 1)
+
+
+@main.command("doctor")
+def doctor_command() -> None:
+    """Check settings, database, catalog, and platform tokens and scopes."""
+    checks = run_checks(Settings())
+    for check in checks:
+        mark = "ok " if check.ok else "FAIL"
+        click.echo(f"[{mark}] {check.what}" + (f": {check.detail}" if check.detail else ""))
+    sys.exit(0 if all(check.ok for check in checks) else 1)
 
 
 @main.command("tick")
