@@ -16,6 +16,7 @@ from bot.platforms.teams.setup import warn_if_unauthenticated
 from bot.platforms.teams.web import add_teams_routes
 from bot.services import SERVICES_KEY, Services, build_services
 from bot.store.db import migrate
+from bot.web.dashboard import add_dashboard_routes
 from bot.web.health import ENGINE_KEY, add_health_routes
 
 log = logging.getLogger("followthrough")
@@ -26,6 +27,7 @@ def build_web_app(services: Services, *, run_scheduler: bool = False) -> web.App
     app[ENGINE_KEY] = services.engine
     app[SERVICES_KEY] = services
     add_health_routes(app)
+    add_dashboard_routes(app)
     if services.settings.local_mode:
         add_local_routes(app)
     if services.slack is not None:

@@ -6,12 +6,12 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
-from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.core import commands as c
+from bot.core import links
 from bot.core.catalog import Catalog
 from bot.core.clock import utcnow
 from bot.core.grammar import CommandError, parse_command, starts_with_command
@@ -19,7 +19,7 @@ from bot.core.messages import Attachment, Message
 from bot.handlers import admin, digest, leader
 from bot.handlers.context import Context, Directory, PlatformUser, Refusal
 from bot.handlers.export import csv_bytes, export_rows
-from bot.handlers.people import get_workspace, identify
+from bot.handlers.people import current_teams, get_workspace, identify
 from bot.handlers.replies import (
     OUTCOME_LABELS,
     AnswerResult,
@@ -50,12 +50,21 @@ def export(command: c.Export, ctx: Context) -> Message:
 
 
 def dashboard(command: c.Dashboard, ctx: Context) -> Message:
-    token = URLSafeTimedSerializer(ctx.settings.secret_key, salt="dashboard").dumps(
-        {"person": ctx.caller.id, "workspace": ctx.workspace.id}
+    """A private link to the dashboard, for admins (their whole workspace) and members of
+    an implementation team (their own teams)."""
+    if not ctx.caller.is_admin and not current_teams(ctx.session, ctx.caller):
+        raise Refusal(
+            "Sorry, that command is for Follow-Through admins and implementation team members."
+        )
+    token = links.sign(
+        ctx.settings.secret_key,
+        links.LINK_SALT,
+        person_id=ctx.caller.id,
+        workspace_id=ctx.workspace.id,
     )
     ctx.audit("dashboard.link", ctx.caller.platform_user_id)
     return Message(
-        text="Your private dashboard link, good for 15 minutes and for you alone:",
+        text="Your private dashboard link, good once, for 15 minutes and for you alone:",
         fields=(("Dashboard", f"{ctx.settings.base_url}/dashboard?token={token}"),),
     )
 
@@ -91,7 +100,7 @@ HANDLERS: Mapping[type, tuple[Handler, bool]] = {
     c.Export: (export, True),
     c.AdminChange: (admin.admin_change, True),
     c.SendNow: (admin.send_now, True),
-    c.Dashboard: (dashboard, True),
+    c.Dashboard: (dashboard, False),
 }
 
 

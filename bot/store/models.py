@@ -121,7 +121,11 @@ class TeamMembership(Base):
 
     __tablename__ = "team_membership"
     __table_args__ = (
-        Index("ix_team_membership_person", "person_id", "ended_at"),
+        # A leader's teams now (ended_at) and at any moment (team, started_at): reports ask
+        # which team each record was made in.
+        Index(
+            "ix_team_membership_person_covering", "person_id", "ended_at", "team_id", "started_at"
+        ),
         # One open membership per person and team, even if two admins add them at once.
         Index(
             "uq_team_membership_open",
@@ -202,6 +206,9 @@ class Prompt(Base):
     __table_args__ = (
         Index("ix_prompt_status_scheduled", "status", "scheduled_for"),
         Index("ix_prompt_person_scheduled", "person_id", "scheduled_for"),
+        # Reports count each leader's prompts, and those answered, by the week they were
+        # sent, from the index alone.
+        Index("ix_prompt_person_sent", "person_id", "sent_at", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -232,7 +239,26 @@ class Record(Base):
 
     __tablename__ = "record"
     __table_args__ = (
-        Index("ix_record_person_created", "person_id", "created_at"),
+        # Each leader's records by time, carrying what reports count (outcome and behavior)
+        # so that a year of records is read from the index alone.
+        Index(
+            "ix_record_person_created_covering", "person_id", "created_at", "outcome", "behavior_id"
+        ),
+        # The few records with a barrier or a note, for the digest's and dashboard's lists.
+        Index(
+            "ix_record_person_created_barrier",
+            "person_id",
+            "created_at",
+            sqlite_where=text("barrier IS NOT NULL"),
+            postgresql_where=text("barrier IS NOT NULL"),
+        ),
+        Index(
+            "ix_record_person_created_note",
+            "person_id",
+            "created_at",
+            sqlite_where=text("note IS NOT NULL"),
+            postgresql_where=text("note IS NOT NULL"),
+        ),
         CheckConstraint(
             "outcome IN ('done', 'partly', 'not_this_week', 'skipped')", name="outcome"
         ),
@@ -344,3 +370,15 @@ class SeenEvent(Base):
     platform: Mapped[str] = mapped_column(String(16))
     event_id: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class UsedDashboardLink(Base):
+    """A dashboard link already exchanged for a session: each link opens the dashboard once.
+    Only a digest of the link is kept; rows older than a link's life are purged."""
+
+    __tablename__ = "used_dashboard_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    used_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

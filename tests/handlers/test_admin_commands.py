@@ -338,6 +338,20 @@ def test_dashboard_gives_a_signed_link(chat: FakePlatform) -> None:
     assert link.startswith("http://127.0.0.1:3978/dashboard?token=")
 
 
+def test_an_implementation_team_member_gets_a_dashboard_link_too(agency: FakePlatform) -> None:
+    reply = agency.exchange("U-SUP", "dashboard")
+    assert reply.ok
+    assert dict(reply.fields)["Dashboard"].startswith("http://127.0.0.1:3978/dashboard?token=")
+
+
+def test_the_dashboard_is_refused_to_someone_in_no_team(agency: FakePlatform) -> None:
+    agency.exchange("U-ADMIN", "leader add <@U-DIR> role=director")
+    reply = agency.exchange("U-DIR", "dashboard")
+    assert not reply.ok
+    assert "for Follow-Through admins and implementation team members" in reply.text
+    assert "dashboard.link" not in audit_actions(agency)
+
+
 def test_every_admin_command_is_refused_to_non_admins(agency: FakePlatform) -> None:
     commands = [
         "leader add <@U-DIR> role=director",
@@ -361,7 +375,6 @@ def test_every_admin_command_is_refused_to_non_admins(agency: FakePlatform) -> N
         "admin add <@U-SUP>",
         "admin remove <@U-ADMIN>",
         "send-now <@U-SUP>",
-        "dashboard",
     ]
     with agency.sessions() as session:
         before = session.scalar(select(func.count()).select_from(AuditEvent))

@@ -1,0 +1,569 @@
+"""The dashboard's web routes on a real web app and database (SQLite, and PostgreSQL when
+TEST_DATABASE_URL is set): who gets in (a link used once within 15 minutes, then an 8-hour
+cookie; localhost in local mode), what each viewer sees, the charts' numbers, the CSV."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from sqlalchemy import func, select, text, update
+
+from bot.config import Settings
+from bot.core import links
+from bot.core.catalog import load_catalog
+from bot.core.clock import utcnow
+from bot.services import SERVICES_KEY, Services
+from bot.store.db import create_db_engine, migrate, session_factory
+from bot.store.models import Person, TeamMembership, UsedDashboardLink
+from bot.web import access
+from bot.web.access import COOKIE, is_loopback
+from bot.web.dashboard import add_dashboard_routes
+from tests.conftest import FreshDatabase
+from tests.reports.agency import Agency, build_agency
+
+Client = TestClient[web.Request, web.Application]
+SECRET = "dashboard-test-secret"
+FIRST_MONDAY = date(2026, 11, 2)
+FOUR_WEEKS = "from=2026-11-02&to=2026-11-29"
+PLATFORM_VARIABLES = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_CLIENT_ID",
+    "MICROSOFT_APP_ID",
+    "MicrosoftAppId",
+)
+
+
+@pytest.fixture
+def fresh_url(databases: FreshDatabase, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """An empty database of its own (a PostgreSQL schema is dropped when the test ends); the
+    run mode is the test's choice, whatever the shell exports."""
+    for name in PLATFORM_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    url = databases.url()
+    schema = databases.schemas[-1] if databases.admin is not None else None
+    yield url
+    if databases.admin is not None and schema is not None:
+        with databases.admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+
+
+class Dashboard:
+    """The dashboard's web app on a database holding the agency of tests/reports/agency.py."""
+
+    def __init__(self, client: Client, services: Services, agency: Agency) -> None:
+        self.client = client
+        self.services = services
+        self.agency = agency
+
+    def link(self, person_id: int) -> str:
+        token = links.sign(
+            SECRET, links.LINK_SALT, person_id=person_id, workspace_id=self.agency.workspace_id
+        )
+        return f"/dashboard?token={token}"
+
+    async def sign_in(self, person_id: int) -> None:
+        response = await self.client.get(self.link(person_id), allow_redirects=False)
+        assert response.status == 303, await page_text(response)
+
+    async def page(self, query: str = FOUR_WEEKS) -> str:
+        response = await self.client.get(f"/dashboard?{query}")
+        assert response.status == 200, await page_text(response)
+        return await page_text(response)
+
+    async def records(self, query: str = FOUR_WEEKS) -> list[dict[str, str]]:
+        response = await self.client.get(f"/dashboard/records.csv?{query}")
+        assert response.status == 200, await page_text(response)
+        return list(csv.DictReader(io.StringIO(await page_text(response))))
+
+    def used_links(self) -> int:
+        with self.services.sessions() as session:
+            return int(session.scalar(select(func.count()).select_from(UsedDashboardLink)) or 0)
+
+
+OpenDashboard = Callable[..., Awaitable[Dashboard]]
+
+
+@pytest.fixture
+async def open_dashboard(
+    aiohttp_client: Callable[..., Awaitable[Client]], fresh_url: str
+) -> AsyncIterator[OpenDashboard]:
+    made: list[Services] = []
+
+    async def open_dashboard(
+        *, local: bool = False, remote: str | None = None, platform: str = "fake"
+    ) -> Dashboard:
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            database_url=fresh_url,
+            secret_key=SECRET,
+            microsoft_app_id="" if local else "test-app-id",
+        )
+        engine = create_db_engine(fresh_url)
+        migrate(engine)
+        services = Services(
+            settings=settings,
+            engine=engine,
+            sessions=session_factory(engine),
+            catalog=load_catalog(),
+        )
+        made.append(services)
+        with services.sessions.begin() as session:
+            agency = build_agency(session, FIRST_MONDAY, platform=platform, external_id=platform)
+
+        @web.middleware
+        async def from_elsewhere(
+            request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+        ) -> web.StreamResponse:
+            return await handler(request.clone(remote=remote) if remote else request)
+
+        app = web.Application(middlewares=[from_elsewhere])
+        app[SERVICES_KEY] = services
+        add_dashboard_routes(app)
+        return Dashboard(await aiohttp_client(app), services, agency)
+
+    yield open_dashboard
+    for services in made:
+        services.engine.dispose()
+
+
+@pytest.fixture
+async def dashboard(open_dashboard: OpenDashboard) -> Dashboard:
+    return await open_dashboard()
+
+
+async def page_text(response: Any) -> str:
+    """The page as a reader sees it (entities such as &#x27; turned back into characters)."""
+    return html.unescape(await response.text())
+
+
+def refused(page: str, status_text: str) -> bool:
+    return status_text in page and "<h1>" in page
+
+
+# The link: once, within 15 minutes, then an 8-hour cookie
+
+
+async def test_a_link_becomes_a_session_cookie_and_opens_the_dashboard(
+    dashboard: Dashboard,
+) -> None:
+    response = await dashboard.client.get(
+        dashboard.link(dashboard.agency.avery), allow_redirects=False
+    )
+
+    assert response.status == 303
+    assert response.headers["Location"] == "/dashboard"
+    cookie = response.cookies[COOKIE]
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Lax"
+    assert cookie["path"] == "/dashboard"
+    assert cookie["max-age"] == str(8 * 3600)
+    assert "token" not in response.headers["Location"]
+    page = await dashboard.page()
+    assert "Follow-Through dashboard" in page
+    assert "Every team and leader" in page
+    assert dashboard.used_links() == 1
+
+
+async def test_a_link_works_once(dashboard: Dashboard) -> None:
+    link = dashboard.link(dashboard.agency.avery)
+    await dashboard.client.get(link, allow_redirects=False)
+
+    again = await dashboard.client.get(link, allow_redirects=False)
+
+    assert again.status == 403
+    assert refused(await page_text(again), "This dashboard link has already been used")
+    assert "type `dashboard`" in await page_text(again)
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        pytest.param(
+            lambda token: token[:-3] + ("AAA" if token[-3:] != "AAA" else "BBB"), id="signature"
+        ),
+        pytest.param(lambda token: "x" + token[1:], id="payload"),
+        pytest.param(lambda token: token[: len(token) // 2], id="cut-short"),
+        pytest.param(lambda token: "not-a-token", id="garbage"),
+    ],
+)
+async def test_a_tampered_link_is_refused(dashboard: Dashboard, tamper: Any) -> None:
+    token = dashboard.link(dashboard.agency.avery).split("token=", 1)[1]
+
+    response = await dashboard.client.get(f"/dashboard?token={tamper(token)}")
+
+    assert response.status == 403
+    assert refused(await page_text(response), "This dashboard link isn't valid")
+    assert dashboard.used_links() == 0
+
+
+async def test_a_link_for_another_workspace_or_signed_with_another_key_is_refused(
+    dashboard: Dashboard,
+) -> None:
+    elsewhere = links.sign(
+        SECRET, links.LINK_SALT, person_id=dashboard.agency.avery, workspace_id=999
+    )
+    other_key = links.sign(
+        "another-secret",
+        links.LINK_SALT,
+        person_id=dashboard.agency.avery,
+        workspace_id=dashboard.agency.workspace_id,
+    )
+
+    for token in (elsewhere, other_key):
+        response = await dashboard.client.get(f"/dashboard?token={token}")
+        assert response.status == 403
+        assert "This dashboard link isn't valid" in await page_text(response)
+
+
+async def test_a_link_expires_after_15_minutes(
+    dashboard: Dashboard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    signed = utcnow()
+    link = dashboard.link(dashboard.agency.avery)
+    monkeypatch.setattr(access, "utcnow", lambda: signed + timedelta(minutes=16))
+
+    response = await dashboard.client.get(link, allow_redirects=False)
+
+    assert response.status == 403
+    assert refused(await page_text(response), "This dashboard link has expired")
+    assert dashboard.used_links() == 0
+
+
+async def test_a_link_still_works_at_14_minutes(
+    dashboard: Dashboard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    signed = utcnow()
+    link = dashboard.link(dashboard.agency.avery)
+    monkeypatch.setattr(access, "utcnow", lambda: signed + timedelta(minutes=14))
+
+    response = await dashboard.client.get(link, allow_redirects=False)
+
+    assert response.status == 303
+
+
+async def test_the_session_ends_after_8_hours(
+    dashboard: Dashboard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await dashboard.sign_in(dashboard.agency.avery)
+    later = utcnow() + timedelta(hours=7, minutes=59)
+    monkeypatch.setattr(access, "utcnow", lambda: later)
+    assert (await dashboard.client.get("/dashboard")).status == 200
+
+    monkeypatch.setattr(access, "utcnow", lambda: later + timedelta(minutes=2))
+    response = await dashboard.client.get("/dashboard")
+
+    assert response.status == 403
+    assert refused(await page_text(response), "Your dashboard session has ended")
+
+
+async def test_a_tampered_cookie_is_refused(dashboard: Dashboard) -> None:
+    await dashboard.sign_in(dashboard.agency.avery)
+    value = dashboard.client.session.cookie_jar.filter_cookies(
+        dashboard.client.make_url("/dashboard")
+    )[COOKIE].value
+    forged = links.sign("guessed", links.SESSION_SALT, person_id=1, workspace_id=1)
+
+    for cookie in (value[:-2] + "zz", forged, dashboard.link(1).split("token=")[1]):
+        dashboard.client.session.cookie_jar.clear()
+        response = await dashboard.client.get("/dashboard", cookies={COOKIE: cookie})
+        assert response.status == 403, cookie
+        assert "isn't valid" in await page_text(response)
+
+
+async def test_without_a_link_or_a_cookie_the_dashboard_is_closed(dashboard: Dashboard) -> None:
+    for path in ("/dashboard", "/dashboard/records.csv"):
+        response = await dashboard.client.get(path)
+        assert response.status == 403
+        assert refused(await page_text(response), "Open the dashboard from your chat")
+
+
+async def test_someone_neither_admin_nor_team_member_is_refused(dashboard: Dashboard) -> None:
+    with dashboard.services.sessions.begin() as session:
+        outsider = Person(
+            workspace_id=dashboard.agency.workspace_id, platform_user_id="U-OUT", display_name="Zed"
+        )
+        session.add(outsider)
+        session.flush()
+        outsider_id = outsider.id
+
+    response = await dashboard.client.get(dashboard.link(outsider_id))
+
+    assert response.status == 403
+    assert refused(await page_text(response), "You can't open the dashboard")
+
+
+async def test_leaving_the_team_ends_access_at_once(dashboard: Dashboard) -> None:
+    await dashboard.sign_in(dashboard.agency.eve)
+    assert "Team North" in await dashboard.page()
+    with dashboard.services.sessions.begin() as session:
+        session.execute(
+            update(TeamMembership)
+            .where(TeamMembership.person_id == dashboard.agency.eve)
+            .values(ended_at=utcnow())
+        )
+
+    response = await dashboard.client.get("/dashboard")
+
+    assert response.status == 403
+    assert "You can't open the dashboard" in await page_text(response)
+
+
+# Local mode: this computer's browser is let in; nobody else
+
+
+async def test_in_local_mode_localhost_needs_no_link(open_dashboard: OpenDashboard) -> None:
+    dashboard = await open_dashboard(local=True, platform="local")
+
+    page = await dashboard.page()
+
+    assert "Shown to this computer" in page
+    assert 'data-leader="Ana Alvarez"' in page
+
+
+async def test_in_local_mode_another_machine_still_needs_a_link(
+    open_dashboard: OpenDashboard,
+) -> None:
+    dashboard = await open_dashboard(local=True, platform="local", remote="203.0.113.9")
+
+    assert (await dashboard.client.get("/dashboard")).status == 403
+    await dashboard.sign_in(dashboard.agency.avery)
+    assert (await dashboard.client.get("/dashboard")).status == 200
+
+
+async def test_with_a_chat_platform_configured_localhost_needs_a_link_too(
+    dashboard: Dashboard,
+) -> None:
+    assert not dashboard.services.settings.local_mode
+    assert (await dashboard.client.get("/dashboard")).status == 403
+
+
+async def test_even_in_local_mode_a_bad_link_is_refused(open_dashboard: OpenDashboard) -> None:
+    dashboard = await open_dashboard(local=True, platform="local")
+
+    response = await dashboard.client.get("/dashboard?token=nonsense")
+
+    assert response.status == 403
+
+
+@pytest.mark.parametrize(
+    ("remote", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.2", True),
+        ("::1", True),
+        ("::ffff:127.0.0.1", True),
+        ("10.0.0.1", False),
+        ("203.0.113.9", False),
+        ("::ffff:10.0.0.1", False),
+        ("", False),
+        (None, False),
+        ("localhost", False),
+    ],
+)
+def test_what_counts_as_this_computer(remote: str | None, loopback: bool) -> None:
+    assert is_loopback(remote) is loopback
+
+
+# What each viewer sees
+
+
+async def test_an_admin_sees_every_team_and_every_note(dashboard: Dashboard) -> None:
+    await dashboard.sign_in(dashboard.agency.avery)
+
+    page = await dashboard.page()
+    rows = await dashboard.records()
+
+    assert re.findall(r'<option value="\d+"[^>]*>(\w+)</option>', page) == ["North", "South"]
+    assert set(re.findall(r'data-leader="([^"]+)"', page)) == {
+        "Ana Alvarez",
+        "Ben Brooks",
+        "Cal Chen",
+        "Dee Diaz",
+    }
+    assert len(rows) == 10
+    assert "Held a huddle with the North unit" in {r["note"] for r in rows}
+
+
+async def test_a_team_member_sees_only_their_team(dashboard: Dashboard) -> None:
+    await dashboard.sign_in(dashboard.agency.eve)
+
+    page = await dashboard.page()
+    rows = await dashboard.records()
+
+    assert "Team North" in page
+    assert re.findall(r'<option value="\d+"[^>]*>(\w+)</option>', page) == ["North"]
+    assert "South huddle went well" not in page
+    assert {r["team"] for r in rows} == {"North"}
+    # Cal's records from his South weeks are South's.
+    assert [r["recorded_at"][:10] for r in rows if r["leader"] == "Cal Chen"] == [
+        "2026-11-12",
+        "2026-11-23",
+    ]
+    # Notes a leader kept to themselves stay out of a team member's CSV.
+    assert {r["note"] for r in rows if r["leader"] == "Cal Chen"} == {""}
+
+
+async def test_a_team_member_cannot_ask_for_another_team(dashboard: Dashboard) -> None:
+    await dashboard.sign_in(dashboard.agency.eve)
+
+    for path in ("/dashboard", "/dashboard/records.csv"):
+        response = await dashboard.client.get(f"{path}?team={dashboard.agency.south}")
+        assert response.status == 403
+        assert "That team isn't on your dashboard" in await page_text(response)
+
+
+# The charts' numbers
+
+
+def chart_items(page: str, chart: str, kind: str) -> list[dict[str, str]]:
+    section = page.split(f'id="{chart}-chart"', 1)[1].split("</svg>", 1)[0]
+    return [
+        dict(re.findall(r'data-([\w-]+)="([^"]*)"', attributes))
+        for attributes in re.findall(rf'<g class="{kind}"([^>]*)>', section)
+    ]
+
+
+async def test_the_charts_show_the_teams_figures(dashboard: Dashboard) -> None:
+    await dashboard.sign_in(dashboard.agency.avery)
+
+    page = await dashboard.page(f"team={dashboard.agency.north}&{FOUR_WEEKS}")
+
+    weeks = chart_items(page, "participation", "week")
+    assert [(w["week"], w["sent"], w["answered"], w["rate"]) for w in weeks] == [
+        ("2026-11-02", "3", "3", "100"),
+        ("2026-11-09", "2", "1", "50"),
+        ("2026-11-16", "3", "0", "0"),
+        ("2026-11-23", "4", "3", "75"),
+    ]
+    assert ">3/3<" in page
+    assert ">0/3<" in page
+    domains = {
+        d["label"]: (d["records"], d["leaders"]) for d in chart_items(page, "domains", "bar")
+    }
+    assert domains["Engagement"] == ("5", "2")
+    assert domains["Accountability"] == ("2", "1")
+    assert "5 records · 2 leaders" in page
+    roles = {
+        r["role"]: (r["sent"], r["answered"], r["practiced"])
+        for r in chart_items(page, "roles", "bar")
+    }
+    assert roles == {
+        "supervisor": ("6", "4", "5"),
+        "manager": ("4", "1", "0"),
+        "director": ("2", "2", "2"),
+    }
+    lenses = {lens["label"]: lens["count"] for lens in chart_items(page, "lenses", "bar")}
+    assert lenses == {"Lean In": "2", "Lift Up": "5", "Connect": "4", "Culture": "0"}
+    barriers = {b["label"]: b["count"] for b in chart_items(page, "barriers", "bar")}
+    assert barriers == {"Court and legal": "1"}
+    ben = re.search(r'<tr data-leader="Ben Brooks">(.*?)</tr>', page)
+    assert ben is not None
+    assert re.findall(r'class="cell (\w+)"', ben.group(1)) == ["not", "none", "none", "none"]
+    assert 'id="summary-sent"><span>Prompts sent</span><strong>12</strong>' in page
+
+
+async def test_filters_by_role_and_dates(dashboard: Dashboard) -> None:
+    await dashboard.sign_in(dashboard.agency.avery)
+
+    page = await dashboard.page("role=manager&from=2026-11-09&to=2026-11-22")
+    rows = await dashboard.records("role=manager&from=2026-11-09&to=2026-11-22")
+
+    assert set(re.findall(r'data-leader="([^"]+)"', page)) == {"Ben Brooks"}
+    assert [w["week"] for w in chart_items(page, "participation", "week")] == [
+        "2026-11-09",
+        "2026-11-16",
+    ]
+    assert rows == []  # Ben answered nothing in those weeks
+    assert '<option value="manager" selected>' in page
+    assert 'value="2026-11-09"' in page
+
+
+@pytest.mark.parametrize(
+    ("query", "problem"),
+    [
+        ("from=yesterday", "Write dates as year-month-day"),
+        ("from=2026-11-20&to=2026-11-01", "The start date is after the end date"),
+        ("from=2020-01-01&to=2026-11-01", "Choose at most 106 weeks"),
+        ("role=wizard", "Choose a role from the list"),
+        ("team=north", "Choose the team from the list"),
+        ("page=0", "Pages are numbered from 1"),
+    ],
+)
+async def test_a_filter_that_does_not_read_right_is_400(
+    dashboard: Dashboard, query: str, problem: str
+) -> None:
+    await dashboard.sign_in(dashboard.agency.avery)
+
+    response = await dashboard.client.get(f"/dashboard?{query}")
+
+    assert response.status == 400
+    assert problem in await page_text(response)
+
+
+async def test_the_csv_download(dashboard: Dashboard) -> None:
+    await dashboard.sign_in(dashboard.agency.avery)
+
+    response = await dashboard.client.get(
+        f"/dashboard/records.csv?team={dashboard.agency.south}&{FOUR_WEEKS}"
+    )
+
+    assert response.status == 200
+    assert response.content_type == "text/csv"
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="followthrough-records-2026-11-02-to-2026-11-29.csv"'
+    )
+    rows = list(csv.DictReader(io.StringIO(await page_text(response))))
+    assert [(r["leader"], r["team"], r["outcome"], r["shared"]) for r in rows] == [
+        ("Cal Chen", "South", "done", "no"),
+        ("Cal Chen", "South", "done", "yes"),
+    ]
+
+
+async def test_the_page_loads_nothing_from_elsewhere_and_is_not_cached(
+    dashboard: Dashboard,
+) -> None:
+    await dashboard.sign_in(dashboard.agency.avery)
+
+    response = await dashboard.client.get(f"/dashboard?{FOUR_WEEKS}")
+    page = await page_text(response)
+
+    assert "<svg" in page
+    assert "<script" not in page
+    linked = re.findall(r"""(?:src|href|action)\s*=\s*["']?([^"'\s>]+)""", page, re.IGNORECASE)
+    assert not [url for url in linked if re.match(r"(?i)(https?:)?//", url)]
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+async def test_the_grid_is_paged_by_fifty_leaders(dashboard: Dashboard) -> None:
+    with dashboard.services.sessions.begin() as session:
+        for n in range(60):
+            session.add(
+                Person(
+                    workspace_id=dashboard.agency.workspace_id,
+                    platform_user_id=f"U-{n:02d}",
+                    display_name=f"Extra {n:02d}",
+                    role="supervisor",
+                    is_leader=True,
+                    created_at=utcnow() - timedelta(days=60),
+                )
+            )
+    await dashboard.sign_in(dashboard.agency.avery)
+
+    first = await dashboard.page()
+    second = await dashboard.page(f"{FOUR_WEEKS}&page=2")
+
+    assert len(re.findall(r"<tr data-leader=", first)) == 50
+    assert len(re.findall(r"<tr data-leader=", second)) == 14
+    assert "Leaders 1 to 50 of 64" in first
+    assert "Leaders 51 to 64 of 64" in second
