@@ -102,7 +102,11 @@ SYNTAX: tuple[Syntax, ...] = (
     Syntax("admin add", "admin add <user>", "make someone an admin", admin=True),
     Syntax("admin remove", "admin remove <user>", "take admin rights away", admin=True),
     Syntax("send-now", "send-now <user> [behavior-id]", "prompt a leader right away", admin=True),
-    Syntax("dashboard", "dashboard", "a private link to the dashboard", admin=True),
+    Syntax(
+        "dashboard",
+        "dashboard",
+        "a private link to the dashboard (admins and implementation-team members)",
+    ),
 )
 BY_NAME = {syntax.name: syntax for syntax in SYNTAX}
 GROUPS = {name.split()[0] for name in BY_NAME if " " in name}

@@ -212,7 +212,9 @@ def _plan_digests(
                     "period_end": period_end,
                     "body": {}
                     if missed
-                    else compute_digest(session, catalog, team, period_start, period_end),
+                    else compute_digest(
+                        session, catalog, team, period_start, period_end, now=occurrence.due
+                    ),
                     "status": "missed" if missed else "pending",
                     "created_at": now,
                 }

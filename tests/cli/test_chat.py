@@ -116,7 +116,7 @@ def test_help_for_a_leader_lists_leader_commands_and_no_admin_ones(run: Run, sam
     assert "snooze <duration>" in output
     assert "Admin commands:" not in output
     assert "leader add" not in output
-    assert "dashboard" not in output
+    assert "digest send" not in output
 
 
 def test_help_on_one_command_gives_its_usage(run: Run, sam: str) -> None:
