@@ -217,14 +217,7 @@ async def test_a_note_typed_into_the_card_is_recorded(
 
 
 async def prompt_sam(client: TestClient, services: Services, connector: MockConnector) -> Any:
-    await install(client, connector)
-    await send(
-        client,
-        act.message(f"leader add {SAM['email']} role=supervisor", **personal(connector, AVERY)),
-    )
-    await send(client, act.message("commit 6.a", **personal(connector, SAM)))
-    await send(client, act.message(f"send-now {SAM['email']}", **personal(connector, AVERY)))
-    await reply_to(connector, AVERY, 2)
+    await queue_a_prompt_for_sam(client, connector)
     await services.scheduling().tick()
     return await reply_to(connector, SAM, 2)
 
@@ -248,10 +241,8 @@ async def test_a_leader_who_never_wrote_gets_a_new_chat_for_the_prompt(
     assert ("dm", SAM["id"]) in refs
 
 
-async def test_a_throttled_send_is_retried_and_sent_once(
-    teams: tuple[TestClient, Services], connector: MockConnector
-) -> None:
-    client, services = teams
+async def queue_a_prompt_for_sam(client: TestClient, connector: MockConnector) -> None:
+    """Sam enrolled (by Avery, an admin), committed to 6.a, and a prompt queued for him."""
     await install(client, connector)
     await send(
         client,
@@ -260,6 +251,13 @@ async def test_a_throttled_send_is_retried_and_sent_once(
     await send(client, act.message("commit 6.a", **personal(connector, SAM)))
     await send(client, act.message(f"send-now {SAM['email']}", **personal(connector, AVERY)))
     await reply_to(connector, AVERY, 2)
+
+
+async def test_a_throttled_send_is_retried_and_sent_once(
+    teams: tuple[TestClient, Services], connector: MockConnector
+) -> None:
+    client, services = teams
+    await queue_a_prompt_for_sam(client, connector)
     conversation = act.personal_conversation_id(SAM["id"])
     connector.fail(f"/v3/conversations/{conversation}/activities", status=429, retry_after=1)
     assert (await services.scheduling().tick()).delivered.sent == 1
@@ -275,14 +273,7 @@ async def test_a_blocked_bot_marks_the_leader_undeliverable_and_tells_the_admins
     teams: tuple[TestClient, Services], connector: MockConnector
 ) -> None:
     client, services = teams
-    await install(client, connector)
-    await send(
-        client,
-        act.message(f"leader add {SAM['email']} role=supervisor", **personal(connector, AVERY)),
-    )
-    await send(client, act.message("commit 6.a", **personal(connector, SAM)))
-    await send(client, act.message(f"send-now {SAM['email']}", **personal(connector, AVERY)))
-    await reply_to(connector, AVERY, 2)
+    await queue_a_prompt_for_sam(client, connector)
     conversation = act.personal_conversation_id(SAM["id"])
     connector.fail(
         f"/v3/conversations/{conversation}/activities",
