@@ -7,11 +7,9 @@ from __future__ import annotations
 import csv
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -23,6 +21,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from bot.core import links
 from bot.store.db import create_db_engine, migrate, session_factory
+from tests.browser.server import free_port, serving
 from tests.reports.agency import Agency, build_agency
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -35,12 +34,6 @@ if CHROMIUM is None:
 
 SECRET = "browser-dashboard-secret"
 ADMIN = "avery@agency.org"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -93,27 +86,8 @@ def served(tmp_path: Path) -> Iterator[Served]:
             session, this_monday - timedelta(weeks=4), platform="local", external_id="local"
         )
     engine.dispose()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"{base}/readyz", timeout=1) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
+    with serving(env, tmp_path) as base:
         yield Served(base, env, agency)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 @pytest.fixture

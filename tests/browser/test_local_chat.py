@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.browser.server import free_port, serving
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -22,12 +21,6 @@ if CHROMIUM is None:
     if os.environ.get("CI"):
         pytest.fail("chromium is not installed; .ci/run installs Debian's chromium")
     pytest.skip("Debian's chromium is not installed", allow_module_level=True)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def followthrough(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -62,27 +55,8 @@ def served(tmp_path: Path) -> Iterator[str]:
     ):
         done = followthrough(env, "chat", *command)
         assert done.returncode == 0, done.stdout + done.stderr
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"{base}/readyz", timeout=1) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
+    with serving(env, tmp_path) as base:
         yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_a_leader_answers_a_prompt_with_a_button_and_sees_it_in_history(served: str) -> None:
