@@ -28,7 +28,7 @@ from tenacity import (
 )
 
 from bot.core.catalog import Catalog
-from bot.core.clock import utcnow
+from bot.core.clock import Clock, RunningFrom
 from bot.core.messages import Message
 from bot.handlers.digest import render_digest
 from bot.handlers.replies import prompt_message
@@ -67,12 +67,6 @@ def _wait(state: RetryCallState) -> float:
     return float(_backoff(state))
 
 
-def clock(now: datetime) -> datetime:
-    """When a claim is made: the pass's moment, or the wall clock once a pass runs past it (or
-    runs for a moment in the past), so later batches never look stale straight away."""
-    return max(now, utcnow())
-
-
 @dataclass
 class PassResult:
     sent: int = 0
@@ -98,9 +92,12 @@ class Outbox:
     _conversation_limits: dict[str, AsyncLimiter] = field(default_factory=dict)
 
     async def run(self, now: datetime) -> PassResult:
-        """One delivery pass: recover stale claims, send everything due, remind, expire."""
+        """One delivery pass for the moment `now`: recover stale claims, send everything due,
+        remind, expire. Claims are stamped by a clock that starts at `now` and runs with the
+        pass (`RunningFrom`), so the lease is measured on the pass's own timeline."""
         result = PassResult()
-        result.recovered = await self._recover(now)
+        clock = RunningFrom(now)
+        result.recovered = await self._recover(clock)
         # A pipeline: the next batch is claimed, and the last one marked, while this one's
         # sends are on the wire. The claims and marks are short and run on the event loop
         # itself, one at a time (the lock): handing them to a thread cost more in GIL
@@ -113,9 +110,9 @@ class Outbox:
                 return work(*args)
 
         marking: asyncio.Task[None] | None = None
-        claimed = await in_turn(self._claim, now)
+        claimed = await in_turn(self._claim, clock)
         while claimed:
-            next_claim = asyncio.create_task(in_turn(self._claim, now))
+            next_claim = asyncio.create_task(in_turn(self._claim, clock))
             outcomes = await self._send_all(claimed)
             if marking is not None:
                 await marking
@@ -124,13 +121,14 @@ class Outbox:
         if marking is not None:
             await marking
         await self._tell_admins(now)
-        await self._deliver_digests(now, result)
+        await self._deliver_digests(clock, result)
         await self._remind_and_expire(now, result)
         return result
 
     # -- claims -------------------------------------------------------------------------
 
-    def _claim(self, now: datetime) -> list[tuple[Delivery, str]]:
+    def _claim(self, clock: Clock) -> list[tuple[Delivery, str]]:
+        now = clock.now()
         with self.sessions.begin() as session:
             query = (
                 select(Prompt.id)
@@ -153,7 +151,7 @@ class Outbox:
             session.execute(
                 update(Prompt)
                 .where(Prompt.id.in_(ids), Prompt.status == "pending")
-                .values(status="sending", claimed_at=clock(now), attempts=Prompt.attempts + 1)
+                .values(status="sending", claimed_at=now, attempts=Prompt.attempts + 1)
             )
             return self._deliveries(session, ids, now=now)
 
@@ -209,8 +207,9 @@ class Outbox:
             for row in rows
         ]
 
-    async def _recover(self, now: datetime) -> int:
+    async def _recover(self, clock: Clock) -> int:
         """Settle sends whose process died between claim and mark."""
+        now = clock.now()
 
         def stale() -> tuple[list[tuple[Delivery, str]], dict[int, datetime | None]]:
             with self.sessions() as session:
@@ -219,7 +218,7 @@ class Outbox:
                     for prompt_id, claimed_at in session.execute(
                         select(Prompt.id, Prompt.claimed_at).where(
                             Prompt.status == "sending",
-                            Prompt.claimed_at <= clock(now) - self.lease,
+                            Prompt.claimed_at <= now - self.lease,
                         )
                     ).tuples()
                 }
@@ -410,8 +409,9 @@ class Outbox:
                 except (TransientDeliveryError, PermanentDeliveryError) as error:
                     log.warning("could not tell admin %s: %s", note.person_id, error)
 
-    async def _deliver_digests(self, now: datetime, result: PassResult) -> None:
+    async def _deliver_digests(self, clock: Clock, result: PassResult) -> None:
         """Post queued team digests to their channels, once each (claimed like prompts)."""
+        now = clock.now()
         for digest_id, delivery, platform in self._claim_digests(now):
             message_id = None
             if delivery.channel:
@@ -441,10 +441,7 @@ class Outbox:
                     .join(Workspace, Team.workspace_id == Workspace.id)
                     .where(
                         (Digest.status == "pending")
-                        | (
-                            (Digest.status == "sending")
-                            & (Digest.claimed_at <= clock(now) - self.lease)
-                        )
+                        | ((Digest.status == "sending") & (Digest.claimed_at <= now - self.lease))
                     )
                     .order_by(Digest.id)
                     .with_for_update(of=Digest, skip_locked=True)
@@ -454,7 +451,7 @@ class Outbox:
             )
             claimed = []
             for digest, team, platform in rows:
-                digest.status, digest.claimed_at = "sending", clock(now)
+                digest.status, digest.claimed_at = "sending", now
                 claimed.append(
                     (
                         digest.id,

@@ -17,8 +17,19 @@ from bot.store.models import Commitment, LocalMessage, Person, Prompt, Workspace
 from tests.conftest import FreshDatabase
 
 LEADERS = 2000
-# Monday 2026-11-23 09:00 UTC: every seeded leader (in UTC, default cadence) is due.
-DUE = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def _a_monday_long_ago() -> datetime:
+    """A Monday 09:00 UTC (every seeded leader, in UTC on the default cadence, is due) more
+    than a year before today: the passes run `--at` moments far from the wall clock, so any
+    decision that read the wall clock instead of the pass's moment would show here, on any
+    date the suite runs."""
+    day = (datetime.now(UTC) - timedelta(days=400)).date()
+    monday = day - timedelta(days=day.weekday())
+    return datetime(monday.year, monday.month, monday.day, 9, 0, tzinfo=UTC)
+
+
+DUE = _a_monday_long_ago()
 
 
 def seed(url: str) -> Engine:
