@@ -28,6 +28,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 
 from bot.core.catalog import load_catalog
+from bot.core.clock import SetClock
 from bot.core.messages import message_to_dict
 from bot.handlers.replies import prompt_message
 from bot.scheduling.delivery import Delivery
@@ -44,6 +45,7 @@ class HttpChannel:
     platform = "bench"
     rate: float | None = None
     conversation_rate: float | None = None
+    checks_per_pass: int | None = None
 
     def __init__(self, session: aiohttp.ClientSession, url: str) -> None:
         self.session, self.url = session, url
@@ -144,7 +146,7 @@ async def run(url: str, leaders: int) -> dict[str, float]:
         await asyncio.gather(*(bare(d) for d in deliveries))
         bare_seconds = time.perf_counter() - started
 
-        scheduling = Scheduling(sessions, catalog, {"bench": channel})
+        scheduling = Scheduling(sessions, catalog, {"bench": channel}, SetClock(DUE))
         started = time.perf_counter()
         result = await scheduling.tick(DUE + timedelta(seconds=30))
         pass_seconds = time.perf_counter() - started

@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 from bot.app import serve
 from bot.config import Settings
 from bot.core.catalog import CatalogError, load_catalog
-from bot.core.clock import utcnow
+from bot.core.clock import Clock, SetClock
 from bot.core.messages import render_text
 from bot.doctor import run_checks
 from bot.handlers.context import Context, PlatformUser
@@ -55,10 +55,10 @@ def serve_command() -> None:
     serve(Settings())
 
 
-def _services(settings: Settings) -> Services:
+def _services(settings: Settings, clock: Clock | None = None) -> Services:
     """The services for a one-off command; a SQLite database is migrated on the spot, as
     `serve` does (PostgreSQL is migrated deliberately, with `followthrough migrate`)."""
-    services = build_services(settings)
+    services = build_services(settings, clock=clock)
     if services.engine.dialect.name == "sqlite":
         migrate(services.engine)
     return services
@@ -74,7 +74,7 @@ def demo_command() -> None:
         if has_demo(session):
             click.echo("The sample agency is already here.")
         else:
-            made = create_demo(session, services.catalog, now=utcnow())
+            made = create_demo(session, services.catalog, now=services.clock.now())
             click.echo(
                 f"Created a sample agency: {len(LEADERS)} leaders and an implementation lead, "
                 f"{made} records."
@@ -154,15 +154,20 @@ def _load_or_exit(path: Path | None) -> Any:
         sys.exit(1)
 
 
+AT_HELP = "Act as if it were this moment (ISO-8601, default now; UTC if no offset)."
+
+
 @main.command("chat")
 @click.option("--as", "as_user", required=True, help="The user id or email to act as.")
+@click.option("--at", "at", help=AT_HELP)
 @click.argument("words", nargs=-1, required=True)
-def chat(as_user: str, words: tuple[str, ...]) -> None:
+def chat(as_user: str, at: str | None, words: tuple[str, ...]) -> None:
     """Run one chat command as a person and print the reply (exit 1 when refused)."""
     settings = Settings()
-    services = _services(settings)
+    services = _services(settings, SetClock(_instant(at)) if at else None)
+    now = services.clock.now()
     with services.sessions() as session:
-        workspace, user = _find_chatter(session, as_user)
+        workspace, user = _find_chatter(session, as_user, now)
         reply = converse(
             session,
             settings=settings,
@@ -171,6 +176,7 @@ def chat(as_user: str, words: tuple[str, ...]) -> None:
             user=user,
             directory=LocalDirectory(),
             text=" ".join(words),
+            now=now,
         )
         session.commit()
     click.echo(render_text(reply))
@@ -179,7 +185,7 @@ def chat(as_user: str, words: tuple[str, ...]) -> None:
     sys.exit(0 if reply.ok else 1)
 
 
-def _find_chatter(session: Any, as_user: str) -> tuple[Workspace, PlatformUser]:
+def _find_chatter(session: Any, as_user: str, now: datetime) -> tuple[Workspace, PlatformUser]:
     """Someone already known on any platform, else a person of the local chat."""
     key = as_user.strip().lower()
     known = session.execute(
@@ -198,7 +204,7 @@ def _find_chatter(session: Any, as_user: str) -> tuple[Workspace, PlatformUser]:
             email=person.email,
         )
     workspace = get_workspace(
-        session, platform=LOCAL_PLATFORM, external_id=LOCAL_WORKSPACE, name="Local chat"
+        session, platform=LOCAL_PLATFORM, external_id=LOCAL_WORKSPACE, name="Local chat", now=now
     )
     return workspace, local_user(as_user)
 
@@ -224,11 +230,12 @@ def roster_import(file: IO[str], as_user: str | None) -> None:
         raise click.UsageError("Name the admin with --as, or set FOLLOWTHROUGH_ADMINS.")
     rows, problems = read_roster(file.read())
     services = _services(settings)
+    now = services.clock.now()
     result = None
     if not problems:
         with services.sessions() as session:
-            workspace, user = _find_chatter(session, admin)
-            caller = identify(session, workspace=workspace, user=user, settings=settings)
+            workspace, user = _find_chatter(session, admin, now)
+            caller = identify(session, workspace=workspace, user=user, settings=settings, now=now)
             if not caller.is_admin:
                 problems = [f"{admin} is not an admin"]
             else:
@@ -239,7 +246,7 @@ def roster_import(file: IO[str], as_user: str | None) -> None:
                     catalog=services.catalog,
                     settings=settings,
                     directory=LocalDirectory(),
-                    now=utcnow(),
+                    now=now,
                 )
                 result = import_roster(ctx, rows)
                 problems = result.problems
@@ -282,8 +289,9 @@ def _admin_says(as_user: str | None, command: str) -> None:
     if not admin:
         raise click.UsageError("Name the admin with --as, or set FOLLOWTHROUGH_ADMINS.")
     services = _services(settings)
+    now = services.clock.now()
     with services.sessions() as session:
-        workspace, user = _find_chatter(session, admin)
+        workspace, user = _find_chatter(session, admin, now)
         reply = converse(
             session,
             settings=settings,
@@ -292,6 +300,7 @@ def _admin_says(as_user: str | None, command: str) -> None:
             user=user,
             directory=LocalDirectory(),
             text=command,
+            now=now,
         )
         session.commit()
     click.echo(render_text(reply))
@@ -316,8 +325,8 @@ def doctor_command() -> None:
 )
 def tick_command(at: str | None) -> None:
     """Run one scheduling pass: plan the prompts due (catching up after downtime), send them."""
-    now = _instant(at) if at else utcnow()
-    services = _services(Settings())
+    services = _services(Settings(), SetClock(_instant(at)) if at else None)
+    now = services.clock.now()
     result = asyncio.run(services.scheduling().tick(now))
     planned, delivered = result.planned, result.delivered
     click.echo(

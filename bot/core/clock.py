@@ -23,6 +23,19 @@ class SystemClock:
 
 
 @dataclass
+class SetClock:
+    """A clock that stands where it is set (tests, and `--at` on the command line)."""
+
+    moment: datetime
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def set(self, moment: datetime) -> None:
+        self.moment = moment
+
+
+@dataclass
 class RunningFrom:
     """A clock that starts at a given moment and then runs at the pace of real time: a
     scheduling pass for a moment (`tick --at`, or now) stamps its claims with that moment plus
@@ -34,10 +47,3 @@ class RunningFrom:
 
     def now(self) -> datetime:
         return self.start + timedelta(seconds=time.monotonic() - self._origin)
-
-
-SYSTEM_CLOCK = SystemClock()
-
-
-def utcnow() -> datetime:
-    return SYSTEM_CLOCK.now()

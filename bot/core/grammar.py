@@ -727,11 +727,23 @@ def parse_command(
     return parser(rest.strip(), ctx, BY_NAME[name].usage)
 
 
-def starts_with_command(text: str) -> bool:
-    """Whether text opens with a command word (or a near miss of one), rather than prose."""
+# How alike a first word must be to a command word to count as a mistyped command: typos
+# ("comit", "histroy") are, everyday verbs ("helped", "held", "logged") are not.
+MISTYPED_COMMAND = 0.8
+_NAMED_ID = re.compile(r"^[0-9]{1,2}\.[a-z](\.[ivx]+)?[.,;:!?)]*$", re.IGNORECASE)
+
+
+def looks_like_command(text: str) -> bool:
+    """Whether text is meant as a command rather than prose: its first word is, or is close
+    to, a command word, or it names a behavior id. Such text gets the command's answer or
+    error, never taken as an answer to a prompt."""
     words = normalize(text).split()
     if not words:
         return False
     word = words[0].lower()
     known = {name.split()[0] for name in PARSERS} | set(ALIASES)
-    return word in known or (len(words) <= 4 and bool(closest(word, sorted(known), 1)))
+    if word in known or any(
+        difflib.SequenceMatcher(None, word, name).ratio() > MISTYPED_COMMAND for name in known
+    ):
+        return True
+    return any(_NAMED_ID.match(token) for token in words)

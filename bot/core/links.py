@@ -4,8 +4,9 @@ it is exchanged for, both naming one person of one workspace and when they were 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 LINK_SALT = "dashboard"
 SESSION_SALT = "dashboard-session"
@@ -15,10 +16,22 @@ class BadToken(Exception):
     """A token that was altered, cut short, or signed with another key."""
 
 
-def sign(secret: str, salt: str, *, person_id: int, workspace_id: int) -> str:
-    return URLSafeTimedSerializer(secret, salt=salt).dumps(
-        {"person": person_id, "workspace": workspace_id}
+class _SignedAt(TimestampSigner):
+    """A signer that stamps the moment it is given (the service's clock), not the wall's."""
+
+    def __init__(self, *args: Any, at: datetime, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.at = at
+
+    def get_timestamp(self) -> int:
+        return int(self.at.timestamp())
+
+
+def sign(secret: str, salt: str, *, person_id: int, workspace_id: int, now: datetime) -> str:
+    serializer = URLSafeTimedSerializer(
+        secret, salt=salt, signer=_SignedAt, signer_kwargs={"at": now}
     )
+    return serializer.dumps({"person": person_id, "workspace": workspace_id})
 
 
 def read(secret: str, salt: str, token: str) -> tuple[int, int, datetime]:

@@ -95,6 +95,16 @@ def _move_to_allowed(day: date, at: time, cal: Calendar) -> tuple[date, time]:
     raise ValueError("no working day within 400 days")
 
 
+def next_allowed(instant: datetime, cal: Calendar) -> datetime:
+    """The first moment at or after `instant` when the leader may be messaged: out of quiet
+    hours, on a working day (the rule prompts follow, for reminders and snooze re-asks)."""
+    local = instant.astimezone(cal.zone)
+    day, at = _move_to_allowed(local.date(), local.time(), cal)
+    if (day, at) == (local.date(), local.time()):
+        return instant
+    return wall_clock_to_utc(day, at, cal.zone)
+
+
 def occurrences(
     spec: CadenceSpec, cal: Calendar, *, after: datetime, until: datetime
 ) -> list[Occurrence]:

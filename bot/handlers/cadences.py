@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.core.cadence import CadenceSpec, parse_cadence
+from bot.core.cadence import WEEKDAY_NAMES, CadenceSpec, parse_cadence
+from bot.core.schedule import Calendar, occurrences
 from bot.handlers.people import current_teams
-from bot.store.models import CadenceRule, Person
+from bot.store.models import CadenceRule, Holiday, Person, Workspace
 
 DEFAULT_CADENCE = "weekly mon 09:00"
 
@@ -71,3 +75,48 @@ def effective_cadence(
     )
     teams = [team.name.lower() for team in current_teams(session, person)]
     return book.resolve(person_id=person.id, role=person.role, teams=teams, behavior_id=behavior_id)
+
+
+def _clock(text: str | None) -> time | None:
+    return time.fromisoformat(text) if text else None
+
+
+def leader_calendar(timezone: str, workspace: Workspace, holidays: frozenset[date]) -> Calendar:
+    """When a leader of this workspace may be messaged: their zone, its holidays and quiet
+    hours (prompts, reminders and snooze re-asks alike)."""
+    quiet_start, quiet_end = _clock(workspace.quiet_start), _clock(workspace.quiet_end)
+    return Calendar(
+        zone=ZoneInfo(timezone),
+        holidays=holidays,
+        quiet=(quiet_start, quiet_end) if quiet_start and quiet_end else None,
+    )
+
+
+def holidays_by_workspace(session: Session) -> dict[int, frozenset[date]]:
+    days: dict[int, set[date]] = defaultdict(set)
+    for holiday in session.scalars(select(Holiday)):
+        days[holiday.workspace_id].add(holiday.day)
+    return {workspace_id: frozenset(found) for workspace_id, found in days.items()}
+
+
+def when_prompted(
+    session: Session, person: Person, workspace: Workspace, spec: CadenceSpec, now: datetime
+) -> str:
+    """When a leader's prompts really go out, in words: the cadence, what moves it (a weekend
+    day moves to the next working day), and the next prompt's local day and time."""
+    words = spec.describe()
+    if spec.kind == "off":
+        return words
+    if spec.kind != "weekdays" and spec.weekday is not None and spec.weekday >= 5:
+        words += f" ({WEEKDAY_NAMES[spec.weekday]}s are off, so it goes out the next working day)"
+    holidays = frozenset(session.scalars(select(Holiday.day).filter_by(workspace_id=workspace.id)))
+    calendar = leader_calendar(person.timezone, workspace, holidays)
+    upcoming = [
+        o  # an occurrence named before now belongs to the past, as the planner sees it
+        for o in occurrences(spec, calendar, after=now, until=now + timedelta(days=62))
+        if o.nominal >= now
+    ]
+    if upcoming:
+        due = upcoming[0].due.astimezone(calendar.zone)
+        words += f"; next: {due:%A %-d %B at %H:%M}"
+    return words

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from bot.core import commands as c
 from bot.core.catalog import Catalog
-from bot.core.clock import utcnow
 from bot.core.messages import Message
 from bot.handlers.context import Context, Refusal
 from bot.handlers.people import find_team
@@ -44,7 +43,7 @@ def compute_digest(
     start: date,
     end: date,
     *,
-    now: datetime | None = None,
+    now: datetime,
 ) -> dict[str, Any]:
     """The figures for one team's week (`start` to `end`, in the team's zone), as stored
     with the digest: a record counts for the team its leader was in at the time; notes
@@ -54,7 +53,7 @@ def compute_digest(
     week = Period(start, end, zone)
     history = Period.weeks_ending(end, LOOKBACK_WEEKS, zone)
     grid = leader_weeks(session, scope, history)
-    now = min(now or utcnow(), history.until)
+    now = min(now, history.until)
     this, last = grid.weeks[-1], grid.weeks[-2]
     practiced = practice(session, catalog, scope, week)
     noted = highlights(session, catalog, scope, week, limit=SHOWN_NOTES)

@@ -13,8 +13,7 @@ from bot.config import Settings
 from bot.core import commands as c
 from bot.core import links
 from bot.core.catalog import Catalog
-from bot.core.clock import utcnow
-from bot.core.grammar import CommandError, parse_command, starts_with_command
+from bot.core.grammar import CommandError, looks_like_command, parse_command
 from bot.core.messages import Attachment, Message
 from bot.handlers import admin, digest, leader
 from bot.handlers.context import Context, Directory, PlatformUser, Refusal
@@ -23,11 +22,12 @@ from bot.handlers.people import current_teams, get_workspace, identify
 from bot.handlers.replies import (
     OUTCOME_LABELS,
     AnswerResult,
+    add_to_answer,
     answer,
-    answer_free_text,
+    open_prompt,
     own_prompt,
     snooze_prompt,
-    waiting_prompt,
+    take_free_text,
 )
 from bot.store.models import Record, Workspace
 
@@ -61,6 +61,7 @@ def dashboard(command: c.Dashboard, ctx: Context) -> Message:
         links.LINK_SALT,
         person_id=ctx.caller.id,
         workspace_id=ctx.workspace.id,
+        now=ctx.now,
     )
     ctx.audit("dashboard.link", ctx.caller.platform_user_id)
     return Message(
@@ -111,9 +112,14 @@ def run_command(command: c.Command, ctx: Context) -> Message:
         return Message.refusal(
             "Sorry, that command is for Follow-Through admins. Type `help` to see yours."
         )
+    return run_step(ctx, lambda: handler(command, ctx))
+
+
+def run_step(ctx: Context, step: Callable[[], Message]) -> Message:
+    """Run one step in a savepoint: a refusal leaves the database exactly as it was."""
     savepoint = ctx.session.begin_nested()
     try:
-        reply = handler(command, ctx)
+        reply = step()
         ctx.session.flush()
     except Refusal as refusal:
         savepoint.rollback()
@@ -133,17 +139,21 @@ def handle_text(
     direct: bool = False,
 ) -> Message:
     """Parse and run what someone typed; every problem comes back as a specific reply. In a
-    direct conversation, text that isn't a well-formed command answers the latest open prompt
-    ("Quiet week", "Log the meeting notes" are answers, not broken commands)."""
+    direct conversation, text that does not look like a command (see `looks_like_command`)
+    is a note on the most recent open prompt, and the leader then picks the outcome; text
+    that does gets the command's own answer or error, and never becomes an answer."""
     try:
         command = parse_command(text, catalog=ctx.catalog, today=ctx.today, mentions=mentions)
     except CommandError as error:
-        if direct and (waiting_prompt(ctx) is not None or not starts_with_command(text)):
-            savepoint = ctx.session.begin_nested()
-            reply = answer_free_text(ctx, text.strip()[:2000])
-            (savepoint.commit if reply.ok else savepoint.rollback)()
-            return reply
-        return Message.refusal(str(error))
+        if direct and not looks_like_command(text):
+            return run_step(ctx, lambda: take_free_text(ctx, text.strip()[:2000]))
+        hint = ""
+        if direct and open_prompt(ctx) is not None:
+            hint = (
+                "\nIf you meant it as a note on your open prompt, use the prompt's "
+                "*Add a note* button."
+            )
+        return Message.refusal(str(error) + hint)
     return run_command(command, ctx)
 
 
@@ -157,12 +167,12 @@ def converse(
     directory: Directory,
     text: str,
     mentions: Mapping[str, str] | None = None,
-    now: datetime | None = None,
+    now: datetime,
     direct: bool = False,
 ) -> Message:
     """One message from a person to the bot, start to reply; the caller commits the session.
     `direct` is true for a direct conversation, where free text answers prompts."""
-    caller = identify(session, workspace=workspace, user=user, settings=settings)
+    caller = identify(session, workspace=workspace, user=user, settings=settings, now=now)
     ctx = Context(
         session=session,
         workspace=workspace,
@@ -170,7 +180,7 @@ def converse(
         catalog=catalog,
         settings=settings,
         directory=directory,
-        now=now or utcnow(),
+        now=now,
     )
     return handle_text(text, ctx, mentions=mentions, direct=direct)
 
@@ -198,10 +208,10 @@ def handle_action(ctx: Context, action: str, value: str, text: str | None = None
         elif action == "note":
             if not text:
                 raise Refusal("Write the note, then send it.")
-            result = answer(ctx, prompt, note=text, source="note")
+            result = add_to_answer(ctx, prompt, note=text, shared=None, source="note")
         elif action == "share":
-            result = answer(ctx, prompt, shared=True, note=text, source="share")
-            if not result.reply.ok or not _has_note(ctx, prompt.id):
+            result = add_to_answer(ctx, prompt, note=text, shared=True, source="share")
+            if _has_record(ctx, prompt.id) and not _has_note(ctx, prompt.id):
                 result = AnswerResult(
                     result.prompt,
                     Message(text="Marked to share. Add a note so the team sees what you did."),
@@ -217,6 +227,10 @@ def handle_action(ctx: Context, action: str, value: str, text: str | None = None
         raise
     savepoint.commit()
     return result
+
+
+def _has_record(ctx: Context, prompt_id: int) -> bool:
+    return ctx.session.scalar(select(Record.id).filter_by(prompt_id=prompt_id)) is not None
 
 
 def _has_note(ctx: Context, prompt_id: int) -> bool:
@@ -236,15 +250,15 @@ def in_context(
     user: PlatformUser,
     directory: Directory,
     work: Callable[[Context], T],
-    now: datetime | None = None,
+    now: datetime,
 ) -> T:
     """Run `work` for a person of a platform's workspace, in one transaction that commits
     when it returns (a platform edge's way into the handlers)."""
     with sessions.begin() as session:
-        place = get_workspace(session, platform=platform, external_id=workspace)
+        place = get_workspace(session, platform=platform, external_id=workspace, now=now)
         if not place.active:
             place.active = True  # someone is using it: the app is installed again
-        caller = identify(session, workspace=place, user=user, settings=settings)
+        caller = identify(session, workspace=place, user=user, settings=settings, now=now)
         ctx = Context(
             session=session,
             workspace=place,
@@ -252,6 +266,6 @@ def in_context(
             catalog=catalog,
             settings=settings,
             directory=directory,
-            now=now or utcnow(),
+            now=now,
         )
         return work(ctx)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.core import commands as c
 from bot.core.grammar import BY_NAME, SYNTAX
 from bot.core.messages import Message
-from bot.handlers.cadences import effective_cadence
+from bot.handlers.cadences import effective_cadence, when_prompted
 from bot.handlers.context import Context, Refusal
 from bot.handlers.replies import OPEN_STATUSES, snooze_prompt
 from bot.store.models import Commitment, Prompt, Record
@@ -144,11 +144,12 @@ def commit(command: c.Commit, ctx: Context) -> Message:
             started_at=ctx.now,
         )
     )
-    when = effective_cadence(ctx.session, ctx.caller, entry.id).spec
+    spec = effective_cadence(ctx.session, ctx.caller, entry.id).spec
+    when = when_prompted(ctx.session, ctx.caller, ctx.workspace, spec, ctx.now)
     goal = f"\nYour goal: {command.goal}" if command.goal else ""
     return Message(
         text=f"Committed to {entry.id}: {entry.title}{goal}\n"
-        f"I'll check in {when.describe()} ({ctx.caller.timezone}).",
+        f"I'll check in {when} ({ctx.caller.timezone}).",
         fields=(("Why it matters", entry.behavior.why),) if entry.behavior.why else (),
     )
 

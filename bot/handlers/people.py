@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,28 +14,36 @@ from bot.store.models import Person, Team, TeamMembership, Workspace
 
 
 def get_workspace(
-    session: Session, *, platform: str, external_id: str, name: str = ""
+    session: Session, *, platform: str, external_id: str, name: str = "", now: datetime
 ) -> Workspace:
-    """The workspace for a Slack team, a Teams tenant or the local chat, created on first sight."""
+    """The workspace for a Slack team, a Teams tenant or the local chat, created on first sight
+    (at `now`, the moment of the message that brought it)."""
     workspace = session.scalar(
         select(Workspace).filter_by(platform=platform, external_id=external_id)
     )
     if workspace is None:
-        workspace = Workspace(platform=platform, external_id=external_id, name=name or external_id)
+        workspace = Workspace(
+            platform=platform, external_id=external_id, name=name or external_id, created_at=now
+        )
         session.add(workspace)
         session.flush()
     return workspace
 
 
 def identify(
-    session: Session, *, workspace: Workspace, user: PlatformUser, settings: Settings
+    session: Session,
+    *,
+    workspace: Workspace,
+    user: PlatformUser,
+    settings: Settings,
+    now: datetime,
 ) -> Person:
     """The person behind a message, created on first contact; bootstrap admins get admin rights."""
     person = session.scalar(
         select(Person).filter_by(workspace_id=workspace.id, platform_user_id=user.user_id)
     )
     if person is None:
-        person = _create(session, workspace, user)
+        person = _create(session, workspace, user, now)
     elif user.email and not person.email:
         person.email = user.email.lower()
     if not person.is_admin and is_bootstrap_admin(person, settings):
@@ -48,13 +58,14 @@ def is_bootstrap_admin(person: Person, settings: Settings) -> bool:
     return bool(names & settings.bootstrap_admins)
 
 
-def _create(session: Session, workspace: Workspace, user: PlatformUser) -> Person:
+def _create(session: Session, workspace: Workspace, user: PlatformUser, now: datetime) -> Person:
     person = Person(
         workspace_id=workspace.id,
         platform_user_id=user.user_id,
         display_name=user.display_name or (user.email or user.user_id).split("@")[0],
         email=user.email.lower() if user.email else None,
         timezone=user.timezone or "UTC",
+        created_at=now,
     )
     session.add(person)
     session.flush()
@@ -77,7 +88,7 @@ def resolve(ctx: Context, ref: UserRef) -> Person:
     known = ctx.session.scalar(query.filter_by(platform_user_id=found.user_id))
     if known is not None:
         return known
-    person = _create(ctx.session, ctx.workspace, found)
+    person = _create(ctx.session, ctx.workspace, found, ctx.now)
     if is_bootstrap_admin(person, ctx.settings):
         person.is_admin = True
     return person

@@ -3,18 +3,18 @@ an accountability record (one per prompt, editable, marked late after expiry).""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import object_session
 
 from bot.core.catalog import Catalog
+from bot.core.lifecycle import PromptTimes
 from bot.core.messages import Button, Message
 from bot.handlers.context import Context, Refusal
-from bot.store.models import Commitment, Person, Prompt, Record
+from bot.store.models import Commitment, Person, Prompt, Record, Workspace
 
 OUTCOME_LABELS = {"done": "Done", "partly": "Partly", "not_this_week": "Not this week"}
 OPEN_STATUSES = ("sent", "snoozed")
@@ -143,13 +143,26 @@ def answer(
 ) -> AnswerResult:
     """Record (or edit) the one record of this prompt; repeating an answer changes nothing."""
     record = ctx.session.scalar(select(Record).filter_by(prompt_id=prompt.id))
-    late = prompt.status in ("expired", "missed")
+    late = prompt.status in ("expired", "missed") or (
+        prompt.status in OPEN_STATUSES and not prompt_times(prompt, ctx.workspace).is_open(ctx.now)
+    )
     if record is None:
+        if outcome is None:
+            raise Refusal("Pick Done, Partly or Not this week first.")
+        # What the leader wrote before choosing: the barrier of a "Not this week", else the note.
+        if note is None and barrier is None and prompt.draft_note:
+            if outcome == "not_this_week":
+                barrier = prompt.draft_note
+            else:
+                note = prompt.draft_note
+        if shared is None and prompt.draft_shared:
+            shared = True
+        prompt.draft_note, prompt.draft_shared = None, False
         record = Record(
             person_id=ctx.caller.id,
             behavior_id=prompt.behavior_id,
             prompt_id=prompt.id,
-            outcome=outcome or "done",
+            outcome=outcome,
             source=source,
             late=late,
             created_at=ctx.now,
@@ -193,59 +206,109 @@ def answer(
 def snooze_prompt(ctx: Context, prompt: Prompt, duration: timedelta = DEFAULT_SNOOZE) -> Message:
     if prompt.status not in OPEN_STATUSES:
         raise Refusal("That prompt is already answered or closed, so there is nothing to snooze.")
+    if not prompt_times(prompt, ctx.workspace).is_open(ctx.now):
+        raise Refusal(
+            "That prompt has expired, so there is nothing to snooze; you can still answer it."
+        )
     prompt.status = "snoozed"
     prompt.snoozed_until = ctx.now + duration
     local = prompt.snoozed_until.astimezone(ctx.zone)
     return Message(text=f"Snoozed {prompt.behavior_id}. I'll ask again {local:%a %d %b at %H:%M}.")
 
 
-def waiting_prompt(ctx: Context) -> Prompt | None:
-    """The prompt free text answers: the latest one still open (sent, snoozed, or expired and
-    answerable late), or the latest answer still waiting for its barrier."""
-    latest = ctx.session.scalar(
-        select(Prompt)
-        .where(Prompt.person_id == ctx.caller.id, Prompt.status.in_(ANSWERABLE_STATUSES))
-        .order_by(Prompt.sent_at.desc().nulls_last(), Prompt.id.desc())
-        .limit(1)
-    )
-    if latest is not None and latest.status == "answered":
-        record = ctx.session.scalar(select(Record).filter_by(prompt_id=latest.id))
-        if record is not None and record.outcome == "not_this_week" and not record.barrier:
-            return latest
-    return ctx.session.scalar(
-        select(Prompt)
-        .where(
-            Prompt.person_id == ctx.caller.id,
-            Prompt.status.in_((*OPEN_STATUSES, "expired")),
-        )
-        .order_by(Prompt.sent_at.desc().nulls_last(), Prompt.id.desc())
-        .limit(1)
+def prompt_times(prompt: Prompt, workspace: Workspace) -> PromptTimes:
+    return PromptTimes(
+        sent_at=prompt.sent_at,
+        reminded_at=prompt.reminded_at,
+        snoozed_until=prompt.snoozed_until,
+        reminder_hours=workspace.reminder_hours,
     )
 
 
-_NOT = re.compile(r"^(no|not|nope|didn'?t|did not|couldn'?t|skip|missed)\b", re.IGNORECASE)
-_PARTLY = re.compile(r"^(partly|partially|some|sort of|kind of|half)\b", re.IGNORECASE)
+def open_prompt(ctx: Context) -> Prompt | None:
+    """The most recent open prompt: sent (or snoozed), unanswered, and not past its expiry,
+    whether or not a scheduling pass has marked it expired yet."""
+    latest = ctx.session.scalars(
+        select(Prompt)
+        .where(Prompt.person_id == ctx.caller.id, Prompt.status.in_(OPEN_STATUSES))
+        .order_by(Prompt.sent_at.desc().nulls_last(), Prompt.id.desc())
+        .limit(5)
+    )
+    return next((p for p in latest if prompt_times(p, ctx.workspace).is_open(ctx.now)), None)
 
 
-def answer_free_text(ctx: Context, text: str) -> Message:
-    """Free text answers the latest prompt: a barrier if one was asked for, otherwise a note
-    with the outcome it reads as (Done unless it says otherwise)."""
-    prompt = waiting_prompt(ctx)
-    if prompt is None:
-        return Message.refusal(
-            "I didn't recognise a command there, and you have no prompt waiting. "
-            "To record something yourself: `log <behavior-id> <text>`. Type `help` for more."
-        )
-    record = ctx.session.scalar(select(Record).filter_by(prompt_id=prompt.id))
-    if record is not None and record.outcome == "not_this_week" and not record.barrier:
+def awaiting_barrier(ctx: Context) -> Prompt | None:
+    """The prompt just answered "Not this week" without saying what got in the way, while it
+    would still be open: the bot asked, so the next words are the barrier."""
+    record = ctx.session.scalar(
+        select(Record)
+        .where(Record.person_id == ctx.caller.id, Record.prompt_id.is_not(None))
+        .order_by(func.coalesce(Record.edited_at, Record.created_at).desc(), Record.id.desc())
+        .limit(1)
+    )
+    if record is None or record.outcome != "not_this_week" or record.barrier:
+        return None
+    prompt = ctx.session.get(Prompt, record.prompt_id)
+    if prompt is None or prompt.status != "answered":
+        return None
+    return prompt if prompt_times(prompt, ctx.workspace).is_open(ctx.now) else None
+
+
+def outcome_buttons(prompt_id: int) -> tuple[Button, ...]:
+    return tuple(b for b in prompt_buttons(prompt_id) if b.action.startswith("answer."))
+
+
+def keep_draft(
+    ctx: Context, prompt: Prompt, *, note: str | None = None, shared: bool | None = None
+) -> AnswerResult:
+    """A note (or a wish to share) for a prompt not answered yet: kept on the prompt, not
+    recorded, until the leader picks the outcome. Nothing here assumes one."""
+    if note:
+        prompt.draft_note = note[:2000]
+    if shared is not None:
+        prompt.draft_shared = shared
+    base = prompt_message(prompt, ctx.caller.name, ctx.catalog, goal=commitment_goal(prompt))
+    fields = list(base.fields)
+    if prompt.draft_note:
+        fields.append(("Your note (not recorded yet)", prompt.draft_note))
+    if prompt.draft_shared:
+        fields.append(("Shared", "with the implementation team, once you record it"))
+    card = Message(
+        title=base.title,
+        text=f"{prompt.text}\nHow did it go? Pick Done, Partly or Not this week to record it.",
+        fields=tuple(fields),
+        buttons=base.buttons,
+    )
+    kept = "I'll share that" if prompt.draft_shared else "I've kept that as your note"
+    reply = Message(
+        text=f"{kept} on {prompt.behavior_id}. How did it go? Pick one to record it:",
+        buttons=outcome_buttons(prompt.id),
+    )
+    return AnswerResult(card, reply)
+
+
+def add_to_answer(
+    ctx: Context, prompt: Prompt, *, note: str | None, shared: bool | None, source: str
+) -> AnswerResult:
+    """Add a note, or share: on an answered prompt it edits the record; on one not answered
+    yet it is kept until the leader picks the outcome."""
+    if ctx.session.scalar(select(Record.id).filter_by(prompt_id=prompt.id)) is None:
+        return keep_draft(ctx, prompt, note=note, shared=shared)
+    return answer(ctx, prompt, note=note, shared=shared, source=source)
+
+
+def take_free_text(ctx: Context, text: str) -> Message:
+    """Free text in a direct conversation that is not a command: the barrier the bot just
+    asked for, or else a note on the most recent open prompt (the outcome is left for the
+    leader to pick). Never an answer by itself, and never on an expired prompt."""
+    prompt = awaiting_barrier(ctx)
+    if prompt is not None:
         answer(ctx, prompt, barrier=text, source="free_text")
         return Message(text="Noted as the barrier. Thank you: it shows the team what's in the way.")
-    if _NOT.match(text):
-        result = answer(ctx, prompt, outcome="not_this_week", barrier=text, source="free_text")
-    elif _PARTLY.match(text):
-        result = answer(ctx, prompt, outcome="partly", note=text, source="free_text")
-    else:
-        result = answer(
-            ctx, prompt, outcome=record.outcome if record else "done", note=text, source="free_text"
+    prompt = open_prompt(ctx)
+    if prompt is None:
+        raise Refusal(
+            "I didn't recognise a command there, and you have no open prompt to add it to. "
+            "To record something yourself: `log <behavior-id> <text>`. Type `help` for more."
         )
-    return result.reply
+    return keep_draft(ctx, prompt, note=text).reply

@@ -48,6 +48,9 @@ class Channel(Protocol):
     platform: str
     rate: float | None
     conversation_rate: float | None
+    # How many "did this send land?" questions one pass may ask (passes run a minute apart,
+    # so a per-minute limit); None: no limit.
+    checks_per_pass: int | None
 
     async def send(self, delivery: Delivery) -> str:
         """Deliver and return the platform's message id."""

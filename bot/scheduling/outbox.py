@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TypeVar, cast
 
 from aiolimiter import AsyncLimiter
@@ -29,7 +29,10 @@ from tenacity import (
 
 from bot.core.catalog import Catalog
 from bot.core.clock import Clock, RunningFrom
+from bot.core.lifecycle import EXPIRE_WITHOUT_REMINDER, PromptTimes, answer_window
 from bot.core.messages import Message
+from bot.core.schedule import next_allowed
+from bot.handlers.cadences import holidays_by_workspace, leader_calendar
 from bot.handlers.digest import render_digest
 from bot.handlers.replies import prompt_message
 from bot.scheduling.delivery import (
@@ -38,6 +41,7 @@ from bot.scheduling.delivery import (
     PermanentDeliveryError,
     TransientDeliveryError,
 )
+from bot.scheduling.planner import DEFAULT_GRACE
 from bot.store.models import (
     Commitment,
     Digest,
@@ -52,8 +56,9 @@ log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 LEASE = timedelta(minutes=2)
-EXPIRE_WITHOUT_REMINDER = timedelta(days=3)
 MAX_ATTEMPTS = 6
+# Failed attempts to ask a platform whether a stale send landed before sending it again.
+MAX_CHECKS = 5
 MAX_WAIT = 30.0  # seconds: the longest Retry-After waited out in process
 _backoff = wait_exponential(multiplier=0.5, max=30)
 
@@ -87,6 +92,7 @@ class Outbox:
     concurrency: int = 64
     in_process_attempts: int = 3
     lease: timedelta = LEASE
+    grace: timedelta = DEFAULT_GRACE
     _undeliverable: list[tuple[int, str]] = field(default_factory=list)
     _platform_limits: dict[str, AsyncLimiter] = field(default_factory=dict)
     _conversation_limits: dict[str, AsyncLimiter] = field(default_factory=dict)
@@ -208,7 +214,8 @@ class Outbox:
         ]
 
     async def _recover(self, clock: Clock) -> int:
-        """Settle sends whose process died between claim and mark."""
+        """Settle sends whose process died between claim and mark: the platform is asked
+        whether each landed, at most `Channel.checks_per_pass` questions a pass."""
         now = clock.now()
 
         def stale() -> tuple[list[tuple[Delivery, str]], dict[int, datetime | None]]:
@@ -227,23 +234,63 @@ class Outbox:
 
         deliveries, claims = await asyncio.to_thread(stale)
         settled = 0
+        checks: dict[str, int] = {}
+        halted: set[str] = set()
         for delivery, platform in deliveries:
             channel = self.channels.get(platform)
-            if channel is None or delivery.prompt_id is None:
+            if channel is None or delivery.prompt_id is None or platform in halted:
                 continue
-            message_id = await self._find(channel, delivery)
+            budget = channel.checks_per_pass
+            if budget is not None and checks.get(platform, 0) >= budget:
+                continue  # left stale, so a later pass asks about it
+            checks[platform] = checks.get(platform, 0) + 1
             claimed_at = claims[delivery.prompt_id]
-            await asyncio.to_thread(self._settle_stale, delivery, message_id, claimed_at, now)
+            check = await self._check(channel, delivery)
+            if isinstance(check, Exception):
+                await asyncio.to_thread(
+                    self._check_failed, delivery.prompt_id, delivery.key, claimed_at, check, now
+                )
+                if isinstance(check, TransientDeliveryError) and check.retry_after is not None:
+                    halted.add(platform)  # rate limited: ask it nothing more in this pass
+                continue
+            await asyncio.to_thread(self._settle_stale, delivery, check, claimed_at, now)
             settled += 1
         return settled
 
-    async def _find(self, channel: Channel, delivery: Delivery) -> str | None:
-        """Whether an earlier send landed; a platform that can't say counts as "not found"."""
+    async def _check(self, channel: Channel, delivery: Delivery) -> str | Exception | None:
+        """Whether an earlier send landed: its message id, None when the platform says it is
+        not there, or the error when the platform could not be asked (which is no answer)."""
         try:
             return await channel.find(delivery)
         except Exception as error:  # one platform's trouble must not stop the whole pass
-            log.error("could not check delivery %s: %r", delivery.key, error)
-            return None
+            log.warning("could not check delivery %s: %r", delivery.key, error)
+            return error
+
+    def _check_failed(
+        self,
+        prompt_id: int,
+        key: str,
+        claimed_at: datetime | None,
+        error: Exception,
+        now: datetime,
+    ) -> None:
+        """A check that failed leaves the send unsettled, to be asked about again a lease
+        later; only after MAX_CHECKS failures is it sent again, and that decision logged."""
+        with self.sessions.begin() as session:
+            prompt = session.get(Prompt, prompt_id)
+            if prompt is None or prompt.status != "sending" or prompt.claimed_at != claimed_at:
+                return  # another process settled or re-claimed it meanwhile
+            prompt.check_failures += 1
+            prompt.last_error = f"delivery check failed: {error!r}"[:500]
+            if prompt.check_failures >= MAX_CHECKS:
+                log.warning(
+                    "delivery %s: %s checks of whether it landed failed; sending it again",
+                    key,
+                    prompt.check_failures,
+                )
+                prompt.status, prompt.claimed_at = "pending", None
+            else:
+                prompt.claimed_at = now
 
     def _settle_stale(
         self,
@@ -412,16 +459,23 @@ class Outbox:
     async def _deliver_digests(self, clock: Clock, result: PassResult) -> None:
         """Post queued team digests to their channels, once each (claimed like prompts)."""
         now = clock.now()
-        for digest_id, delivery, platform in self._claim_digests(now):
+        for digest_id, delivery, platform, failed_checks in self._claim_digests(now):
             message_id = None
-            if delivery.channel:
+            unsure = False
+            if delivery.channel and failed_checks is not None:
                 channel = self.channels.get(platform)
-                message_id = await self._find(channel, delivery) if channel else None
-                if message_id is None:
-                    try:
-                        message_id = await self.send(platform, delivery)
-                    except (TransientDeliveryError, PermanentDeliveryError) as error:
-                        log.warning("digest %s not delivered: %s", digest_id, error)
+                check = await self._check(channel, delivery) if channel else None
+                if isinstance(check, Exception) and failed_checks + 1 < MAX_CHECKS:
+                    unsure = True  # no answer is not "not there": ask again later
+                elif isinstance(check, str):
+                    message_id = check
+                elif isinstance(check, Exception):
+                    log.warning("digest %s: checks failed; posting it again", digest_id)
+            if delivery.channel and message_id is None and not unsure:
+                try:
+                    message_id = await self.send(platform, delivery)
+                except (TransientDeliveryError, PermanentDeliveryError) as error:
+                    log.warning("digest %s not delivered: %s", digest_id, error)
             with self.sessions.begin() as session:
                 digest = session.get(Digest, digest_id)
                 if digest is not None:
@@ -429,10 +483,15 @@ class Outbox:
                         digest.status, digest.sent_at = "sent", now
                         digest.platform_message_id = message_id
                         result.digests += 1
+                    elif unsure:
+                        digest.check_failures += 1
+                        digest.claimed_at = now
                     else:
                         digest.status, digest.claimed_at = "pending", None
 
-    def _claim_digests(self, now: datetime) -> list[tuple[int, Delivery, str]]:
+    def _claim_digests(self, now: datetime) -> list[tuple[int, Delivery, str, int | None]]:
+        """Pending digests, and those whose claim went stale; for the latter, how many checks
+        of whether the post landed have failed (None: never claimed, nothing to check)."""
         with self.sessions.begin() as session:
             rows = (
                 session.execute(
@@ -451,6 +510,7 @@ class Outbox:
             )
             claimed = []
             for digest, team, platform in rows:
+                failed_checks = digest.check_failures if digest.status == "sending" else None
                 digest.status, digest.claimed_at = "sending", now
                 claimed.append(
                     (
@@ -463,6 +523,7 @@ class Outbox:
                             message=render_digest(digest.body),
                         ),
                         platform,
+                        failed_checks,
                     )
                 )
             return claimed
@@ -478,14 +539,16 @@ class Outbox:
                 log.warning("reminder %s not delivered: %s", delivery.key, error)
 
     def _claim_reminders(self, now: datetime, result: PassResult) -> list[tuple[Delivery, str]]:
-        """Mark due reminders and snooze re-asks as done before sending them (at most once),
-        and expire prompts left unanswered past their reminder."""
+        """Expire prompts past their expiry first, then take the reminders and snooze re-asks
+        that are due, marking each done before it is sent (at most once). They keep the rules
+        prompts keep: one due in quiet hours, on a weekend or a holiday waits for the next
+        allowed moment; one due longer ago than the grace window (the service was down), or
+        for a paused leader, is not sent at all."""
         reminders: list[tuple[Delivery, str]] = []
         due: dict[str, list[int]] = {"reminder": [], "snooze": []}
         with self.sessions.begin() as session:
             windows = [
-                timedelta(hours=hours) if hours else EXPIRE_WITHOUT_REMINDER
-                for hours in session.scalars(select(Workspace.reminder_hours))
+                answer_window(hours) for hours in session.scalars(select(Workspace.reminder_hours))
             ]
             # Only prompts old enough for the shortest window need a look; each is then
             # checked against its own workspace's window below.
@@ -505,33 +568,49 @@ class Outbox:
                 # BEGIN IMMEDIATE already serializes this transaction).
                 .with_for_update(of=Prompt, skip_locked=True)
             ).tuples()
+            holidays: dict[int, frozenset[date]] | None = None
             for prompt, person, workspace in rows:
-                hours = workspace.reminder_hours
-                window = timedelta(hours=hours) if hours else EXPIRE_WITHOUT_REMINDER
-                kind = None
-                if prompt.status == "snoozed":
-                    if prompt.snoozed_until is not None and prompt.snoozed_until <= now:
-                        # The re-ask stands in for the reminder: expiry follows a window later.
-                        prompt.status, prompt.snoozed_until = "sent", None
-                        prompt.reminded_at = now
-                        kind = "snooze"
-                elif prompt.reminded_at is not None or not hours:
-                    sent = prompt.reminded_at or prompt.sent_at
-                    if sent is not None and sent + window <= now:
-                        prompt.status = "expired"
-                        result.expired += 1
-                elif prompt.sent_at is not None and prompt.sent_at + window <= now:
-                    prompt.reminded_at = now
-                    kind = "reminder"
-                paused = person.paused_until is not None and person.paused_until > now.date()
-                if (
-                    kind
-                    and person.is_leader
-                    and not paused
-                    and workspace.active
-                    and person.undeliverable_reason is None
-                ):
-                    due[kind].append(prompt.id)
+                times = PromptTimes(
+                    sent_at=prompt.sent_at,
+                    reminded_at=prompt.reminded_at,
+                    snoozed_until=prompt.snoozed_until,
+                    reminder_hours=workspace.reminder_hours,
+                )
+                if not times.is_open(now):
+                    prompt.status, prompt.snoozed_until = "expired", None
+                    result.expired += 1
+                    continue
+                reminder_due = times.reminder_due
+                if reminder_due is None or reminder_due > now:
+                    continue
+                if holidays is None:
+                    holidays = holidays_by_workspace(session)
+                calendar = leader_calendar(
+                    person.timezone, workspace, holidays.get(workspace.id, frozenset())
+                )
+                allowed = next_allowed(reminder_due, calendar)
+                if allowed > now:
+                    continue  # quiet hours, a weekend or a holiday: wait for their end
+                kind = "snooze" if prompt.status == "snoozed" else "reminder"
+                local_day = now.astimezone(calendar.zone).date()
+                paused = person.paused_until is not None and local_day < person.paused_until
+                reachable = (
+                    person.is_leader and workspace.active and person.undeliverable_reason is None
+                )
+                # Handled either way: a re-ask stands in for the reminder, and expiry follows
+                # a window after it. One not sent keeps the expiry it would have had.
+                prompt.status, prompt.snoozed_until = "sent", None
+                if now - allowed > self.grace or paused or not reachable:
+                    prompt.reminded_at = reminder_due
+                    log.info(
+                        "%s for prompt %s not sent: %s",
+                        kind,
+                        prompt.id,
+                        "due too long ago" if now - allowed > self.grace else "leader unavailable",
+                    )
+                    continue
+                prompt.reminded_at = now
+                due[kind].append(prompt.id)
             session.flush()
             for kind, ids in due.items():
                 reminders += self._deliveries(session, ids, reminder=kind, now=now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.core.cadence import CadenceSpec, parse_cadence
 from bot.core.catalog import Catalog
 from bot.core.schedule import Calendar, Occurrence, occurrences
-from bot.handlers.cadences import CadenceBook
+from bot.handlers.cadences import CadenceBook, holidays_by_workspace, leader_calendar
 from bot.handlers.digest import compute_digest, week_of
 from bot.handlers.replies import next_phrasing
 from bot.store.db import insert_ignoring_conflicts
@@ -22,7 +22,6 @@ from bot.store.models import (
     CadenceRule,
     Commitment,
     Digest,
-    Holiday,
     Person,
     Prompt,
     SchedulerState,
@@ -46,10 +45,6 @@ class PlanResult:
     skipped: int
     window_start: datetime
     window_end: datetime
-
-
-def _clock(text: str | None) -> time | None:
-    return time.fromisoformat(text) if text else None
 
 
 def plan(
@@ -119,9 +114,7 @@ def _rows_due(
     for rule in session.scalars(select(CadenceRule)):
         books[rule.workspace_id].append(rule)
     cadence_books = {wid: CadenceBook(books[wid]) for wid in workspaces}
-    holidays: dict[int, set[date]] = defaultdict(set)
-    for holiday in session.scalars(select(Holiday)):
-        holidays[holiday.workspace_id].add(holiday.day)
+    holidays = holidays_by_workspace(session)
     teams: dict[int, list[str]] = defaultdict(list)
     for person_id, name in session.execute(
         select(TeamMembership.person_id, func.lower(Team.name))
@@ -148,11 +141,8 @@ def _rows_due(
         )
         key = (spec, row.timezone, workspace.id)
         if key not in cache:
-            quiet_start, quiet_end = _clock(workspace.quiet_start), _clock(workspace.quiet_end)
-            calendar = Calendar(
-                zone=ZoneInfo(row.timezone),
-                holidays=frozenset(holidays[workspace.id]),
-                quiet=(quiet_start, quiet_end) if quiet_start and quiet_end else None,
+            calendar = leader_calendar(
+                row.timezone, workspace, holidays.get(workspace.id, frozenset())
             )
             cache[key] = occurrences(spec, calendar, after=start, until=now)
         if not cache[key] or catalog.find(row.behavior_id) is None:

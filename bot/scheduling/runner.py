@@ -13,7 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.catalog import Catalog
-from bot.core.clock import utcnow
+from bot.core.clock import Clock
 from bot.scheduling.delivery import Channel
 from bot.scheduling.outbox import Outbox, PassResult
 from bot.scheduling.planner import DEFAULT_GRACE, PlanResult, plan
@@ -33,18 +33,20 @@ class Scheduling:
     sessions: sessionmaker[Session]
     catalog: Catalog
     channels: Mapping[str, Channel]
+    clock: Clock
     grace: timedelta = DEFAULT_GRACE
 
     def __post_init__(self) -> None:
-        self.outbox = Outbox(self.sessions, self.catalog, self.channels)
+        self.outbox = Outbox(self.sessions, self.catalog, self.channels, grace=self.grace)
 
     def plan(self, now: datetime) -> PlanResult:
         with self.sessions.begin() as session:
             return plan(session, self.catalog, now=now, grace=self.grace)
 
     async def tick(self, now: datetime | None = None) -> TickResult:
-        """Plan everything due up to `now` (the catch-up after a restart included), then send."""
-        now = now or utcnow()
+        """Plan everything due up to `now` (default: the clock's moment; the catch-up after a
+        restart included), then send."""
+        now = now or self.clock.now()
         planned = await asyncio.to_thread(self.plan, now)
         delivered = await self.outbox.run(now)
         if planned.pending or planned.missed or delivered.sent or delivered.failed:
@@ -60,7 +62,7 @@ class Scheduling:
             minutes=1,
             id=JOB_ID,
             replace_existing=True,
-            next_run_time=utcnow(),
+            next_run_time=self.clock.now(),
             coalesce=True,
             max_instances=1,
             misfire_grace_time=300,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -12,7 +13,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core.clock import utcnow
 from bot.store.models import SeenEvent
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -83,13 +83,14 @@ def insert_ignoring_conflicts(
     session.connection().execute(insert(table).on_conflict_do_nothing(index_elements=keys), rows)
 
 
-def first_sight(session: Session, platform: str, event_id: str) -> bool:
-    """Record an inbound event; false when it was seen before (a platform's retry)."""
+def first_sight(session: Session, platform: str, event_id: str, *, now: datetime) -> bool:
+    """Record an inbound event (seen `now`); false when it was seen before (a platform's
+    retry)."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     table = cast(Table, SeenEvent.__table__)
     statement = (
         insert(table)
-        .values(platform=platform, event_id=event_id[:128], created_at=utcnow())
+        .values(platform=platform, event_id=event_id[:128], created_at=now)
         .on_conflict_do_nothing(index_elements=["platform", "event_id"])
         .returning(table.c.id)
     )

@@ -17,11 +17,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from bot.core.clock import utcnow
 from bot.store.types import UTCDateTime
 
 NAMING_CONVENTION = {
@@ -52,7 +52,7 @@ class Workspace(Base):
     quiet_start: Mapped[str | None] = mapped_column(String(5))
     quiet_end: Mapped[str | None] = mapped_column(String(5))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
 
     people: Mapped[list[Person]] = relationship(back_populates="workspace")
 
@@ -81,7 +81,7 @@ class Person(Base):
     is_leader: Mapped[bool] = mapped_column(Boolean, default=False)
     paused_until: Mapped[date | None] = mapped_column(Date)
     undeliverable_reason: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
 
     workspace: Mapped[Workspace] = relationship(back_populates="people")
 
@@ -113,7 +113,7 @@ class Team(Base):
     channel_name: Mapped[str] = mapped_column(String(200), default="")
     digest_cadence: Mapped[str] = mapped_column(String(64), default="weekly fri 15:00")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
 
 
 class TeamMembership(Base):
@@ -140,7 +140,7 @@ class TeamMembership(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
-    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime] = mapped_column()
     ended_at: Mapped[datetime | None]
 
     team: Mapped[Team] = relationship()
@@ -168,7 +168,7 @@ class Commitment(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     behavior_id: Mapped[str] = mapped_column(String(32))
     goal: Mapped[str | None] = mapped_column(Text)
-    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime] = mapped_column()
     ended_at: Mapped[datetime | None]
 
     person: Mapped[Person] = relationship()
@@ -185,7 +185,7 @@ class CadenceRule(Base):
     scope_kind: Mapped[str] = mapped_column(String(16))
     scope_value: Mapped[str] = mapped_column(String(128), default="")
     spec: Mapped[str] = mapped_column(String(64))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column()
 
 
 class Holiday(Base):
@@ -229,7 +229,13 @@ class Prompt(Base):
     platform_message_id: Mapped[str | None] = mapped_column(String(200))
     reminded_at: Mapped[datetime | None]
     snoozed_until: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Failed attempts to ask the platform whether a stale send landed (bounded, then resent).
+    check_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A note (and a wish to share) given before the leader picked an outcome: kept here, not
+    # as a record, until they choose Done, Partly or Not this week.
+    draft_note: Mapped[str | None] = mapped_column(Text)
+    draft_shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column()
 
     person: Mapped[Person] = relationship()
 
@@ -276,7 +282,7 @@ class Record(Base):
     shared: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str] = mapped_column(String(16))
     late: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
     edited_at: Mapped[datetime | None]
 
     person: Mapped[Person] = relationship()
@@ -298,9 +304,10 @@ class Digest(Base):
         ForeignKey("person.id", ondelete="SET NULL")
     )
     claimed_at: Mapped[datetime | None]
+    check_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     platform_message_id: Mapped[str | None] = mapped_column(String(200))
     sent_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
 
     team: Mapped[Team] = relationship()
 
@@ -318,7 +325,7 @@ class ConversationRef(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"))
     reference: Mapped[dict[str, Any]]
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column()
 
 
 class AuditEvent(Base):
@@ -333,7 +340,7 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(200), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
 
 
 class SchedulerState(Base):
@@ -356,7 +363,7 @@ class LocalMessage(Base):
     sender: Mapped[str] = mapped_column(String(16))
     body: Mapped[dict[str, Any]]
     prompt_id: Mapped[int | None] = mapped_column(ForeignKey("prompt.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime | None]
 
 
@@ -369,7 +376,7 @@ class SeenEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))
     event_id: Mapped[str] = mapped_column(String(128))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class UsedDashboardLink(Base):
@@ -381,4 +388,4 @@ class UsedDashboardLink(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
-    used_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    used_at: Mapped[datetime] = mapped_column(index=True)

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.core import links
-from bot.core.clock import utcnow
 from bot.handlers.people import get_workspace
 from bot.platforms.local.directory import LOCAL_PLATFORM, LOCAL_WORKSPACE
 from bot.store.models import Person, TeamMembership, UsedDashboardLink
@@ -68,14 +67,14 @@ class Viewer:
 
 
 def _claims(
-    settings: Settings, salt: str, token: str, lifetime: timedelta, *, what: str
+    settings: Settings, salt: str, token: str, lifetime: timedelta, *, what: str, now: datetime
 ) -> tuple[int, int]:
     """(person, workspace) from a signed token; Refused when altered or too old."""
     try:
         person, workspace, signed_at = links.read(settings.secret_key, salt, token)
     except links.BadToken:
         raise new_link(f"This dashboard {what} isn't valid") from None
-    age = utcnow() - signed_at
+    age = now - signed_at
     if age < -CLOCK_SKEW:
         raise new_link(f"This dashboard {what} isn't valid")
     if age > lifetime:
@@ -87,11 +86,12 @@ def _claims(
     return person, workspace
 
 
-def exchange_link(session: Session, settings: Settings, token: str) -> str:
+def exchange_link(session: Session, settings: Settings, token: str, *, now: datetime) -> str:
     """Use a dashboard link: check it, record that it is used, and return the value of the
     session cookie it is exchanged for. A link works once."""
-    person_id, workspace_id = _claims(settings, links.LINK_SALT, token, LINK_LIFETIME, what="link")
-    now = utcnow()
+    person_id, workspace_id = _claims(
+        settings, links.LINK_SALT, token, LINK_LIFETIME, what="link", now=now
+    )
     session.execute(
         delete(UsedDashboardLink).where(UsedDashboardLink.used_at < now - REMEMBER_USED)
     )
@@ -102,7 +102,11 @@ def exchange_link(session: Session, settings: Settings, token: str) -> str:
         raise new_link("This dashboard link isn't valid")
     viewer_for(session, person)
     return links.sign(
-        settings.secret_key, links.SESSION_SALT, person_id=person_id, workspace_id=workspace_id
+        settings.secret_key,
+        links.SESSION_SALT,
+        person_id=person_id,
+        workspace_id=workspace_id,
+        now=now,
     )
 
 
@@ -143,14 +147,14 @@ def viewer_for(session: Session, person: Person) -> Viewer:
 
 
 def session_viewer(
-    session: Session, settings: Settings, cookie: str | None, *, local: bool
+    session: Session, settings: Settings, cookie: str | None, *, local: bool, now: datetime
 ) -> Viewer:
     """The viewer behind a request: its session cookie, or in local mode the machine's own
     browser (as an admin of the local chat). Refused otherwise."""
     if cookie:
         try:
             person_id, workspace_id = _claims(
-                settings, links.SESSION_SALT, cookie, SESSION_LIFETIME, what="session"
+                settings, links.SESSION_SALT, cookie, SESSION_LIFETIME, what="session", now=now
             )
         except Refused:
             if not local:
@@ -162,7 +166,11 @@ def session_viewer(
             return viewer_for(session, person)
     if local:
         workspace = get_workspace(
-            session, platform=LOCAL_PLATFORM, external_id=LOCAL_WORKSPACE, name="Local chat"
+            session,
+            platform=LOCAL_PLATFORM,
+            external_id=LOCAL_WORKSPACE,
+            name="Local chat",
+            now=now,
         )
         return Viewer(workspace_id=workspace.id, name="this computer", zone="UTC")
     raise Refused(

@@ -19,7 +19,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.catalog import Catalog
-from bot.core.clock import utcnow
 from bot.handlers.export import write_csv
 from bot.reports.figures import (
     DONE,
@@ -503,16 +502,19 @@ def _services(request: web.Request) -> Services:
     return request.app[SERVICES_KEY]
 
 
-async def _as_viewer(request: web.Request, work: Callable[[Session, Viewer], T]) -> T:
+async def _as_viewer(request: web.Request, work: Callable[[Session, Viewer, datetime], T]) -> T:
     """Run `work` (in a worker thread, in one transaction) for whoever the request comes
-    from; a refusal or a filter that can't be read becomes its page."""
+    from, at the service clock's moment; a refusal or a filter that can't be read becomes
+    its page."""
     services = _services(request)
     cookie = request.cookies.get(COOKIE)
     local = services.settings.local_mode and is_loopback(request.remote)
+    now = services.clock.now()
 
     def run() -> T:
         with services.sessions.begin() as session:
-            return work(session, session_viewer(session, services.settings, cookie, local=local))
+            viewer = session_viewer(session, services.settings, cookie, local=local, now=now)
+            return work(session, viewer, now)
 
     try:
         return await asyncio.to_thread(run)
@@ -529,8 +531,8 @@ async def dashboard(request: web.Request) -> web.Response:
         return await _exchange(services, token)
     page = await _as_viewer(
         request,
-        lambda session, viewer: render_page(
-            session, services.catalog, viewer, request.query, now=utcnow()
+        lambda session, viewer, now: render_page(
+            session, services.catalog, viewer, request.query, now=now
         ),
     )
     return web.Response(text=page, content_type="text/html", headers=HEADERS)
@@ -541,7 +543,7 @@ async def _exchange(services: Services, token: str) -> web.Response:
 
     def use() -> str:
         with services.sessions.begin() as session:
-            return exchange_link(session, services.settings, token)
+            return exchange_link(session, services.settings, token, now=services.clock.now())
 
     try:
         cookie = await asyncio.to_thread(use)
@@ -564,8 +566,8 @@ async def download(request: web.Request) -> web.Response:
     services = _services(request)
     name, data = await _as_viewer(
         request,
-        lambda session, viewer: records_csv(
-            session, services.catalog, viewer, request.query, now=utcnow()
+        lambda session, viewer, now: records_csv(
+            session, services.catalog, viewer, request.query, now=now
         ),
     )
     return web.Response(

@@ -80,6 +80,7 @@ def open_prompt(
             status=status,
             sent_at=now - timedelta(hours=1) if status == "sent" else None,
             delivery_key=f"test:{person.id}:{behavior_id}:{status}",
+            created_at=now - timedelta(hours=1),
         )
         session.add(prompt)
         session.commit()
@@ -514,7 +515,7 @@ def test_cadence_show_for_a_person_follows_user_over_team_over_role(
 
 def test_a_role_cadence_is_what_a_leader_of_that_role_is_told_on_commit(run: Run, sam: str) -> None:
     ok(run, ADMIN, "cadence set role:supervisor biweekly thu 14:00", "Cadence")
-    ok(run, sam, "commit 6.a", "I'll check in every other Thursday at 14:00 (UTC)")
+    ok(run, sam, "commit 6.a", "I'll check in every other Thursday at 14:00; next: Thursday")
 
 
 # --- reminder, quiet, holidays ---------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -21,6 +21,7 @@ from bot.store.models import (
     TeamMembership,
     Workspace,
 )
+from tests.conftest import NOW
 
 
 def rows(chat: FakePlatform, model: type, **filters: object) -> list:
@@ -288,7 +289,17 @@ def test_export_returns_every_record_as_csv(agency: FakePlatform) -> None:
     assert row["note"] == 'Thanked "the unit", all of them'
     assert row["platform"] == "fake"
     assert row["shared"] == "no"
-    assert "0 records since 2026-11-24" not in agency.say("U-ADMIN", "export since 2026-11-23")
+
+
+def test_export_since_a_day_leaves_out_the_records_before_it(agency: FakePlatform) -> None:
+    agency.exchange("U-SUP", "log 6.a Thanked the intake unit")
+    agency.now = tomorrow = NOW + timedelta(days=1)
+    agency.exchange("U-SUP", "log 7.b Walked the floor with the new hires")
+    reply = agency.exchange("U-ADMIN", f"export since {tomorrow.date()}")
+    assert f"1 records since {tomorrow.date()}" in reply.text
+    assert reply.attachment is not None
+    exported = csv.DictReader(io.StringIO(reply.attachment.data.decode()))
+    assert [row["note"] for row in exported] == ["Walked the floor with the new hires"]
 
 
 def test_admin_add_and_remove(agency: FakePlatform) -> None:

@@ -186,7 +186,7 @@ def test_snooze_moves_the_open_prompt(sam: FakePlatform) -> None:
     sam.exchange("U-ADMIN", "send-now <@U-SUP>")
     with sam.sessions() as session:
         prompt = session.scalars(select(Prompt)).one()
-        prompt.status = "sent"
+        prompt.status, prompt.sent_at = "sent", sam.now
         session.commit()
     assert "Snoozed 6.a" in sam.say("U-SUP", "snooze 2h")
     (prompt,) = rows(sam, Prompt)
@@ -242,3 +242,18 @@ def test_a_leader_cannot_run_admin_commands(sam: FakePlatform) -> None:
         assert (
             session.scalar(select(func.count()).select_from(Person).filter_by(is_leader=True)) == 1
         )
+
+
+def test_commit_says_when_prompts_really_go_out_when_the_cadence_falls_on_a_weekend(
+    sam: FakePlatform,
+) -> None:
+    sam.exchange("U-ADMIN", "cadence set default weekly sat 09:00")
+    reply = sam.say("U-SUP", "commit 6.a")
+    assert "every Saturday at 09:00 (Saturdays are off" in reply
+    # NOW is Monday 2026-11-23 08:00 in Los Angeles: the first prompt is Monday the 30th.
+    assert "next: Monday 30 November at 09:00 (America/Los_Angeles)" in reply
+
+
+def test_commit_names_the_next_prompt(sam: FakePlatform) -> None:
+    reply = sam.say("U-SUP", "commit 6.a")
+    assert "every Monday at 09:00; next: Monday 23 November at 09:00 (America/Los_Angeles)" in reply

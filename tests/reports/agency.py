@@ -58,7 +58,9 @@ def build_agency(
 ) -> Agency:
     mondays = tuple(first_monday + timedelta(weeks=n) for n in range(4))
     before = _at(first_monday, days=-7)
-    workspace = Workspace(platform=platform, external_id=external_id, name="Agency")
+    workspace = Workspace(
+        platform=platform, external_id=external_id, name="Agency", created_at=before
+    )
     session.add(workspace)
     session.flush()
 

@@ -362,7 +362,9 @@ def test_the_database_puts_each_moment_in_its_week(session: Session, zone: str) 
 
 
 def test_a_teams_week_is_its_own_local_week(session: Session, catalog: Catalog) -> None:
-    workspace = Workspace(platform="fake", external_id="T-ZONE")
+    workspace = Workspace(
+        platform="fake", external_id="T-ZONE", created_at=datetime(2026, 10, 1, tzinfo=UTC)
+    )
     session.add(workspace)
     session.flush()
     sam = Person(
@@ -374,7 +376,11 @@ def test_a_teams_week_is_its_own_local_week(session: Session, catalog: Catalog) 
         created_at=datetime(2026, 10, 1, tzinfo=UTC),
     )
     team = Team(
-        workspace_id=workspace.id, name="West", channel_ref="C-W", timezone="America/Los_Angeles"
+        workspace_id=workspace.id,
+        name="West",
+        channel_ref="C-W",
+        timezone="America/Los_Angeles",
+        created_at=datetime(2026, 10, 1, tzinfo=UTC),
     )
     session.add_all([sam, team])
     session.flush()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -159,12 +159,26 @@ def test_not_this_week_asks_for_the_barrier_and_free_text_fills_it(sam: FakePlat
     assert (record.outcome, record.barrier) == ("not_this_week", "Court hearings all week")
 
 
-def test_free_text_answers_the_latest_prompt(sam: FakePlatform) -> None:
+def test_free_text_is_the_latest_open_prompts_note_and_the_leader_picks_the_outcome(
+    sam: FakePlatform,
+) -> None:
     sam.tick(MONDAY_9_LA)
-    assert "Got it: Done" in sam.say("U-SUP", "Thanked Jo at huddle for the backlog push")
+    reply = sam.exchange("U-SUP", "Thanked Jo at huddle for the backlog push")
+    assert "How did it go?" in reply.text
+    latest = prompts(sam)[-1]
+    assert [(b.label, b.value) for b in reply.buttons] == [
+        ("Done", str(latest.id)),
+        ("Partly", str(latest.id)),
+        ("Not this week", str(latest.id)),
+    ]
+    assert records(sam) == []
+    assert "Got it: Partly" in sam.press("U-SUP", "answer.partly", latest.id).reply.text
     (record,) = records(sam)
-    assert record.note == "Thanked Jo at huddle for the backlog push"
-    assert record.source == "free_text"
+    assert (record.outcome, record.note, record.prompt_id) == (
+        "partly",
+        "Thanked Jo at huddle for the backlog push",
+        latest.id,
+    )
 
 
 def test_free_text_without_a_prompt_points_to_log(sam: FakePlatform) -> None:
@@ -174,15 +188,37 @@ def test_free_text_without_a_prompt_points_to_log(sam: FakePlatform) -> None:
     assert records(sam) == []
 
 
-def test_a_note_and_sharing_go_on_the_record(sam: FakePlatform) -> None:
+def test_a_note_and_sharing_wait_for_the_outcome_then_go_on_the_record(sam: FakePlatform) -> None:
     sam.tick(MONDAY_9_LA)
     prompt = prompts(sam)[0]
-    sam.press("U-SUP", "note", prompt.id, "Named three wins at the unit meeting")
+    noted = sam.press("U-SUP", "note", prompt.id, "Named three wins at the unit meeting")
+    assert "How did it go?" in noted.reply.text
+    assert noted.prompt is not None
+    assert ("Your note (not recorded yet)", "Named three wins at the unit meeting") in (
+        noted.prompt.fields
+    )
     shared = sam.press("U-SUP", "share", prompt.id)
-    assert "Shared with your implementation team" in shared.reply.text
+    assert "I'll share that" in shared.reply.text
+    assert records(sam) == []
+    done = sam.press("U-SUP", "answer.done", prompt.id)
+    assert "Shared with your implementation team" in done.reply.text
     (record,) = records(sam)
-    assert record.note == "Named three wins at the unit meeting"
-    assert record.shared
+    assert (record.outcome, record.note, record.shared) == (
+        "done",
+        "Named three wins at the unit meeting",
+        True,
+    )
+    (prompt,) = [p for p in prompts(sam) if p.id == prompt.id]
+    assert (prompt.draft_note, prompt.draft_shared) == (None, False)
+
+
+def test_a_note_on_an_answered_prompt_edits_its_record(sam: FakePlatform) -> None:
+    sam.tick(MONDAY_9_LA)
+    prompt = prompts(sam)[0]
+    sam.press("U-SUP", "answer.partly", prompt.id)
+    sam.press("U-SUP", "note", prompt.id, "Two of the three wins")
+    (record,) = records(sam)
+    assert (record.outcome, record.note) == ("partly", "Two of the three wins")
 
 
 def test_someone_elses_prompt_cannot_be_answered(sam: FakePlatform) -> None:
@@ -314,11 +350,15 @@ def test_a_dropped_commitment_is_not_prompted(sam: FakePlatform) -> None:
 
 
 def test_send_now_goes_out_on_the_next_pass(sam: FakePlatform) -> None:
-    sam.now = datetime(2026, 11, 21, 18, 0, tzinfo=UTC)
+    # Saturday 10:00 in Los Angeles, two days before Sam's cadence would prompt him.
+    asked = MONDAY_9_LA - timedelta(days=2) + timedelta(hours=1)
+    sam.now = asked
     sam.exchange("U-ADMIN", "send-now <@U-SUP> 7.a")
-    assert sam.tick(sam.now + timedelta(seconds=30)).delivered.sent == 1
+    next_pass = asked + timedelta(seconds=30)
+    assert sam.tick(next_pass).delivered.sent == 1
     assert "(7.a)" in (sam.channel.delivered[0].message.title or "")
-    assert date(2026, 11, 21) == sam.now.date()
+    (prompt,) = [p for p in prompts(sam) if p.behavior_id == "7.a"]
+    assert (prompt.status, prompt.scheduled_for, prompt.sent_at) == ("sent", asked, next_pass)
 
 
 def test_send_now_uses_a_phrasing_and_rotates_after_the_last(sam: FakePlatform) -> None:

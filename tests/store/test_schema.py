@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.db import alembic_config, create_db_engine, migrate
 from bot.store.models import Base, Commitment, Person, Record, Workspace
-from tests.conftest import FreshDatabase
+from tests.conftest import NOW, FreshDatabase
 
 
 def test_migrations_build_exactly_what_the_models_describe(engine: Engine) -> None:
@@ -43,10 +43,12 @@ def test_constraint_names_follow_the_convention(engine: Engine) -> None:
 @pytest.fixture
 def leader(sessions: sessionmaker[Session]) -> int:
     with sessions() as session:
-        workspace = Workspace(platform="fake", external_id="T1")
+        workspace = Workspace(platform="fake", external_id="T1", created_at=NOW)
         session.add(workspace)
         session.flush()
-        person = Person(workspace_id=workspace.id, platform_user_id="U1", role="manager")
+        person = Person(
+            workspace_id=workspace.id, platform_user_id="U1", role="manager", created_at=NOW
+        )
         session.add(person)
         session.commit()
         return person.id
@@ -87,12 +89,12 @@ def test_naive_times_are_refused(sessions: sessionmaker[Session], leader: int) -
 
 def test_one_active_commitment_per_behavior(sessions: sessionmaker[Session], leader: int) -> None:
     with sessions() as session:
-        session.add(Commitment(person_id=leader, behavior_id="6.a"))
+        session.add(Commitment(person_id=leader, behavior_id="6.a", started_at=NOW))
         session.flush()
-        session.add(Commitment(person_id=leader, behavior_id="6.a", ended_at=datetime.now(UTC)))
+        session.add(Commitment(person_id=leader, behavior_id="6.a", started_at=NOW, ended_at=NOW))
         session.flush()
-        session.add(Commitment(person_id=leader, behavior_id="6.a"))
-        with pytest.raises(IntegrityError):
+        session.add(Commitment(person_id=leader, behavior_id="6.a", started_at=NOW))
+        with pytest.raises(IntegrityError, match=r"(?i)unique"):
             session.flush()
 
 
@@ -100,6 +102,14 @@ def test_a_record_outcome_outside_the_list_is_refused(
     sessions: sessionmaker[Session], leader: int
 ) -> None:
     with sessions() as session:
-        session.add(Record(person_id=leader, behavior_id="6.a", outcome="maybe", source="log"))
-        with pytest.raises(IntegrityError):
+        session.add(
+            Record(
+                person_id=leader,
+                behavior_id="6.a",
+                outcome="maybe",
+                source="log",
+                created_at=NOW,
+            )
+        )
+        with pytest.raises(IntegrityError, match=r"(?i)check constraint"):
             session.flush()

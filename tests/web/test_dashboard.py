@@ -9,7 +9,7 @@ import html
 import io
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,11 +20,10 @@ from sqlalchemy import func, select, text, update
 from bot.config import Settings
 from bot.core import links
 from bot.core.catalog import load_catalog
-from bot.core.clock import utcnow
+from bot.core.clock import SetClock
 from bot.services import SERVICES_KEY, Services
 from bot.store.db import create_db_engine, migrate, session_factory
 from bot.store.models import Person, TeamMembership, UsedDashboardLink
-from bot.web import access
 from bot.web.access import COOKIE, is_loopback
 from bot.web.dashboard import add_dashboard_routes
 from tests.conftest import FreshDatabase
@@ -33,6 +32,8 @@ from tests.reports.agency import Agency, build_agency
 Client = TestClient[web.Request, web.Application]
 SECRET = "dashboard-test-secret"
 FIRST_MONDAY = date(2026, 11, 2)
+# The dashboard's clock: the Monday after the agency's four weeks, at noon.
+AFTER_FOUR_WEEKS = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 FOUR_WEEKS = "from=2026-11-02&to=2026-11-29"
 PLATFORM_VARIABLES = (
     "SLACK_BOT_TOKEN",
@@ -60,14 +61,19 @@ def fresh_url(databases: FreshDatabase, monkeypatch: pytest.MonkeyPatch) -> Iter
 class Dashboard:
     """The dashboard's web app on a database holding the agency of tests/reports/agency.py."""
 
-    def __init__(self, client: Client, services: Services, agency: Agency) -> None:
+    def __init__(self, client: Client, services: Services, agency: Agency, clock: SetClock) -> None:
         self.client = client
         self.services = services
         self.agency = agency
+        self.clock = clock
 
     def link(self, person_id: int) -> str:
         token = links.sign(
-            SECRET, links.LINK_SALT, person_id=person_id, workspace_id=self.agency.workspace_id
+            SECRET,
+            links.LINK_SALT,
+            person_id=person_id,
+            workspace_id=self.agency.workspace_id,
+            now=self.clock.now(),
         )
         return f"/dashboard?token={token}"
 
@@ -110,11 +116,13 @@ async def open_dashboard(
         )
         engine = create_db_engine(fresh_url)
         migrate(engine)
+        clock = SetClock(AFTER_FOUR_WEEKS)
         services = Services(
             settings=settings,
             engine=engine,
             sessions=session_factory(engine),
             catalog=load_catalog(),
+            clock=clock,
         )
         made.append(services)
         with services.sessions.begin() as session:
@@ -129,7 +137,7 @@ async def open_dashboard(
         app = web.Application(middlewares=[from_elsewhere])
         app[SERVICES_KEY] = services
         add_dashboard_routes(app)
-        return Dashboard(await aiohttp_client(app), services, agency)
+        return Dashboard(await aiohttp_client(app), services, agency, clock)
 
     yield open_dashboard
     for services in made:
@@ -209,14 +217,16 @@ async def test_a_tampered_link_is_refused(dashboard: Dashboard, tamper: Any) -> 
 async def test_a_link_for_another_workspace_or_signed_with_another_key_is_refused(
     dashboard: Dashboard,
 ) -> None:
+    now = dashboard.clock.now()
     elsewhere = links.sign(
-        SECRET, links.LINK_SALT, person_id=dashboard.agency.avery, workspace_id=999
+        SECRET, links.LINK_SALT, person_id=dashboard.agency.avery, workspace_id=999, now=now
     )
     other_key = links.sign(
         "another-secret",
         links.LINK_SALT,
         person_id=dashboard.agency.avery,
         workspace_id=dashboard.agency.workspace_id,
+        now=now,
     )
 
     for token in (elsewhere, other_key):
@@ -225,12 +235,9 @@ async def test_a_link_for_another_workspace_or_signed_with_another_key_is_refuse
         assert "This dashboard link isn't valid" in await page_text(response)
 
 
-async def test_a_link_expires_after_15_minutes(
-    dashboard: Dashboard, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    signed = utcnow()
+async def test_a_link_expires_after_15_minutes(dashboard: Dashboard) -> None:
     link = dashboard.link(dashboard.agency.avery)
-    monkeypatch.setattr(access, "utcnow", lambda: signed + timedelta(minutes=16))
+    dashboard.clock.set(AFTER_FOUR_WEEKS + timedelta(minutes=16))
 
     response = await dashboard.client.get(link, allow_redirects=False)
 
@@ -239,27 +246,21 @@ async def test_a_link_expires_after_15_minutes(
     assert dashboard.used_links() == 0
 
 
-async def test_a_link_still_works_at_14_minutes(
-    dashboard: Dashboard, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    signed = utcnow()
+async def test_a_link_still_works_at_14_minutes(dashboard: Dashboard) -> None:
     link = dashboard.link(dashboard.agency.avery)
-    monkeypatch.setattr(access, "utcnow", lambda: signed + timedelta(minutes=14))
+    dashboard.clock.set(AFTER_FOUR_WEEKS + timedelta(minutes=14))
 
     response = await dashboard.client.get(link, allow_redirects=False)
 
     assert response.status == 303
 
 
-async def test_the_session_ends_after_8_hours(
-    dashboard: Dashboard, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_the_session_ends_after_8_hours(dashboard: Dashboard) -> None:
     await dashboard.sign_in(dashboard.agency.avery)
-    later = utcnow() + timedelta(hours=7, minutes=59)
-    monkeypatch.setattr(access, "utcnow", lambda: later)
+    dashboard.clock.set(AFTER_FOUR_WEEKS + timedelta(hours=7, minutes=59))
     assert (await dashboard.client.get("/dashboard")).status == 200
 
-    monkeypatch.setattr(access, "utcnow", lambda: later + timedelta(minutes=2))
+    dashboard.clock.set(AFTER_FOUR_WEEKS + timedelta(hours=8, minutes=1))
     response = await dashboard.client.get("/dashboard")
 
     assert response.status == 403
@@ -271,7 +272,9 @@ async def test_a_tampered_cookie_is_refused(dashboard: Dashboard) -> None:
     value = dashboard.client.session.cookie_jar.filter_cookies(
         dashboard.client.make_url("/dashboard")
     )[COOKIE].value
-    forged = links.sign("guessed", links.SESSION_SALT, person_id=1, workspace_id=1)
+    forged = links.sign(
+        "guessed", links.SESSION_SALT, person_id=1, workspace_id=1, now=dashboard.clock.now()
+    )
 
     for cookie in (value[:-2] + "zz", forged, dashboard.link(1).split("token=")[1]):
         dashboard.client.session.cookie_jar.clear()
@@ -290,7 +293,10 @@ async def test_without_a_link_or_a_cookie_the_dashboard_is_closed(dashboard: Das
 async def test_someone_neither_admin_nor_team_member_is_refused(dashboard: Dashboard) -> None:
     with dashboard.services.sessions.begin() as session:
         outsider = Person(
-            workspace_id=dashboard.agency.workspace_id, platform_user_id="U-OUT", display_name="Zed"
+            workspace_id=dashboard.agency.workspace_id,
+            platform_user_id="U-OUT",
+            display_name="Zed",
+            created_at=dashboard.clock.now(),
         )
         session.add(outsider)
         session.flush()
@@ -309,7 +315,7 @@ async def test_leaving_the_team_ends_access_at_once(dashboard: Dashboard) -> Non
         session.execute(
             update(TeamMembership)
             .where(TeamMembership.person_id == dashboard.agency.eve)
-            .values(ended_at=utcnow())
+            .values(ended_at=dashboard.clock.now())
         )
 
     response = await dashboard.client.get("/dashboard")
@@ -555,7 +561,7 @@ async def test_the_grid_is_paged_by_fifty_leaders(dashboard: Dashboard) -> None:
                     display_name=f"Extra {n:02d}",
                     role="supervisor",
                     is_leader=True,
-                    created_at=utcnow() - timedelta(days=60),
+                    created_at=dashboard.clock.now() - timedelta(days=60),
                 )
             )
     await dashboard.sign_in(dashboard.agency.avery)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy import func, select, text
 
 from bot.app import build_web_app
 from bot.config import Settings
-from bot.core.clock import utcnow
+from bot.core.clock import SetClock
 from bot.services import Services, build_services
 from bot.store.db import migrate
 from bot.store.models import (
@@ -26,7 +27,7 @@ from bot.store.models import (
     Team,
     Workspace,
 )
-from tests.conftest import FreshDatabase
+from tests.conftest import NOW, FreshDatabase
 
 Client = TestClient[web.Request, web.Application]
 MakeClient = Callable[..., Awaitable[Client]]
@@ -133,7 +134,8 @@ async def open_chat(
                 followthrough_admins=ADMIN,
                 secret_key="x",
                 **settings,
-            )
+            ),
+            clock=SetClock(NOW),
         )
         made.append(services)
         migrate(services.engine)
@@ -157,7 +159,7 @@ async def prompt_sam(chat: LocalChat) -> tuple[int, int, dict[str, Any]]:
     sam = await chat.join(SAM)
     assert (await chat.say(sam, "commit 6.a"))["ok"]
     assert (await chat.say(avery, f"send-now {SAM}"))["ok"]
-    await chat.services.scheduling().tick(utcnow())
+    await chat.services.scheduling().tick()
     prompts = [m for m in await chat.messages(sam) if m["kind"] == "prompt"]
     assert len(prompts) == 1
     return sam, avery, prompts[0]
@@ -370,10 +372,13 @@ async def test_saying_as_an_unknown_person_is_404(chat: LocalChat) -> None:
 
 async def test_saying_as_someone_from_another_platform_is_404(chat: LocalChat) -> None:
     with chat.services.sessions.begin() as session:
-        slack = Workspace(platform="slack", external_id="T1", name="Agency")
+        now = chat.services.clock.now()
+        slack = Workspace(platform="slack", external_id="T1", name="Agency", created_at=now)
         session.add(slack)
         session.flush()
-        outsider = Person(workspace_id=slack.id, platform_user_id="U1", display_name="Sam")
+        outsider = Person(
+            workspace_id=slack.id, platform_user_id="U1", display_name="Sam", created_at=now
+        )
         session.add(outsider)
         session.flush()
         outsider_id = outsider.id
@@ -454,7 +459,7 @@ async def test_not_this_week_with_text_records_the_barrier(chat: LocalChat) -> N
     assert "Recorded: Not this week" in redrawn["message"]["text"]
 
 
-async def test_add_a_note_records_the_note(chat: LocalChat) -> None:
+async def test_add_a_note_keeps_it_until_the_leader_picks_the_outcome(chat: LocalChat) -> None:
     sam, _, prompt = await prompt_sam(chat)
 
     pressed = await chat.press(
@@ -462,8 +467,14 @@ async def test_add_a_note_records_the_note(chat: LocalChat) -> None:
     )
 
     assert pressed["ok"] is True
+    assert chat.records() == []
+    redrawn = next(m for m in await chat.messages(sam) if m["id"] == prompt["id"])
+    assert ["Your note (not recorded yet)", "Thanked Jo by name at standup"] in redrawn["message"][
+        "fields"
+    ]
+    await chat.press(sam, prompt["id"], "answer.done", prompt_value(prompt))
     [record] = chat.records()
-    assert (record.note, record.source) == ("Thanked Jo by name at standup", "note")
+    assert (record.outcome, record.note) == ("done", "Thanked Jo by name at standup")
     redrawn = next(m for m in await chat.messages(sam) if m["id"] == prompt["id"])
     assert ["Note", "Thanked Jo by name at standup"] in redrawn["message"]["fields"]
 
@@ -563,6 +574,7 @@ async def test_a_note_of_2000_chars_is_accepted(chat: LocalChat) -> None:
     sam, _, prompt = await prompt_sam(chat)
 
     pressed = await chat.press(sam, prompt["id"], "note", prompt_value(prompt), "n" * 2000)
+    await chat.press(sam, prompt["id"], "answer.partly", prompt_value(prompt))
 
     assert pressed["ok"] is True
     [record] = chat.records()
@@ -581,20 +593,47 @@ async def test_a_button_pointing_at_someone_elses_prompt_is_refused(chat: LocalC
     assert chat.count(Record) == 0
 
 
-async def test_free_text_after_a_prompt_answers_it(chat: LocalChat) -> None:
+async def test_free_text_on_an_open_prompt_is_its_note_and_the_leader_picks_the_outcome(
+    chat: LocalChat,
+) -> None:
     sam, _, prompt = await prompt_sam(chat)
 
     said = await chat.say(sam, "Thanked Jo by name at our team huddle")
 
     assert said == {"ok": True}
+    assert chat.records() == []
+    reply = (await chat.messages(sam))[-1]
+    buttons = reply["message"]["buttons"]
+    assert [(b["label"], b["value"]) for b in buttons] == [
+        ("Done", prompt_value(prompt)),
+        ("Partly", prompt_value(prompt)),
+        ("Not this week", prompt_value(prompt)),
+    ]
+    await chat.press(sam, reply["id"], "answer.partly", prompt_value(prompt))
     [record] = chat.records()
-    assert (record.behavior_id, record.outcome, record.source, record.note) == (
+    assert (record.behavior_id, record.outcome, record.note) == (
         "6.a",
-        "done",
-        "free_text",
+        "partly",
         "Thanked Jo by name at our team huddle",
     )
     assert record.prompt_id == int(prompt_value(prompt))
+
+
+@pytest.mark.parametrize(
+    "typed", ["comit 6.a", "history abc", "timezone Mars/Base", "hello there", "6.a was good"]
+)
+async def test_typos_and_chatter_after_the_prompt_expired_record_nothing(
+    chat: LocalChat, typed: str
+) -> None:
+    sam, _, _prompt = await prompt_sam(chat)
+    await chat.services.scheduling().tick(NOW + timedelta(days=3))
+
+    said = await chat.say(sam, typed)
+
+    assert said == {"ok": False}
+    assert chat.records() == []
+    reply = (await chat.messages(sam))[-1]
+    assert "Got it" not in reply["message"]["text"]
 
 
 # Polling a conversation

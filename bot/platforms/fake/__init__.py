@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.core.catalog import Catalog
-from bot.core.clock import utcnow
+from bot.core.clock import SetClock
 from bot.core.commands import UserRef
 from bot.core.messages import Message, render_text
 from bot.handlers.context import Context, PlatformUser
@@ -31,6 +31,7 @@ class FakeChannel:
     platform: str = PLATFORM
     rate: float | None = None
     conversation_rate: float | None = 1.0
+    checks_per_pass: int | None = None
     delivered: list[Delivery] = field(default_factory=list)
     failures: list[TransientDeliveryError | PermanentDeliveryError] = field(default_factory=list)
     attempts: list[tuple[float, str]] = field(default_factory=list)
@@ -75,10 +76,10 @@ class FakePlatform:
     sessions: sessionmaker[Session]
     settings: Settings
     catalog: Catalog
+    now: datetime  # the platform's clock: every exchange, press and pass happens at it
     workspace_external_id: str = "T-FAKE"
     users: dict[str, PlatformUser] = field(default_factory=dict)
     sent: list[Sent] = field(default_factory=list)
-    now: datetime | None = None
     channel: FakeChannel = field(default_factory=lambda: FakeChannel(conversation_rate=50.0))
 
     def add_user(
@@ -97,7 +98,7 @@ class FakePlatform:
         """Send `text` as the user; the reply is recorded and returned."""
         with self.sessions() as session:
             workspace = get_workspace(
-                session, platform=PLATFORM, external_id=self.workspace_external_id
+                session, platform=PLATFORM, external_id=self.workspace_external_id, now=self.now
             )
             reply = converse(
                 session,
@@ -123,10 +124,14 @@ class FakePlatform:
         """Press a prompt's button (with the text typed into its form, if any)."""
         with self.sessions() as session:
             workspace = get_workspace(
-                session, platform=PLATFORM, external_id=self.workspace_external_id
+                session, platform=PLATFORM, external_id=self.workspace_external_id, now=self.now
             )
             caller = identify(
-                session, workspace=workspace, user=self.users[user_id], settings=self.settings
+                session,
+                workspace=workspace,
+                user=self.users[user_id],
+                settings=self.settings,
+                now=self.now,
             )
             ctx = Context(
                 session=session,
@@ -135,7 +140,7 @@ class FakePlatform:
                 catalog=self.catalog,
                 settings=self.settings,
                 directory=self,
-                now=self.now or utcnow(),
+                now=self.now,
             )
             result = handle_action(ctx, action, str(prompt_id), text)
             session.commit()
@@ -144,5 +149,7 @@ class FakePlatform:
 
     def tick(self, now: datetime | None = None) -> TickResult:
         """One scheduling pass at `now` (default: the platform's clock)."""
-        scheduling = Scheduling(self.sessions, self.catalog, {PLATFORM: self.channel})
-        return asyncio.run(scheduling.tick(now or self.now or utcnow()))
+        scheduling = Scheduling(
+            self.sessions, self.catalog, {PLATFORM: self.channel}, SetClock(self.now)
+        )
+        return asyncio.run(scheduling.tick(now))

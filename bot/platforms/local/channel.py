@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core.clock import utcnow
+from bot.core.clock import Clock
 from bot.core.messages import Message, message_to_dict
 from bot.scheduling.delivery import Delivery
 from bot.store.models import LocalMessage
@@ -32,14 +33,15 @@ def post(
     kind: str = "message",
     prompt_id: int | None = None,
     key: str | None = None,
+    now: datetime,
 ) -> LocalMessage:
-    """Add one message to a local conversation."""
+    """Add one message to a local conversation, stamped `now`."""
     row = LocalMessage(
         conversation=conversation,
         sender=sender,
         body={"kind": kind, "key": key, "message": message_to_dict(message)},
         prompt_id=prompt_id,
-        created_at=utcnow(),
+        created_at=now,
     )
     session.add(row)
     session.flush()
@@ -52,9 +54,11 @@ class LocalChannel:
     platform = PLATFORM
     rate: float | None = None
     conversation_rate: float | None = None
+    checks_per_pass: int | None = None
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock) -> None:
         self.sessions = sessions
+        self.clock = clock
 
     async def send(self, delivery: Delivery) -> str:
         return await asyncio.to_thread(self._send, delivery)
@@ -69,6 +73,7 @@ class LocalChannel:
                 kind="prompt" if delivery.prompt_id else "message",
                 prompt_id=delivery.prompt_id,
                 key=delivery.key,
+                now=self.clock.now(),
             )
             return str(row.id)
 

@@ -119,7 +119,7 @@ def create_demo(session: Session, catalog: Catalog, *, now: datetime, seed: int 
     """Create the sample agency; returns the number of records made. Deterministic."""
     chooser = random.Random(seed)
     workspace = get_workspace(
-        session, platform=LOCAL_PLATFORM, external_id=LOCAL_WORKSPACE, name="Local chat"
+        session, platform=LOCAL_PLATFORM, external_id=LOCAL_WORKSPACE, name="Local chat", now=now
     )
     start = now - timedelta(weeks=WEEKS)
     admin = Person(

@@ -4,6 +4,7 @@ routes it calls. It is a real platform of the core: the same handlers and the sa
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,6 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.core.clock import utcnow
 from bot.core.messages import Message, message_to_dict
 from bot.handlers.context import Context
 from bot.handlers.dispatch import converse, handle_action
@@ -33,9 +33,9 @@ def _services(request: web.Request) -> Services:
     return request.app[SERVICES_KEY]
 
 
-def _workspace(session: Session) -> Workspace:
+def _workspace(session: Session, now: datetime) -> Workspace:
     return get_workspace(
-        session, platform=LOCAL_PLATFORM, external_id=LOCAL_WORKSPACE, name="Local chat"
+        session, platform=LOCAL_PLATFORM, external_id=LOCAL_WORKSPACE, name="Local chat", now=now
     )
 
 
@@ -55,8 +55,9 @@ async def page(request: web.Request) -> web.FileResponse:
 
 async def people(request: web.Request) -> web.Response:
     def load() -> dict[str, Any]:
-        with _services(request).sessions.begin() as session:
-            workspace = _workspace(session)
+        services = _services(request)
+        with services.sessions.begin() as session:
+            workspace = _workspace(session, services.clock.now())
             persons = session.scalars(
                 select(Person).filter_by(workspace_id=workspace.id).order_by(Person.display_name)
             )
@@ -93,12 +94,14 @@ async def join(request: web.Request) -> web.Response:
 
     def create() -> int:
         services = _services(request)
+        now = services.clock.now()
         with services.sessions.begin() as session:
             person = identify(
                 session,
-                workspace=_workspace(session),
+                workspace=_workspace(session, now),
                 user=local_user(who),
                 settings=services.settings,
+                now=now,
             )
             return person.id
 
@@ -132,10 +135,11 @@ async def say(request: web.Request) -> web.Response:
 
     def run() -> dict[str, Any]:
         services = _services(request)
+        now = services.clock.now()
         with services.sessions.begin() as session:
             person = _person(session, person_id)
             conversation = dm_conversation(person.id)
-            post(session, conversation, "person", Message(text=text))
+            post(session, conversation, "person", Message(text=text), now=now)
             reply = converse(
                 session,
                 settings=services.settings,
@@ -144,9 +148,10 @@ async def say(request: web.Request) -> web.Response:
                 user=local_user(person.platform_user_id),
                 directory=LocalDirectory(),
                 text=text,
+                now=now,
                 direct=True,
             )
-            post(session, conversation, "bot", reply, kind="reply")
+            post(session, conversation, "bot", reply, kind="reply", now=now)
             return {"ok": reply.ok}
 
     return web.json_response(await asyncio.to_thread(run))
@@ -164,6 +169,7 @@ async def press(request: web.Request) -> web.Response:
 
     def run() -> dict[str, Any]:
         services = _services(request)
+        now = services.clock.now()
         with services.sessions.begin() as session:
             person = _person(session, person_id)
             conversation = dm_conversation(person.id)
@@ -175,6 +181,7 @@ async def press(request: web.Request) -> web.Response:
                 workspace=person.workspace,
                 user=local_user(person.platform_user_id),
                 settings=services.settings,
+                now=now,
             )
             ctx = Context(
                 session=session,
@@ -183,13 +190,13 @@ async def press(request: web.Request) -> web.Response:
                 catalog=services.catalog,
                 settings=services.settings,
                 directory=LocalDirectory(),
-                now=utcnow(),
+                now=now,
             )
             result = handle_action(ctx, action, value, text)
             if result.prompt is not None:
                 shown.body = {**shown.body, "message": message_to_dict(result.prompt)}
-                shown.updated_at = utcnow()
-            post(session, conversation, "bot", result.reply, kind="reply")
+                shown.updated_at = now
+            post(session, conversation, "bot", result.reply, kind="reply", now=now)
             return {"ok": result.reply.ok}
 
     return web.json_response(await asyncio.to_thread(run))

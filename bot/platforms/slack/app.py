@@ -73,7 +73,9 @@ class SlackEdge:
 
     def _known(self, team_id: str, user_id: str) -> PlatformUser | None:
         with self.services.sessions.begin() as session:
-            workspace = get_workspace(session, platform=PLATFORM, external_id=team_id)
+            workspace = get_workspace(
+                session, platform=PLATFORM, external_id=team_id, now=self.services.clock.now()
+            )
             person = session.scalar(
                 select(Person).filter_by(workspace_id=workspace.id, platform_user_id=user_id)
             )
@@ -102,6 +104,7 @@ class SlackEdge:
             user=user,
             directory=directory,
             work=work,
+            now=self.services.clock.now(),
         )
 
     async def converse(
@@ -336,7 +339,7 @@ def _listen(edge: SlackEdge) -> None:
         def once(ctx: Context) -> Message | None:
             # Seen and handled in one transaction: a retry of a handled event is skipped,
             # while one whose handling failed is handled again.
-            if not first_sight(ctx.session, PLATFORM, event_id):
+            if not first_sight(ctx.session, PLATFORM, event_id, now=ctx.now):
                 return None
             return handle_text(text, ctx, direct=True)
 
@@ -361,7 +364,12 @@ def _listen(edge: SlackEdge) -> None:
 
         def deactivate() -> None:
             with edge.services.sessions.begin() as session:
-                get_workspace(session, platform=PLATFORM, external_id=_team(body)).active = False
+                get_workspace(
+                    session,
+                    platform=PLATFORM,
+                    external_id=_team(body),
+                    now=edge.services.clock.now(),
+                ).active = False
 
         await asyncio.to_thread(deactivate)
         store = edge.setup.installation_store

@@ -40,6 +40,7 @@ class SlackChannel:
     # chat.postMessage: about one message a second per conversation, short bursts allowed.
     rate: float | None = 50.0
     conversation_rate: float | None = 1.0
+    checks_per_pass: int | None = 50  # conversations.history: Tier 3, 50+ a minute
 
     def __init__(self, client_for: ClientFor) -> None:
         self.client_for = client_for

@@ -62,6 +62,7 @@ class FollowThroughTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             user=user,
             directory=TeamsDirectory(),
             work=work,
+            now=self.services.clock.now(),
         )
 
     async def _who(self, turn_context: TurnContext) -> PlatformUser:
@@ -85,11 +86,12 @@ class FollowThroughTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
 
         def store() -> None:
             with self.services.sessions.begin() as session:
+                now = self.services.clock.now()
                 workspace = get_workspace(
-                    session, platform=PLATFORM, external_id=tenant_of(activity)
+                    session, platform=PLATFORM, external_id=tenant_of(activity), now=now
                 )
-                remember(session, workspace.id, kind, key, reference)
-                remember(session, workspace.id, "tenant", workspace.external_id, reference)
+                remember(session, workspace.id, kind, key, reference, now=now)
+                remember(session, workspace.id, "tenant", workspace.external_id, reference, now=now)
 
         await asyncio.to_thread(store)
 
@@ -124,7 +126,7 @@ class FollowThroughTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         direct = activity.conversation.conversation_type == "personal"
 
         def once(ctx: Context) -> Message | None:
-            if not first_sight(ctx.session, PLATFORM, seen):
+            if not first_sight(ctx.session, PLATFORM, seen, now=ctx.now):
                 return None
             return handle_text(text, ctx, mentions=mentions, direct=direct)
 
@@ -191,9 +193,10 @@ class FollowThroughTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             return
 
         def store() -> None:
+            now = self.services.clock.now()
             with self.services.sessions.begin() as session:
                 workspace = get_workspace(
-                    session, platform=PLATFORM, external_id=tenant_of(activity)
+                    session, platform=PLATFORM, external_id=tenant_of(activity), now=now
                 )
                 for member in members:
                     if member.id == activity.recipient.id:
@@ -213,6 +216,7 @@ class FollowThroughTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
                                 platform_user_id=member.id,
                                 display_name=member.name or "",
                                 email=email.lower() if email else None,
+                                created_at=now,
                             )
                         )
                     elif email and not person.email:
@@ -246,7 +250,7 @@ def card_action(ctx: Context, data: dict[str, Any]) -> AnswerResult:
 
 def _act_once(ctx: Context, seen: str, data: dict[str, Any]) -> AnswerResult | None:
     """A card's Action.Submit, unless this very activity was handled already."""
-    return card_action(ctx, data) if first_sight(ctx.session, PLATFORM, seen) else None
+    return card_action(ctx, data) if first_sight(ctx.session, PLATFORM, seen, now=ctx.now) else None
 
 
 def _card(message: Message) -> Attachment:

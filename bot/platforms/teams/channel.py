@@ -25,6 +25,7 @@ from msrest.exceptions import HttpOperationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.clock import Clock
 from bot.platforms.teams.cards import attachment
 from bot.platforms.teams.references import PLATFORM, remember
 from bot.scheduling.delivery import Delivery, PermanentDeliveryError, TransientDeliveryError
@@ -40,11 +41,15 @@ class TeamsChannel:
     # Teams: about one message a second per conversation, 50 a second per app per tenant.
     rate: float | None = 50.0
     conversation_rate: float | None = 1.0
+    checks_per_pass: int | None = None
 
-    def __init__(self, adapter: CloudAdapter, sessions: sessionmaker[Session], app_id: str):
+    def __init__(
+        self, adapter: CloudAdapter, sessions: sessionmaker[Session], app_id: str, clock: Clock
+    ):
         self.adapter = adapter
         self.sessions = sessions
         self.app_id = app_id
+        self.clock = clock
 
     async def send(self, delivery: Delivery) -> str:
         reference, tenant, tenant_id = await asyncio.to_thread(self._reference, delivery)
@@ -147,6 +152,7 @@ class TeamsChannel:
                 delivery.user_id,
                 TurnContext.get_conversation_reference(activity),
                 person_id=delivery.person_id,
+                now=self.clock.now(),
             )
 
 

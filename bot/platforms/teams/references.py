@@ -3,6 +3,8 @@ each tenant again (service URL, tenant, conversation, user)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from botbuilder.schema import Activity, ConversationReference
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,13 +29,17 @@ def remember(
     reference: ConversationReference,
     *,
     person_id: int | None = None,
+    now: datetime,
 ) -> None:
     """Keep the latest way to reach a person (kind "dm"), a channel, or the tenant."""
     row = session.scalar(
         select(ConversationRef).filter_by(workspace_id=workspace_id, kind=kind, key=key)
     )
     if row is None:
-        row = ConversationRef(workspace_id=workspace_id, kind=kind, key=key, reference={})
+        row = ConversationRef(
+            workspace_id=workspace_id, kind=kind, key=key, reference={}, updated_at=now
+        )
         session.add(row)
     row.reference = reference.serialize()
+    row.updated_at = now
     row.person_id = person_id if person_id is not None else row.person_id

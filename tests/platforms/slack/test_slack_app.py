@@ -8,12 +8,18 @@ import csv
 import io
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from aiohttp.test_utils import TestClient
+from slack_bolt.listener.async_listener_completion_handler import (
+    AsyncDefaultListenerCompletionHandler,
+)
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from sqlalchemy import select
 
 from bot.app import build_web_app
@@ -23,6 +29,7 @@ from bot.services import Services, build_services
 from bot.store.db import migrate
 from bot.store.models import Person, Prompt, Record, SeenEvent, Workspace
 from tests.conftest import FreshDatabase
+from tests.platforms.polling import wait_for
 from tests.platforms.slack import payloads
 from tests.platforms.slack.mock_web_api import MockSlackWebAPI, dm_channel
 from tests.platforms.slack.signing import signed_headers
@@ -52,6 +59,25 @@ def services(databases: FreshDatabase, slack_api: MockSlackWebAPI) -> Services:
         LEADER, name="sam", real_name="Sam Rivera", email="sam@agency.org", tz="America/Los_Angeles"
     )
     return built
+
+
+@pytest.fixture
+def handled(monkeypatch: pytest.MonkeyPatch) -> list[AsyncBoltRequest]:
+    """The requests whose Bolt listener has finished running, work after the ack included:
+    what a test waits for before asserting that handling something sent nothing."""
+    finished: list[AsyncBoltRequest] = []
+    default = AsyncDefaultListenerCompletionHandler.handle
+
+    async def record(
+        self: AsyncDefaultListenerCompletionHandler,
+        request: AsyncBoltRequest,
+        response: BoltResponse | None,
+    ) -> None:
+        await default(self, request, response)
+        finished.append(request)
+
+    monkeypatch.setattr(AsyncDefaultListenerCompletionHandler, "handle", record)
+    return finished
 
 
 @pytest.fixture
@@ -216,7 +242,7 @@ async def test_not_this_week_opens_a_modal_whose_submission_records_the_barrier(
     assert (record.outcome, record.barrier) == ("not_this_week", "Court all week")
 
 
-async def test_add_a_note_through_the_modal(
+async def test_a_note_through_the_modal_waits_for_the_outcome_then_goes_on_the_record(
     slack: TestClient, services: Services, slack_api: MockSlackWebAPI
 ) -> None:
     _, value = await prompt_for_sam(slack, services)
@@ -230,13 +256,21 @@ async def test_add_a_note_through_the_modal(
         {"ft-text": {"text": "Named three wins at huddle"}},
     )
     await post(slack, submission, content_type)
-    await settle(slack_api, "chat.update")
+    (redrawn,) = await settle(slack_api, "chat.update")
+    assert "Your note (not recorded yet)" in str(redrawn.params["blocks"])
+    assert rows(services, Record) == []  # a note alone is no answer
+    body, content_type = payloads.block_actions("ft:answer.done", value)
+    await post(slack, body, content_type)
+    await settle(slack_api, "chat.update", 2)
     (record,) = rows(services, Record)
-    assert record.note == "Named three wins at huddle"
+    assert (record.outcome, record.note) == ("done", "Named three wins at huddle")
 
 
-async def test_free_text_in_the_dm_answers_and_a_retried_event_is_not_doubled(
-    slack: TestClient, services: Services, slack_api: MockSlackWebAPI
+async def test_free_text_in_the_dm_is_a_note_and_a_retried_event_is_not_doubled(
+    slack: TestClient,
+    services: Services,
+    slack_api: MockSlackWebAPI,
+    handled: list[AsyncBoltRequest],
 ) -> None:
     await prompt_for_sam(slack, services)
     body, content_type = payloads.event_callback(
@@ -251,11 +285,49 @@ async def test_free_text_in_the_dm_answers_and_a_retried_event_is_not_doubled(
         **{"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
     )
     assert retried.status == 200
-    await asyncio.sleep(0.3)
-    (record,) = rows(services, Record)
-    assert (record.note, record.source) == ("Thanked Jo for the backlog push", "free_text")
+    # Slack gets its 200 before the listener runs, and a skipped retry sends nothing to wait
+    # for: wait until Bolt has finished handling the retry, so "nothing more" means something.
+    await wait_for(
+        lambda: any(r.headers.get("x-slack-retry-num") == ["1"] for r in handled),
+        what="Bolt to finish handling the retried event",
+    )
+    assert rows(services, Record) == []  # free text never chooses an outcome by itself
+    (prompt,) = rows(services, Prompt)
+    assert prompt.draft_note == "Thanked Jo for the backlog push"
     assert len(slack_api.calls_to("chat.postMessage")) == 2
     assert len(rows(services, SeenEvent)) == 1
+    reply = slack_api.calls_to("chat.postMessage")[-1]
+    buttons = [
+        element
+        for block in reply.params["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+    assert [(b["action_id"], b["value"]) for b in buttons] == [
+        ("ft:answer.done", str(prompt.id)),
+        ("ft:answer.partly", str(prompt.id)),
+        ("ft:answer.not_this_week", str(prompt.id)),
+    ]
+    body, content_type = payloads.block_actions(
+        "ft:answer.partly", str(prompt.id), message_blocks=reply.params["blocks"]
+    )
+    await post(slack, body, content_type)
+    await settle(slack_api, "chat.update")
+    (record,) = rows(services, Record)
+    assert (record.outcome, record.note) == ("partly", "Thanked Jo for the backlog push")
+
+
+@pytest.mark.parametrize("typed", ["comit 6.a", "history abc", "timezone Mars/Base", "hello"])
+async def test_a_dm_after_the_prompt_expired_records_nothing(
+    slack: TestClient, services: Services, slack_api: MockSlackWebAPI, typed: str
+) -> None:
+    await prompt_for_sam(slack, services)
+    await services.scheduling().tick(services.clock.now() + timedelta(days=3))
+    body, content_type = payloads.event_callback(payloads.message_im(typed))
+    await post(slack, body, content_type)
+    (_, reply) = await settle(slack_api, "chat.postMessage", 2)
+    assert "Got it" not in reply.params["text"]
+    assert rows(services, Record) == []
 
 
 async def test_app_home_shows_commitments_and_the_streak(
@@ -297,8 +369,10 @@ async def test_uninstalling_stops_sends_to_that_workspace(
     await command(slack, "send-now <@U0SUP>", user=ADMIN)
     body, content_type = payloads.event_callback(payloads.app_uninstalled())
     assert (await post(slack, body, content_type)).status == 200
-    await asyncio.sleep(0.3)
-    assert [w.active for w in rows(services, Workspace)] == [False]
+    await wait_for(
+        lambda: [w.active for w in rows(services, Workspace)] == [False],
+        what="the uninstalled workspace to be marked inactive",
+    )
     assert (await services.scheduling().tick()).delivered.sent == 0
     assert slack_api.calls_to("chat.postMessage") == []
 

@@ -19,6 +19,7 @@ from bot.services import Services, build_services
 from bot.store.db import migrate
 from bot.store.models import Record, Workspace
 from tests.conftest import FreshDatabase
+from tests.platforms.polling import wait_for
 from tests.platforms.slack import payloads
 from tests.platforms.slack.mock_socket_mode import MockSocketModeServer
 from tests.platforms.slack.mock_web_api import MockSlackWebAPI
@@ -195,15 +196,16 @@ async def test_uninstalling_in_oauth_mode_forgets_the_token_and_stops_sends(
         f"/slack/oauth_redirect?code=install-code&state={state}",
         headers={"Cookie": install.headers["Set-Cookie"].split(";")[0]},
     )
-    assert services.slack is not None
-    assert await services.slack.token_for("T0001") == "xoxb-installed"
+    setup = services.slack
+    assert setup is not None
+    assert await setup.token_for("T0001") == "xoxb-installed"
     body, content_type = payloads.event_callback(payloads.app_uninstalled())
     assert (await post(client, body, content_type)).status == 200
-    for _ in range(50):
-        if await services.slack.token_for("T0001") is None:
-            break
-        await asyncio.sleep(0.05)
-    assert await services.slack.token_for("T0001") is None
+
+    async def token_forgotten() -> bool:
+        return await setup.token_for("T0001") is None
+
+    await wait_for(token_forgotten, what="the uninstalled workspace's token to be forgotten")
     with services.sessions() as session:
         assert [w.active for w in session.scalars(select(Workspace))] == [False]
     services.engine.dispose()

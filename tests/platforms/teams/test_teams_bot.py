@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import zipfile
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -187,23 +188,27 @@ async def test_action_submit_records_and_updates_the_card_in_place(
     data = next(a for a in prompt_card.cards[0]["actions"] if a["title"] == "Partly")["data"]
     activity = act.message_with_value(data, reply_to_id=prompt_card.id, **personal(connector, SAM))
     await send(client, activity)
-    (update,) = await asyncio.to_thread(connector.wait_for, "PUT", f"/{prompt_card.id}$")
+    # The bot answers Teams only once the turn is done, so the card is updated by now: the
+    # answer to the re-send below likewise proves the bot is done with it, and that nothing
+    # more was sent means something.
+    (update,) = connector.calls_to("PUT", f"/{prompt_card.id}$")
     assert "Recorded: Partly" in str(update.json)
+    said_to_sam = len(connector.sent(act.personal_conversation_id(SAM["id"])))
     await send(client, activity)  # Teams re-sends the same activity: nothing doubles
-    await asyncio.sleep(0.2)
     (record,) = rows(services, Record)
     assert record.outcome == "partly"
     assert len(connector.calls_to("PUT", f"/{prompt_card.id}$")) == 1
+    assert len(connector.sent(act.personal_conversation_id(SAM["id"]))) == said_to_sam
 
 
-async def test_a_note_typed_into_the_card_is_recorded(
+async def test_a_note_typed_into_the_card_waits_for_the_outcome_then_is_recorded(
     teams: tuple[TestClient, Services], connector: MockConnector
 ) -> None:
     client, services = teams
     prompt_card = await prompt_sam(client, services, connector)
     note = next(a for a in prompt_card.cards[0]["actions"] if a["title"] == "Add a note")
     save = note["card"]["actions"][0]
-    await send(
+    response = await send(
         client,
         act.invoke_adaptive_card_action(
             save["verb"],
@@ -212,8 +217,36 @@ async def test_a_note_typed_into_the_card_is_recorded(
             **personal(connector, SAM),
         ),
     )
+    shown = (await response.json())["value"]  # Action.Execute: the card shown in place
+    assert "Your note (not recorded yet)" in str(shown)
+    assert "Named three wins at huddle" in str(shown)
+    assert rows(services, Record) == []  # a note alone is no answer
+    done = next(a for a in prompt_card.cards[0]["actions"] if a["title"] == "Done")
+    await send(
+        client,
+        act.invoke_adaptive_card_action(
+            done["verb"], done["data"], reply_to_id=prompt_card.id, **personal(connector, SAM)
+        ),
+    )
     (record,) = rows(services, Record)
-    assert record.note == "Named three wins at huddle"
+    assert (record.outcome, record.note) == ("done", "Named three wins at huddle")
+
+
+async def test_text_in_the_chat_is_a_note_and_typos_after_expiry_record_nothing(
+    teams: tuple[TestClient, Services], connector: MockConnector
+) -> None:
+    client, services = teams
+    await prompt_sam(client, services, connector)
+    await send(client, act.message("Thanked Jo for the backlog push", **personal(connector, SAM)))
+    reply = await reply_to(connector, SAM, 3)
+    assert "How did it go?" in said(reply)
+    assert rows(services, Record) == []
+    await services.scheduling().tick(services.clock.now() + timedelta(days=3))
+    for typed in ("comit 6.a", "history abc", "timezone Mars/Base", "hello"):
+        await send(client, act.message(typed, **personal(connector, SAM)))
+    replies = connector.sent(act.personal_conversation_id(SAM["id"]))[-4:]
+    assert not any("Got it" in said(r) for r in replies)
+    assert rows(services, Record) == []
 
 
 async def prompt_sam(client: TestClient, services: Services, connector: MockConnector) -> Any:
