@@ -114,7 +114,9 @@ def answered_message(prompt: Prompt, record: Record, person: Person, catalog: Ca
 
 
 def own_prompt(ctx: Context, prompt_id: int) -> Prompt:
-    prompt = ctx.session.get(Prompt, prompt_id)
+    """The caller's prompt, locked for this transaction: two presses in quick succession take
+    turns, so the second edits the record the first made instead of making another."""
+    prompt = ctx.session.get(Prompt, prompt_id, with_for_update=True)
     if prompt is None or prompt.person_id != ctx.caller.id:
         raise Refusal("That prompt isn't yours, or no longer exists.")
     if prompt.status not in ANSWERABLE_STATUSES:

@@ -150,14 +150,37 @@ async def test_pressing_another_answer_edits_the_record(
     await services.scheduling().tick()
     (posted,) = slack_api.calls_to("chat.postMessage")
     value = posted.params["blocks"][-1]["elements"][0]["value"]
-    for action in ("ft:answer.done", "ft:answer.partly"):
+    for presses, action in enumerate(("ft:answer.done", "ft:answer.partly"), start=1):
         body, content_type = payloads.block_actions(action, value)
         await post(client, body, content_type)
-    await asyncio.to_thread(slack_api.wait_for, "chat.update", 2)
+        await asyncio.to_thread(slack_api.wait_for, "chat.update", presses)
     with services.sessions() as session:
         (record,) = session.scalars(select(Record))
     assert record.outcome == "partly"
     assert record.edited_at is not None
+
+
+async def test_two_presses_at_once_make_one_record_and_no_error(
+    http_slack: Any, slack_api: MockSlackWebAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    client, services = http_slack
+    for text, user in (
+        ("leader add <@U0SUP> role=supervisor", "U0ADM"),
+        ("commit 6.a", "U0SUP"),
+        ("send-now <@U0SUP>", "U0ADM"),
+    ):
+        body, content_type = payloads.slash_command(text, user_id=user)
+        await post(client, body, content_type)
+    await services.scheduling().tick()
+    (posted,) = slack_api.calls_to("chat.postMessage")
+    value = posted.params["blocks"][-1]["elements"][0]["value"]
+    presses = [payloads.block_actions(a, value) for a in ("ft:answer.done", "ft:answer.partly")]
+    await asyncio.gather(*(post(client, body, kind) for body, kind in presses))
+    await asyncio.to_thread(slack_api.wait_for, "chat.update", 2)
+    with services.sessions() as session:
+        (record,) = session.scalars(select(Record))
+    assert record.outcome in ("done", "partly")
+    assert "listener failed" not in caplog.text
 
 
 async def test_socket_mode_without_a_signing_secret_serves_no_http_endpoint(
