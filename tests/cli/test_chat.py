@@ -824,3 +824,17 @@ def test_a_malformed_or_forbidden_command_is_refused_specifically_and_changes_no
 def test_a_malformed_command_shows_the_usage_line(run: Run, sam: str) -> None:
     output = refused(run, ADMIN, "leader add")
     assert "Usage: `leader add <user> role=<supervisor|manager|director>" in output
+
+
+def test_chat_at_a_moment_acts_as_if_it_were_then(run: Run, sam: str) -> None:
+    # Monday 1 March 2027, 08:00 UTC: the default cadence's next prompt is an hour away.
+    result = run(sam, "--at", "2027-03-01T08:00", "commit 6.a")
+    assert result.exit_code == 0, result.output
+    assert "next: Monday 1 March at 09:00 (UTC)" in result.output
+    assert "since 2027-03-01" in ok(run, sam, "commitments", "6.a")
+
+
+def test_chat_at_a_moment_that_is_not_one_is_a_usage_error(run: Run, sam: str) -> None:
+    result = run(sam, "--at", "soon", "help")
+    assert result.exit_code == 2
+    assert "'soon' is not an ISO-8601 time" in result.output

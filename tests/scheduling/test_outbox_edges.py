@@ -51,6 +51,8 @@ def test_a_failed_check_is_not_an_answer_the_send_stays_unsettled_and_is_asked_a
         raise TransientDeliveryError("conversations.history: ratelimited", retry_after=30)
 
     monkeypatch.setattr(sam.channel, "find", broken_find)
+    sam.tick(MONDAY_9_LA + LEASE - timedelta(seconds=5))
+    assert asked == []  # inside the lease: not stale yet, nobody asks
     result = sam.tick(MONDAY_9_LA + timedelta(minutes=5))
     assert (result.delivered.recovered, result.delivered.sent) == (0, 0)
     assert len(sam.channel.delivered) == 1  # not sent again

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from bot.core.messages import render_text
 from bot.platforms.fake import FakePlatform
 from bot.scheduling.delivery import PermanentDeliveryError, TransientDeliveryError
+from bot.scheduling.outbox import LEASE
 from bot.store.models import Person, Prompt, Record
 
 # Monday 2026-11-23, 09:00 in Los Angeles.
@@ -280,7 +281,11 @@ def test_a_crash_after_the_claim_is_settled_without_a_double_send(sam: FakePlatf
         session.commit()
     landed = sam.channel.delivered[:1]
     sam.channel.delivered = landed
-    result = sam.tick(MONDAY_9_LA + timedelta(minutes=5))
+    # Inside the lease the claims may still be a live process's: left alone.
+    result = sam.tick(MONDAY_9_LA + LEASE - timedelta(seconds=5))
+    assert (result.delivered.recovered, result.delivered.sent) == (0, 0)
+    assert {p.status for p in prompts(sam)} == {"sending"}
+    result = sam.tick(MONDAY_9_LA + LEASE + timedelta(seconds=5))
     assert result.delivered.recovered == 2
     assert len(sam.channel.delivered) == 2
     assert len({d.key for d in sam.channel.delivered}) == 2

@@ -68,6 +68,7 @@ def test_sync_client_posts_looks_up_and_reads_history(
     assert call.headers["Authorization"] == "Bearer xoxb-test"
 
 
+@pytest.mark.waits_out_a_timeout
 def test_history_honours_oldest_limit_and_metadata_flag(
     slack_api: MockSlackWebAPI, web: WebClient
 ) -> None:

@@ -203,6 +203,7 @@ async def test_msrest_itself_retries_a_get_that_failed_with_5xx(
     assert [c.status for c in connector.calls] == [502, 200]
 
 
+@pytest.mark.waits_out_a_timeout
 async def test_wait_for_lets_the_bot_run_and_says_what_never_came(
     connector: MockConnector, client: ConnectorClient
 ) -> None:
