@@ -151,7 +151,7 @@ def handle_text(
         if direct and open_prompt(ctx) is not None:
             hint = (
                 "\nIf you meant it as a note on your open prompt, use the prompt's "
-                "*Add a note* button."
+                "Add a note button."
             )
         return Message.refusal(str(error) + hint)
     return run_command(command, ctx)

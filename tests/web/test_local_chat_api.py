@@ -610,6 +610,9 @@ async def test_free_text_on_an_open_prompt_is_its_note_and_the_leader_picks_the_
         ("Not this week", prompt_value(prompt)),
     ]
     await chat.press(sam, reply["id"], "answer.partly", prompt_value(prompt))
+    shown = {m["id"]: m["message"] for m in await chat.messages(sam)}
+    assert "Recorded: Partly" in shown[prompt["id"]]["text"]  # the prompt itself is redrawn
+    assert shown[reply["id"]]["buttons"] == []  # the question's buttons have done their work
     [record] = chat.records()
     assert (record.behavior_id, record.outcome, record.note) == (
         "6.a",

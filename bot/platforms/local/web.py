@@ -194,12 +194,30 @@ async def press(request: web.Request) -> web.Response:
             )
             result = handle_action(ctx, action, value, text)
             if result.prompt is not None:
-                shown.body = {**shown.body, "message": message_to_dict(result.prompt)}
-                shown.updated_at = now
+                _redraw(session, shown, int(value), result.prompt, now)
             post(session, conversation, "bot", result.reply, kind="reply", now=now)
             return {"ok": result.reply.ok}
 
     return web.json_response(await asyncio.to_thread(run))
+
+
+def _redraw(
+    session: Session, pressed: LocalMessage, prompt_id: int, prompt: Message, now: datetime
+) -> None:
+    """Show the prompt as it now stands where the prompt is. A button pressed on another
+    message (the reply that asked how it went) has done its work: its buttons go."""
+    cards = session.scalars(
+        select(LocalMessage).where(
+            LocalMessage.conversation == pressed.conversation,
+            LocalMessage.prompt_id == prompt_id,
+        )
+    ).all()
+    for card in cards or [pressed]:
+        card.body = {**card.body, "message": message_to_dict(prompt)}
+        card.updated_at = now
+    if cards and pressed not in cards:
+        pressed.body = {**pressed.body, "message": {**pressed.body["message"], "buttons": []}}
+        pressed.updated_at = now
 
 
 def _person(session: Session, person_id: int) -> Person:
