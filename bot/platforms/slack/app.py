@@ -42,7 +42,7 @@ from bot.platforms.slack.render import (
 from bot.platforms.slack.setup import BOT_SCOPES, SlackSetup
 from bot.services import Services
 from bot.store.db import first_sight
-from bot.store.models import Person
+from bot.store.models import Person, Prompt
 
 log = logging.getLogger(__name__)
 COMMAND = "/followthrough"
@@ -148,6 +148,42 @@ class SlackEdge:
             await client.views_publish(user_id=user_id, view=home_view(sections))
         except SlackApiError as error:
             log.error("Slack views.publish failed: %s", error.response.get("error"))
+
+    async def show_answer(
+        self,
+        client: AsyncWebClient,
+        prompt_id: str,
+        pressed: tuple[str, str],
+        message: Message | None,
+        pressed_message: dict[str, Any] | None = None,
+    ) -> None:
+        """Show the prompt as it now stands where the prompt is. A button pressed on another
+        message (the reply that asked how it went) has done its work: its buttons go."""
+        where = await asyncio.to_thread(self._prompt_posted_at, prompt_id)
+        if message is None or where is None or where == pressed:
+            await self.redraw(client, *pressed, message)
+            return
+        await self.redraw(client, *where, message)
+        channel, ts = pressed
+        if pressed_message is not None and channel and ts:
+            blocks = [b for b in pressed_message.get("blocks", []) if b.get("type") != "actions"]
+            try:
+                await client.chat_update(
+                    channel=channel, ts=ts, text=pressed_message.get("text", ""), blocks=blocks
+                )
+            except SlackApiError as error:
+                log.error("Slack chat.update failed: %s", error.response.get("error"))
+
+    def _prompt_posted_at(self, prompt_id: str) -> tuple[str, str] | None:
+        """The (channel, ts) a prompt was posted at, from the id its send returned."""
+        if not prompt_id.isdigit():
+            return None
+        with self.services.sessions() as session:
+            posted = session.scalar(
+                select(Prompt.platform_message_id).where(Prompt.id == int(prompt_id))
+            )
+        channel, _, ts = (posted or "").partition(":")
+        return (channel, ts) if channel and ts else None
 
     async def redraw(
         self, client: AsyncWebClient, channel: str, ts: str, message: Message | None
@@ -276,7 +312,7 @@ def _listen(edge: SlackEdge) -> None:
             )
             return
         result = await edge.act(client, team_id, user_id, name, value)
-        await edge.redraw(client, channel, ts, result.prompt)
+        await edge.show_answer(client, value, (channel, ts), result.prompt, body.get("message"))
         if name == "answer.not_this_week" and result.reply.ok:
             await client.views_open(
                 trigger_id=body["trigger_id"],
@@ -302,7 +338,12 @@ def _listen(edge: SlackEdge) -> None:
             str(meta.get("prompt", "")),
             text.strip() or None,
         )
-        await edge.redraw(client, meta.get("channel", ""), meta.get("ts", ""), result.prompt)
+        await edge.show_answer(
+            client,
+            str(meta.get("prompt", "")),
+            (meta.get("channel", ""), meta.get("ts", "")),
+            result.prompt,
+        )
         if meta.get("channel"):
             await client.chat_postEphemeral(
                 channel=meta["channel"], user=body["user"]["id"], text=fallback_text(result.reply)

@@ -243,6 +243,11 @@ class MockSlackWebAPI:
         with self._lock:
             return list(self._calls)
 
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """The messages of a conversation as Slack holds them now (edits applied), oldest
+        first."""
+        return [dict(m) for m in self._history.get(channel, [])]
+
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [call for call in self._calls if call.method == method]

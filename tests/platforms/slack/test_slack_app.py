@@ -308,13 +308,25 @@ async def test_free_text_in_the_dm_is_a_note_and_a_retried_event_is_not_doubled(
         ("ft:answer.partly", str(prompt.id)),
         ("ft:answer.not_this_week", str(prompt.id)),
     ]
+    channel = dm_channel(LEADER)
+    posted_prompt, posted_reply = slack_api.messages(channel)
     body, content_type = payloads.block_actions(
-        "ft:answer.partly", str(prompt.id), message_blocks=reply.params["blocks"]
+        "ft:answer.partly",
+        str(prompt.id),
+        message_blocks=posted_reply["blocks"],
+        message_ts=posted_reply["ts"],
+        channel_id=channel,
     )
     await post(slack, body, content_type)
-    await settle(slack_api, "chat.update")
+    await settle(slack_api, "chat.update", 2)
     (record,) = rows(services, Record)
     assert (record.outcome, record.note) == ("partly", "Thanked Jo for the backlog push")
+    # The prompt itself shows the answer; the question's buttons have done their work.
+    shown_prompt, shown_reply = slack_api.messages(channel)
+    assert shown_prompt["ts"] == posted_prompt["ts"]
+    assert "Recorded: Partly" in str(shown_prompt["blocks"])
+    assert [b["type"] for b in shown_reply["blocks"] if b["type"] == "actions"] == []
+    assert "How did it go?" in str(shown_reply["blocks"])
 
 
 @pytest.mark.parametrize("typed", ["comit 6.a", "history abc", "timezone Mars/Base", "hello"])
