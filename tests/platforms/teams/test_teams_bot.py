@@ -236,17 +236,30 @@ async def test_text_in_the_chat_is_a_note_and_typos_after_expiry_record_nothing(
     teams: tuple[TestClient, Services], connector: MockConnector
 ) -> None:
     client, services = teams
-    await prompt_sam(client, services, connector)
+    prompt_card = await prompt_sam(client, services, connector)
     await send(client, act.message("Thanked Jo for the backlog push", **personal(connector, SAM)))
     reply = await reply_to(connector, SAM, 3)
     assert "How did it go?" in said(reply)
     assert rows(services, Record) == []
+    partly = next(a for a in reply.cards[0]["actions"] if a["title"] == "Partly")
+    response = await send(
+        client,
+        act.invoke_adaptive_card_action(
+            partly["verb"], partly["data"], reply_to_id=reply.id, **personal(connector, SAM)
+        ),
+    )
+    (record,) = rows(services, Record)
+    assert (record.outcome, record.note) == ("partly", "Thanked Jo for the backlog push")
+    # The prompt's own card shows the answer; the question becomes the confirmation.
+    (update,) = connector.calls_to("PUT", f"/{prompt_card.id}$")
+    assert "Recorded: Partly" in str(update.json)
+    assert "Got it: Partly" in str((await response.json())["value"])
     await services.scheduling().tick(services.clock.now() + timedelta(days=3))
     for typed in ("comit 6.a", "history abc", "timezone Mars/Base", "hello"):
         await send(client, act.message(typed, **personal(connector, SAM)))
     replies = connector.sent(act.personal_conversation_id(SAM["id"]))[-4:]
     assert not any("Got it" in said(r) for r in replies)
-    assert rows(services, Record) == []
+    assert [r.outcome for r in rows(services, Record)] == ["partly"]  # the typos added none
 
 
 async def prompt_sam(client: TestClient, services: Services, connector: MockConnector) -> Any:
