@@ -136,10 +136,8 @@ async def test_slow_work_is_acknowledged_at_once_and_answered_through_response_u
     assert "Follow-Through help" in str(later.params["blocks"])
 
 
-async def test_pressing_another_answer_edits_the_record(
-    http_slack: Any, slack_api: MockSlackWebAPI
-) -> None:
-    client, services = http_slack
+async def prompt_sam(client: Any, services: Services, slack_api: MockSlackWebAPI) -> str:
+    """Enroll Sam, commit to 6.a and send the prompt; its buttons' value (the prompt id)."""
     for text, user in (
         ("leader add <@U0SUP> role=supervisor", "U0ADM"),
         ("commit 6.a", "U0SUP"),
@@ -149,7 +147,14 @@ async def test_pressing_another_answer_edits_the_record(
         await post(client, body, content_type)
     await services.scheduling().tick()
     (posted,) = slack_api.calls_to("chat.postMessage")
-    value = posted.params["blocks"][-1]["elements"][0]["value"]
+    return str(posted.params["blocks"][-1]["elements"][0]["value"])
+
+
+async def test_pressing_another_answer_edits_the_record(
+    http_slack: Any, slack_api: MockSlackWebAPI
+) -> None:
+    client, services = http_slack
+    value = await prompt_sam(client, services, slack_api)
     for presses, action in enumerate(("ft:answer.done", "ft:answer.partly"), start=1):
         body, content_type = payloads.block_actions(action, value)
         await post(client, body, content_type)
@@ -164,16 +169,7 @@ async def test_two_presses_at_once_make_one_record_and_no_error(
     http_slack: Any, slack_api: MockSlackWebAPI, caplog: pytest.LogCaptureFixture
 ) -> None:
     client, services = http_slack
-    for text, user in (
-        ("leader add <@U0SUP> role=supervisor", "U0ADM"),
-        ("commit 6.a", "U0SUP"),
-        ("send-now <@U0SUP>", "U0ADM"),
-    ):
-        body, content_type = payloads.slash_command(text, user_id=user)
-        await post(client, body, content_type)
-    await services.scheduling().tick()
-    (posted,) = slack_api.calls_to("chat.postMessage")
-    value = posted.params["blocks"][-1]["elements"][0]["value"]
+    value = await prompt_sam(client, services, slack_api)
     presses = [payloads.block_actions(a, value) for a in ("ft:answer.done", "ft:answer.partly")]
     await asyncio.gather(*(post(client, body, kind) for body, kind in presses))
     await asyncio.to_thread(slack_api.wait_for, "chat.update", 2)
