@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.platforms.fake import FakePlatform
-from bot.store.models import Commitment, Person, Prompt, Record
+from bot.store.models import Commitment, Person, Prompt, Record, Workspace
 from tests.conftest import NOW
 
 
@@ -257,3 +257,18 @@ def test_commit_says_when_prompts_really_go_out_when_the_cadence_falls_on_a_week
 def test_commit_names_the_next_prompt(sam: FakePlatform) -> None:
     reply = sam.say("U-SUP", "commit 6.a")
     assert "every Monday at 09:00; next: Monday 23 November at 09:00 (America/Los_Angeles)" in reply
+
+
+def test_people_and_their_workspace_are_stamped_with_the_moment_of_the_message(
+    chat: FakePlatform,
+) -> None:
+    """Not the wall clock: workspace-wide figures count people from when they arrived."""
+    chat.now = NOW - timedelta(days=400)
+    chat.exchange("U-ADMIN", "help")
+    chat.now = NOW - timedelta(days=300)
+    chat.exchange("U-ADMIN", "leader add <@U-SUP> role=supervisor")
+    (admin,) = rows(chat, Person, platform_user_id="U-ADMIN")
+    (sam,) = rows(chat, Person, platform_user_id="U-SUP")
+    (workspace,) = rows(chat, Workspace)
+    assert workspace.created_at == admin.created_at == NOW - timedelta(days=400)
+    assert sam.created_at == NOW - timedelta(days=300)
