@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 
 @dataclass(frozen=True)
+class Asks:
+    """The words a button asks for (a note, what got in the way, what to share). Required
+    words are asked before the button acts; optional ones once it has (one tap still counts)."""
+
+    title: str
+    label: str
+    hint: str = ""
+    required: bool = False
+
+
+@dataclass(frozen=True)
 class Button:
-    """An action the reader can take; `action` names it, `value` carries its target."""
+    """An action the reader can take; `action` names it, `value` carries its target, `asks`
+    says which words it wants, for every platform to ask for in its own way."""
 
     label: str
     action: str
     value: str = ""
     style: Literal["default", "primary", "danger"] = "default"
+    asks: Asks | None = None
 
 
 @dataclass(frozen=True)
@@ -75,7 +88,13 @@ def message_to_dict(message: Message) -> dict[str, Any]:
         "fields": [list(field) for field in message.fields],
         "items": list(message.items),
         "buttons": [
-            {"label": b.label, "action": b.action, "value": b.value, "style": b.style}
+            {
+                "label": b.label,
+                "action": b.action,
+                "value": b.value,
+                "style": b.style,
+                "asks": asdict(b.asks) if b.asks else None,
+            }
             for b in message.buttons
         ],
         "attachment": None,
@@ -89,6 +108,9 @@ def message_from_dict(data: dict[str, Any]) -> Message:
         title=data.get("title"),
         fields=tuple((label, value) for label, value in data.get("fields", ())),
         items=tuple(data.get("items", ())),
-        buttons=tuple(Button(**button) for button in data.get("buttons", ())),
+        buttons=tuple(
+            Button(**{**button, "asks": Asks(**button["asks"]) if button.get("asks") else None})
+            for button in data.get("buttons", ())
+        ),
         ok=data.get("ok", True),
     )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import object_session
 
 from bot.core.catalog import Catalog
 from bot.core.lifecycle import PromptTimes
-from bot.core.messages import Button, Message
+from bot.core.messages import Asks, Button, Message
 from bot.handlers.context import Context, Refusal
 from bot.store.models import Commitment, Person, Prompt, Record, Workspace
 
@@ -40,15 +40,42 @@ def choose_phrasing(ctx: Context, person: Person, behavior_id: str) -> tuple[int
     return index, phrasings[index]
 
 
+# The words each prompt button asks for; a platform brings back only the action's name, so
+# it finds them here (`asks_for`).
+ASKS = {
+    "note": Asks(
+        "Add a note", "Your note", "What did you do? A sentence is plenty.", required=True
+    ),
+    "answer.not_this_week": Asks(
+        "Not this week",
+        "What got in the way? (optional)",
+        "Court, coverage, a crisis… naming it helps the team clear it.",
+    ),
+    "share": Asks(
+        "Share with the team",
+        "What would you like the implementation team to see? (optional)",
+        "It goes in this week's digest, with your name.",
+    ),
+}
+
+
+def asks_for(action: str) -> Asks | None:
+    return ASKS.get(action)
+
+
 def prompt_buttons(prompt_id: int) -> tuple[Button, ...]:
     value = str(prompt_id)
+
+    def button(label: str, action: str) -> Button:
+        return Button(label, action, value, asks=asks_for(action))
+
     return (
         Button("Done", "answer.done", value, "primary"),
-        Button("Partly", "answer.partly", value),
-        Button("Not this week", "answer.not_this_week", value),
-        Button("Snooze", "snooze", value),
-        Button("Add a note", "note", value),
-        Button("Share with implementation team", "share", value),
+        button("Partly", "answer.partly"),
+        button("Not this week", "answer.not_this_week"),
+        button("Snooze", "snooze"),
+        button("Add a note", "note"),
+        button("Share with implementation team", "share"),
     )
 
 

@@ -27,7 +27,7 @@ from bot.handlers.context import Context, PlatformUser
 from bot.handlers.dispatch import handle_action, handle_text, in_context
 from bot.handlers.home import commit_choices, home_sections
 from bot.handlers.people import get_workspace
-from bot.handlers.replies import AnswerResult
+from bot.handlers.replies import AnswerResult, asks_for
 from bot.platforms.slack.channel import PLATFORM
 from bot.platforms.slack.people import SlackDirectory, platform_user
 from bot.platforms.slack.render import (
@@ -305,18 +305,20 @@ def _listen(edge: SlackEdge) -> None:
         value = action.get("value", "")
         container = body.get("container") or {}
         channel, ts = container.get("channel_id", ""), container.get("message_ts", "")
-        if name in ("note", "share"):
+        # Words a button requires are asked for first; optional ones once it has acted.
+        asks = asks_for(name)
+        if asks is not None and asks.required:
             await client.views_open(
                 trigger_id=body["trigger_id"],
-                view=text_modal(name, value, channel=channel, ts=ts),
+                view=text_modal(name, asks, value, channel=channel, ts=ts),
             )
             return
         result = await edge.act(client, team_id, user_id, name, value)
         await edge.show_answer(client, value, (channel, ts), result.prompt, body.get("message"))
-        if name == "answer.not_this_week" and result.reply.ok:
+        if asks is not None and result.reply.ok:
             await client.views_open(
                 trigger_id=body["trigger_id"],
-                view=text_modal(name, value, channel=channel, ts=ts),
+                view=text_modal(name, asks, value, channel=channel, ts=ts),
             )
         elif channel:
             await client.chat_postEphemeral(

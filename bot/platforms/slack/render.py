@@ -6,24 +6,10 @@ import json
 import re
 from typing import Any
 
-from bot.core.messages import Message
+from bot.core.messages import Asks, Message
 
 ACTION_PREFIX = "ft:"
 NOTE_MODAL = "ft:note"
-# Actions whose answer needs words from the leader: a modal asks for them.
-ASKS_FOR_TEXT = {
-    "note": ("Add a note", "Your note", "What did you do? A sentence is plenty."),
-    "answer.not_this_week": (
-        "Not this week",
-        "What got in the way?",
-        "Court, coverage, a crisis… naming it helps the team clear it.",
-    ),
-    "share": (
-        "Share with the team",
-        "What would you like the implementation team to see?",
-        "It goes in this week's digest, with your name.",
-    ),
-}
 _MAX_TEXT = 2900  # Slack caps a section's text at 3,000 characters
 
 
@@ -89,25 +75,24 @@ def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
-def text_modal(action: str, prompt_id: str, *, channel: str, ts: str) -> dict[str, Any]:
-    """The modal that asks for a note, a barrier or what to share, for one prompt."""
-    title, label, hint = ASKS_FOR_TEXT[action]
+def text_modal(action: str, asks: Asks, prompt_id: str, *, channel: str, ts: str) -> dict[str, Any]:
+    """The modal that asks for the words a button wants (a note, a barrier, what to share)."""
     return {
         "type": "modal",
         "callback_id": NOTE_MODAL,
         "private_metadata": json.dumps(
             {"action": action, "prompt": prompt_id, "channel": channel, "ts": ts}
         ),
-        "title": {"type": "plain_text", "text": title[:24]},
+        "title": {"type": "plain_text", "text": asks.title[:24]},
         "submit": {"type": "plain_text", "text": "Save"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
             {
                 "type": "input",
                 "block_id": "ft-text",
-                "optional": action == "answer.not_this_week",
-                "label": {"type": "plain_text", "text": label},
-                "hint": {"type": "plain_text", "text": hint},
+                "optional": not asks.required,
+                "label": {"type": "plain_text", "text": asks.label},
+                "hint": {"type": "plain_text", "text": asks.hint},
                 "element": {
                     "type": "plain_text_input",
                     "action_id": "text",

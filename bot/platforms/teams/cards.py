@@ -5,16 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.messages import Message
+from bot.core.messages import Button, Message
 
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 VERB = "followthrough"
-# Buttons whose answer needs words: the card shows a text box for them.
-ASKS_FOR_TEXT = {
-    "note": "Your note",
-    "answer.not_this_week": "What got in the way? (optional)",
-    "share": "What would you like the implementation team to see?",
-}
 
 
 def render_card(message: Message) -> dict[str, Any]:
@@ -53,16 +47,18 @@ def render_card(message: Message) -> dict[str, Any]:
         "body": body,
     }
     if message.buttons:
-        card["actions"] = [_action(b.label, b.action, b.value, b.style) for b in message.buttons]
+        card["actions"] = [_action(b) for b in message.buttons]
     return card
 
 
-def _action(label: str, action: str, value: str, style: str) -> dict[str, Any]:
-    data = {"ft": action, "value": value}
-    if action in ASKS_FOR_TEXT:
+def _action(button: Button) -> dict[str, Any]:
+    """A button; one that asks for words opens a text box in the card (required or not, as
+    the button says)."""
+    data = {"ft": button.action, "value": button.value}
+    if button.asks is not None:
         return {
             "type": "Action.ShowCard",
-            "title": label,
+            "title": button.label,
             "card": {
                 "type": "AdaptiveCard",
                 "version": "1.5",
@@ -72,15 +68,15 @@ def _action(label: str, action: str, value: str, style: str) -> dict[str, Any]:
                         "id": "text",
                         "isMultiline": True,
                         "maxLength": 2000,
-                        "placeholder": ASKS_FOR_TEXT[action],
-                        "isRequired": action == "note",
+                        "placeholder": button.asks.label,
+                        "isRequired": button.asks.required,
                         "errorMessage": "Write a few words.",
                     }
                 ],
                 "actions": [_execute("Save", data, "positive")],
             },
         }
-    return _execute(label, data, "positive" if style == "primary" else "default")
+    return _execute(button.label, data, "positive" if button.style == "primary" else "default")
 
 
 def _execute(title: str, data: dict[str, str], style: str) -> dict[str, Any]:

@@ -266,6 +266,19 @@ async def test_a_note_through_the_modal_waits_for_the_outcome_then_goes_on_the_r
     assert (record.outcome, record.note) == ("done", "Named three wins at huddle")
 
 
+async def test_share_counts_at_once_and_the_modal_only_asks_what_to_share(
+    slack: TestClient, services: Services, slack_api: MockSlackWebAPI
+) -> None:
+    _, value = await prompt_for_sam(slack, services)
+    body, content_type = payloads.block_actions("ft:share", value)
+    await post(slack, body, content_type)
+    (opened,) = await settle(slack_api, "views.open")
+    assert opened.params["view"]["blocks"][0]["optional"] is True
+    (prompt,) = rows(services, Prompt)
+    assert prompt.draft_shared  # the tap counted before any words
+    assert rows(services, Record) == []  # and is no answer by itself
+
+
 async def test_free_text_in_the_dm_is_a_note_and_a_retried_event_is_not_doubled(
     slack: TestClient,
     services: Services,
