@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from bot.core import commands as c
 from bot.core.messages import Message
+from bot.core.states import PromptStatus
 from bot.handlers.cadences import DEFAULT_CADENCE, effective_cadence
 from bot.handlers.context import Context, Refusal
 from bot.handlers.people import current_teams, find_team, is_bootstrap_admin, resolve
@@ -85,10 +86,11 @@ def leader_remove(command: c.LeaderRemove, ctx: Context) -> Message:
         commitment.ended_at = ctx.now
     for prompt in ctx.session.scalars(
         select(Prompt).where(
-            Prompt.person_id == person.id, Prompt.status.in_(("pending", "snoozed"))
+            Prompt.person_id == person.id,
+            Prompt.status.in_((PromptStatus.PENDING, PromptStatus.SNOOZED)),
         )
     ):
-        prompt.status = "cancelled"
+        prompt.status = PromptStatus.CANCELLED
     ctx.audit("leader.remove", person.platform_user_id)
     return Message(text=f"{person.name} is no longer enrolled. Their records are kept.")
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from bot.core import commands as c
 from bot.core.grammar import BY_NAME, SYNTAX
 from bot.core.messages import Message
+from bot.core.states import PromptStatus
 from bot.handlers.cadences import effective_cadence, when_prompted
 from bot.handlers.context import Context, Refusal
 from bot.handlers.replies import OPEN_STATUSES, snooze_prompt
@@ -165,10 +166,10 @@ def drop(command: c.Drop, ctx: Context) -> Message:
     for prompt in ctx.session.scalars(
         select(Prompt).where(
             Prompt.commitment_id == existing.id,
-            Prompt.status.in_(("pending", "snoozed")),
+            Prompt.status.in_((PromptStatus.PENDING, PromptStatus.SNOOZED)),
         )
     ):
-        prompt.status = "cancelled"
+        prompt.status = PromptStatus.CANCELLED
     return Message(text=f"Dropped {command.behavior_id}. Your records for it are kept.")
 
 

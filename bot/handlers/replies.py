@@ -13,12 +13,19 @@ from sqlalchemy.orm import object_session
 from bot.core.catalog import Catalog
 from bot.core.lifecycle import PromptTimes
 from bot.core.messages import Asks, Button, Message
+from bot.core.states import PromptStatus
 from bot.handlers.context import Context, Refusal
 from bot.store.models import Commitment, Person, Prompt, Record, Workspace
 
 OUTCOME_LABELS = {"done": "Done", "partly": "Partly", "not_this_week": "Not this week"}
-OPEN_STATUSES = ("sent", "snoozed")
-ANSWERABLE_STATUSES = ("sent", "snoozed", "answered", "expired", "missed")
+OPEN_STATUSES = (PromptStatus.SENT, PromptStatus.SNOOZED)
+ANSWERABLE_STATUSES = (
+    PromptStatus.SENT,
+    PromptStatus.SNOOZED,
+    PromptStatus.ANSWERED,
+    PromptStatus.EXPIRED,
+    PromptStatus.MISSED,
+)
 DEFAULT_SNOOZE = timedelta(hours=4)
 
 
@@ -172,7 +179,7 @@ def answer(
 ) -> AnswerResult:
     """Record (or edit) the one record of this prompt; repeating an answer changes nothing."""
     record = ctx.session.scalar(select(Record).filter_by(prompt_id=prompt.id))
-    late = prompt.status in ("expired", "missed") or (
+    late = prompt.status in (PromptStatus.EXPIRED, PromptStatus.MISSED) or (
         prompt.status in OPEN_STATUSES and not prompt_times(prompt, ctx.workspace).is_open(ctx.now)
     )
     if record is None:
@@ -215,7 +222,7 @@ def answer(
     if shared is not None:
         record.shared = shared
     if prompt.status in OPEN_STATUSES:
-        prompt.status = "answered"
+        prompt.status = PromptStatus.ANSWERED
     ctx.session.flush()
     if record.outcome == "not_this_week" and not record.barrier:
         reply = Message(
@@ -239,7 +246,7 @@ def snooze_prompt(ctx: Context, prompt: Prompt, duration: timedelta = DEFAULT_SN
         raise Refusal(
             "That prompt has expired, so there is nothing to snooze; you can still answer it."
         )
-    prompt.status = "snoozed"
+    prompt.status = PromptStatus.SNOOZED
     prompt.snoozed_until = ctx.now + duration
     local = prompt.snoozed_until.astimezone(ctx.zone)
     return Message(text=f"Snoozed {prompt.behavior_id}. I'll ask again {local:%a %d %b at %H:%M}.")
@@ -278,7 +285,7 @@ def awaiting_barrier(ctx: Context) -> Prompt | None:
     if record is None or record.outcome != "not_this_week" or record.barrier:
         return None
     prompt = ctx.session.get(Prompt, record.prompt_id)
-    if prompt is None or prompt.status != "answered":
+    if prompt is None or prompt.status != PromptStatus.ANSWERED:
         return None
     return prompt if prompt_times(prompt, ctx.workspace).is_open(ctx.now) else None
 

@@ -13,6 +13,7 @@ from sqlalchemy import Select, String, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.core.catalog import Catalog
+from bot.core.states import PromptStatus
 from bot.reports.barriers import BarrierGroup, group_barriers
 from bot.reports.scope import (
     ANSWERED,
@@ -130,7 +131,7 @@ def _leaders_query(scope: Scope, period: Period, *, throughout: bool = False) ->
     period (all their rows count, unchecked); otherwise for the others, whose every prompt
     and record is checked against their membership at the time."""
     sent_at, created_at = Prompt.sent_at, Record.created_at
-    answered = case((Prompt.status == "answered", 1), else_=0)
+    answered = case((Prompt.status == PromptStatus.ANSWERED, 1), else_=0)
     prompts = in_period(
         select(
             func.aggregate_strings(cast(week_index(sent_at, period) * 2 + answered, String), ",")

@@ -32,6 +32,7 @@ from bot.core.clock import Clock, RunningFrom
 from bot.core.lifecycle import EXPIRE_WITHOUT_REMINDER, PromptTimes, answer_window
 from bot.core.messages import Message
 from bot.core.schedule import next_allowed
+from bot.core.states import DigestStatus, PromptStatus
 from bot.handlers.cadences import holidays_by_workspace, leader_calendar
 from bot.handlers.digest import render_digest
 from bot.handlers.replies import prompt_message
@@ -141,7 +142,7 @@ class Outbox:
                 .join(Person, Prompt.person_id == Person.id)
                 .join(Workspace, Person.workspace_id == Workspace.id)
                 .where(
-                    Prompt.status == "pending",
+                    Prompt.status == PromptStatus.PENDING,
                     Prompt.scheduled_for <= now,
                     Person.undeliverable_reason.is_(None),
                     Workspace.active.is_(True),
@@ -156,8 +157,8 @@ class Outbox:
                 return []
             session.execute(
                 update(Prompt)
-                .where(Prompt.id.in_(ids), Prompt.status == "pending")
-                .values(status="sending", claimed_at=now, attempts=Prompt.attempts + 1)
+                .where(Prompt.id.in_(ids), Prompt.status == PromptStatus.PENDING)
+                .values(status=PromptStatus.SENDING, claimed_at=now, attempts=Prompt.attempts + 1)
             )
             return self._deliveries(session, ids, now=now)
 
@@ -224,7 +225,7 @@ class Outbox:
                     prompt_id: claimed_at
                     for prompt_id, claimed_at in session.execute(
                         select(Prompt.id, Prompt.claimed_at).where(
-                            Prompt.status == "sending",
+                            Prompt.status == PromptStatus.SENDING,
                             Prompt.claimed_at <= now - self.lease,
                         )
                     ).tuples()
@@ -278,7 +279,11 @@ class Outbox:
         later; only after MAX_CHECKS failures is it sent again, and that decision logged."""
         with self.sessions.begin() as session:
             prompt = session.get(Prompt, prompt_id)
-            if prompt is None or prompt.status != "sending" or prompt.claimed_at != claimed_at:
+            if (
+                prompt is None
+                or prompt.status != PromptStatus.SENDING
+                or prompt.claimed_at != claimed_at
+            ):
                 return  # another process settled or re-claimed it meanwhile
             prompt.check_failures += 1
             prompt.last_error = f"delivery check failed: {error!r}"[:500]
@@ -288,7 +293,7 @@ class Outbox:
                     key,
                     prompt.check_failures,
                 )
-                prompt.status, prompt.claimed_at = "pending", None
+                prompt.status, prompt.claimed_at = PromptStatus.PENDING, None
             else:
                 prompt.claimed_at = now
 
@@ -301,16 +306,16 @@ class Outbox:
     ) -> None:
         with self.sessions.begin() as session:
             values: dict[str, object] = (
-                {"status": "sent", "sent_at": now, "platform_message_id": message_id}
+                {"status": PromptStatus.SENT, "sent_at": now, "platform_message_id": message_id}
                 if message_id
-                else {"status": "pending", "claimed_at": None}
+                else {"status": PromptStatus.PENDING, "claimed_at": None}
             )
             # Only the claim we judged stale: another process may have re-claimed it since.
             session.execute(
                 update(Prompt)
                 .where(
                     Prompt.id == delivery.prompt_id,
-                    Prompt.status == "sending",
+                    Prompt.status == PromptStatus.SENDING,
                     Prompt.claimed_at == claimed_at,
                 )
                 .values(**values)
@@ -392,28 +397,34 @@ class Outbox:
                 table = cast(Table, Prompt.__table__)
                 session.connection().execute(
                     update(table)
-                    .where(table.c.id == bindparam("prompt"), table.c.status == "sending")
-                    .values(status="sent", sent_at=now, platform_message_id=bindparam("message")),
+                    .where(
+                        table.c.id == bindparam("prompt"), table.c.status == PromptStatus.SENDING
+                    )
+                    .values(
+                        status=PromptStatus.SENT,
+                        sent_at=now,
+                        platform_message_id=bindparam("message"),
+                    ),
                     sent,
                 )
                 result.sent += len(sent)
             for delivery, error in failed:
                 prompt = session.get(Prompt, delivery.prompt_id)
-                if prompt is None or prompt.status != "sending":
+                if prompt is None or prompt.status != PromptStatus.SENDING:
                     continue
                 prompt.last_error = str(error)[:500]
                 if isinstance(error, PermanentDeliveryError):
-                    prompt.status = "failed"
+                    prompt.status = PromptStatus.FAILED
                     person = session.get(Person, delivery.person_id)
                     if person is not None and person.undeliverable_reason is None:
                         person.undeliverable_reason = str(error)[:200]
                         undeliverable.append((person.id, str(error)))
                     result.failed += 1
                 elif prompt.attempts >= MAX_ATTEMPTS:
-                    prompt.status = "failed"
+                    prompt.status = PromptStatus.FAILED
                     result.failed += 1
                 else:
-                    prompt.status, prompt.claimed_at = "pending", None
+                    prompt.status, prompt.claimed_at = PromptStatus.PENDING, None
                     prompt.scheduled_for = now + timedelta(minutes=2**prompt.attempts)
                     result.retried += 1
         for person_id, reason in undeliverable:
@@ -480,14 +491,14 @@ class Outbox:
                 digest = session.get(Digest, digest_id)
                 if digest is not None:
                     if message_id is not None:
-                        digest.status, digest.sent_at = "sent", now
+                        digest.status, digest.sent_at = DigestStatus.SENT, now
                         digest.platform_message_id = message_id
                         result.digests += 1
                     elif unsure:
                         digest.check_failures += 1
                         digest.claimed_at = now
                     else:
-                        digest.status, digest.claimed_at = "pending", None
+                        digest.status, digest.claimed_at = DigestStatus.PENDING, None
 
     def _claim_digests(self, now: datetime) -> list[tuple[int, Delivery, str, int | None]]:
         """Pending digests, and those whose claim went stale; for the latter, how many checks
@@ -499,8 +510,11 @@ class Outbox:
                     .join(Team, Digest.team_id == Team.id)
                     .join(Workspace, Team.workspace_id == Workspace.id)
                     .where(
-                        (Digest.status == "pending")
-                        | ((Digest.status == "sending") & (Digest.claimed_at <= now - self.lease))
+                        (Digest.status == DigestStatus.PENDING)
+                        | (
+                            (Digest.status == DigestStatus.SENDING)
+                            & (Digest.claimed_at <= now - self.lease)
+                        )
                     )
                     .order_by(Digest.id)
                     .with_for_update(of=Digest, skip_locked=True)
@@ -510,8 +524,10 @@ class Outbox:
             )
             claimed = []
             for digest, team, platform in rows:
-                failed_checks = digest.check_failures if digest.status == "sending" else None
-                digest.status, digest.claimed_at = "sending", now
+                failed_checks = (
+                    digest.check_failures if digest.status == DigestStatus.SENDING else None
+                )
+                digest.status, digest.claimed_at = DigestStatus.SENDING, now
                 claimed.append(
                     (
                         digest.id,
@@ -558,9 +574,9 @@ class Outbox:
                 .join(Person, Prompt.person_id == Person.id)
                 .join(Workspace, Person.workspace_id == Workspace.id)
                 .where(
-                    ((Prompt.status == "snoozed") & (Prompt.snoozed_until <= now))
+                    ((Prompt.status == PromptStatus.SNOOZED) & (Prompt.snoozed_until <= now))
                     | (
-                        (Prompt.status == "sent")
+                        (Prompt.status == PromptStatus.SENT)
                         & (func.coalesce(Prompt.reminded_at, Prompt.sent_at) <= oldest)
                     )
                 )
@@ -577,7 +593,7 @@ class Outbox:
                     reminder_hours=workspace.reminder_hours,
                 )
                 if not times.is_open(now):
-                    prompt.status, prompt.snoozed_until = "expired", None
+                    prompt.status, prompt.snoozed_until = PromptStatus.EXPIRED, None
                     result.expired += 1
                     continue
                 reminder_due = times.reminder_due
@@ -591,7 +607,7 @@ class Outbox:
                 allowed = next_allowed(reminder_due, calendar)
                 if allowed > now:
                     continue  # quiet hours, a weekend or a holiday: wait for their end
-                kind = "snooze" if prompt.status == "snoozed" else "reminder"
+                kind = "snooze" if prompt.status == PromptStatus.SNOOZED else "reminder"
                 local_day = now.astimezone(calendar.zone).date()
                 paused = person.paused_until is not None and local_day < person.paused_until
                 reachable = (
@@ -599,7 +615,7 @@ class Outbox:
                 )
                 # Handled either way: a re-ask stands in for the reminder, and expiry follows
                 # a window after it. One not sent keeps the expiry it would have had.
-                prompt.status, prompt.snoozed_until = "sent", None
+                prompt.status, prompt.snoozed_until = PromptStatus.SENT, None
                 if now - allowed > self.grace or paused or not reachable:
                     prompt.reminded_at = reminder_due
                     log.info(

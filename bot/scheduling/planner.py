@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.core.cadence import CadenceSpec, parse_cadence
 from bot.core.catalog import Catalog
 from bot.core.schedule import Calendar, Occurrence, occurrences
+from bot.core.states import DigestStatus, PromptStatus
 from bot.handlers.cadences import CadenceBook, holidays_by_workspace, leader_calendar
 from bot.handlers.digest import compute_digest, week_of
 from bot.handlers.replies import next_phrasing
@@ -80,7 +81,13 @@ def plan(
     counts: dict[str, int] = defaultdict(int)
     for row in rows:
         counts[str(row["status"])] += 1
-    return PlanResult(counts["pending"], counts["missed"], counts["skipped"], start, now)
+    return PlanResult(
+        counts[PromptStatus.PENDING],
+        counts[PromptStatus.MISSED],
+        counts[PromptStatus.SKIPPED],
+        start,
+        now,
+    )
 
 
 def _rows_due(
@@ -155,11 +162,11 @@ def _rows_due(
             last_phrasing[row.id] = phrasing
             local_day = occurrence.due.astimezone(ZoneInfo(row.timezone)).date()
             if row.paused_until is not None and local_day < row.paused_until:
-                status = "skipped"
+                status = PromptStatus.SKIPPED
             elif now - occurrence.due > grace:
-                status = "missed"
+                status = PromptStatus.MISSED
             else:
-                status = "pending"
+                status = PromptStatus.PENDING
             rows.append(
                 {
                     "person_id": row.person_id,
@@ -205,7 +212,7 @@ def _plan_digests(
                     else compute_digest(
                         session, catalog, team, period_start, period_end, now=occurrence.due
                     ),
-                    "status": "missed" if missed else "pending",
+                    "status": DigestStatus.MISSED if missed else DigestStatus.PENDING,
                     "created_at": now,
                 }
             )

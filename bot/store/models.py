@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from bot.core.states import DigestStatus, PromptStatus, check
 from bot.store.types import UTCDateTime
 
 NAMING_CONVENTION = {
@@ -209,6 +210,7 @@ class Prompt(Base):
         # Reports count each leader's prompts, and those answered, by the week they were
         # sent, from the index alone.
         Index("ix_prompt_person_sent", "person_id", "sent_at", "status"),
+        CheckConstraint(check("status", PromptStatus), name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -220,7 +222,7 @@ class Prompt(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     phrasing: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     scheduled_for: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=PromptStatus.PENDING)
     delivery_key: Mapped[str] = mapped_column(String(200), unique=True)
     claimed_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -292,14 +294,17 @@ class Digest(Base):
     """A digest for one team and one period; the unique pair makes it go out once."""
 
     __tablename__ = "digest"
-    __table_args__ = (UniqueConstraint("team_id", "period_start"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "period_start"),
+        CheckConstraint(check("status", DigestStatus), name="status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"))
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
     body: Mapped[dict[str, Any]]
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=DigestStatus.PENDING)
     requested_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("person.id", ondelete="SET NULL")
     )

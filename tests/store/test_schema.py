@@ -12,8 +12,9 @@ from sqlalchemy import Engine, inspect, select
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.states import PromptStatus
 from bot.store.db import alembic_config, create_db_engine, migrate
-from bot.store.models import Base, Commitment, Person, Record, Workspace
+from bot.store.models import Base, Commitment, Person, Prompt, Record, Workspace
 from tests.conftest import NOW, FreshDatabase
 
 
@@ -113,3 +114,37 @@ def test_a_record_outcome_outside_the_list_is_refused(
         )
         with pytest.raises(IntegrityError, match=r"(?i)check constraint"):
             session.flush()
+
+
+def test_a_prompt_state_outside_the_list_is_refused(
+    sessions: sessionmaker[Session], leader: int
+) -> None:
+    with sessions() as session:
+        session.add(
+            Prompt(
+                person_id=leader,
+                behavior_id="6.a",
+                scheduled_for=NOW,
+                status="delivered",
+                delivery_key="p:test",
+                created_at=NOW,
+            )
+        )
+        with pytest.raises(IntegrityError, match=r"(?i)check constraint"):
+            session.flush()
+
+
+def test_every_prompt_state_is_accepted(sessions: sessionmaker[Session], leader: int) -> None:
+    with sessions() as session:
+        session.add_all(
+            Prompt(
+                person_id=leader,
+                behavior_id="6.a",
+                scheduled_for=NOW,
+                status=state,
+                delivery_key=f"p:{state}",
+                created_at=NOW,
+            )
+            for state in PromptStatus
+        )
+        session.flush()

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.catalog import Catalog
+from bot.core.states import PromptStatus
 from bot.handlers.people import get_workspace
 from bot.platforms.local.directory import LOCAL_PLATFORM, LOCAL_WORKSPACE
 from bot.store.models import (
@@ -201,7 +202,7 @@ def _week(
         phrasing=phrasing,
         scheduled_for=sent,
         sent_at=sent,
-        status="answered" if answered else "expired",
+        status=PromptStatus.ANSWERED if answered else PromptStatus.EXPIRED,
         delivery_key=f"demo:{person.id}:{commitment.id}:{week}",
         platform_message_id=f"demo-{person.id}-{commitment.id}-{week}",
         created_at=sent,
