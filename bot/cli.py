@@ -8,7 +8,7 @@ import logging
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 import click
 from sqlalchemy import or_, select
@@ -19,10 +19,10 @@ from bot.core.catalog import CatalogError, load_catalog
 from bot.core.clock import Clock, SetClock
 from bot.core.messages import render_text
 from bot.doctor import run_checks
-from bot.handlers.context import Context, PlatformUser
-from bot.handlers.dispatch import converse
+from bot.handlers.context import PlatformUser
+from bot.handlers.dispatch import converse, enter
 from bot.handlers.export import export_rows, write_csv, write_jsonl
-from bot.handlers.people import get_workspace, identify
+from bot.handlers.people import get_workspace
 from bot.handlers.roster import import_roster, read_roster
 from bot.platforms.local.demo import LEADERS, create_demo, has_demo
 from bot.platforms.local.directory import (
@@ -163,8 +163,14 @@ AT_HELP = "Act as if it were this moment (ISO-8601, default now; UTC if no offse
 @click.argument("words", nargs=-1, required=True)
 def chat(as_user: str, at: str | None, words: tuple[str, ...]) -> None:
     """Run one chat command as a person and print the reply (exit 1 when refused)."""
+    _say_as(as_user, " ".join(words), SetClock(_instant(at)) if at else None)
+
+
+def _say_as(as_user: str, text: str, clock: Clock | None = None) -> NoReturn:
+    """Say `text` to the bot as this person, print the reply (and any file), and exit 0, or
+    1 when it was refused: `chat` and the admin shortcuts (`digest preview`, …) alike."""
     settings = Settings()
-    services = _services(settings, SetClock(_instant(at)) if at else None)
+    services = _services(settings, clock)
     now = services.clock.now()
     with services.sessions() as session:
         workspace, user = _find_chatter(session, as_user, now)
@@ -175,7 +181,7 @@ def chat(as_user: str, at: str | None, words: tuple[str, ...]) -> None:
             workspace=workspace,
             user=user,
             directory=LocalDirectory(),
-            text=" ".join(words),
+            text=text,
             now=now,
         )
         session.commit()
@@ -235,19 +241,18 @@ def roster_import(file: IO[str], as_user: str | None) -> None:
     if not problems:
         with services.sessions() as session:
             workspace, user = _find_chatter(session, admin, now)
-            caller = identify(session, workspace=workspace, user=user, settings=settings, now=now)
-            if not caller.is_admin:
+            ctx = enter(
+                session,
+                settings=settings,
+                catalog=services.catalog,
+                workspace=workspace,
+                user=user,
+                directory=LocalDirectory(),
+                now=now,
+            )
+            if not ctx.caller.is_admin:
                 problems = [f"{admin} is not an admin"]
             else:
-                ctx = Context(
-                    session=session,
-                    workspace=workspace,
-                    caller=caller,
-                    catalog=services.catalog,
-                    settings=settings,
-                    directory=LocalDirectory(),
-                    now=now,
-                )
                 result = import_roster(ctx, rows)
                 problems = result.problems
             if problems:
@@ -283,28 +288,11 @@ def digest_send_command(team: str, as_user: str | None) -> None:
     _admin_says(as_user, f'digest send "{team}"')
 
 
-def _admin_says(as_user: str | None, command: str) -> None:
-    settings = Settings()
-    admin = as_user or next(iter(sorted(settings.bootstrap_admins)), None)
+def _admin_says(as_user: str | None, command: str) -> NoReturn:
+    admin = as_user or next(iter(sorted(Settings().bootstrap_admins)), None)
     if not admin:
         raise click.UsageError("Name the admin with --as, or set FOLLOWTHROUGH_ADMINS.")
-    services = _services(settings)
-    now = services.clock.now()
-    with services.sessions() as session:
-        workspace, user = _find_chatter(session, admin, now)
-        reply = converse(
-            session,
-            settings=settings,
-            catalog=services.catalog,
-            workspace=workspace,
-            user=user,
-            directory=LocalDirectory(),
-            text=command,
-            now=now,
-        )
-        session.commit()
-    click.echo(render_text(reply))
-    sys.exit(0 if reply.ok else 1)
+    _say_as(admin, command)
 
 
 @main.command("doctor")

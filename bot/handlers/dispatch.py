@@ -29,6 +29,7 @@ from bot.handlers.replies import (
     snooze_prompt,
     take_free_text,
 )
+from bot.store.db import first_sight
 from bot.store.models import Record, Workspace
 
 Handler = Callable[[Any, Context], Message]
@@ -157,6 +158,29 @@ def handle_text(
     return run_command(command, ctx)
 
 
+def enter(
+    session: Session,
+    *,
+    settings: Settings,
+    catalog: Catalog,
+    workspace: Workspace,
+    user: PlatformUser,
+    directory: Directory,
+    now: datetime,
+) -> Context:
+    """The one way in: who is writing (met on first contact), where, and at what moment."""
+    caller = identify(session, workspace=workspace, user=user, settings=settings, now=now)
+    return Context(
+        session=session,
+        workspace=workspace,
+        caller=caller,
+        catalog=catalog,
+        settings=settings,
+        directory=directory,
+        now=now,
+    )
+
+
 def converse(
     session: Session,
     *,
@@ -172,13 +196,12 @@ def converse(
 ) -> Message:
     """One message from a person to the bot, start to reply; the caller commits the session.
     `direct` is true for a direct conversation, where free text answers prompts."""
-    caller = identify(session, workspace=workspace, user=user, settings=settings, now=now)
-    ctx = Context(
-        session=session,
-        workspace=workspace,
-        caller=caller,
-        catalog=catalog,
+    ctx = enter(
+        session,
         settings=settings,
+        catalog=catalog,
+        workspace=workspace,
+        user=user,
         directory=directory,
         now=now,
     )
@@ -240,6 +263,21 @@ def _has_note(ctx: Context, prompt_id: int) -> bool:
 T = TypeVar("T")
 
 
+def once(
+    platform: str, event_id: str, work: Callable[[Context], T]
+) -> Callable[[Context], T | None]:
+    """`work`, unless this platform event was handled before (then None). The event is
+    recorded as seen in the transaction that handles it: a platform's retry of a handled
+    event is skipped, while one whose handling failed is handled again."""
+
+    def run(ctx: Context) -> T | None:
+        if not first_sight(ctx.session, platform, event_id, now=ctx.now):
+            return None
+        return work(ctx)
+
+    return run
+
+
 def in_context(
     sessions: sessionmaker[Session],
     *,
@@ -258,13 +296,12 @@ def in_context(
         place = get_workspace(session, platform=platform, external_id=workspace, now=now)
         if not place.active:
             place.active = True  # someone is using it: the app is installed again
-        caller = identify(session, workspace=place, user=user, settings=settings, now=now)
-        ctx = Context(
-            session=session,
-            workspace=place,
-            caller=caller,
-            catalog=catalog,
+        ctx = enter(
+            session,
             settings=settings,
+            catalog=catalog,
+            workspace=place,
+            user=user,
             directory=directory,
             now=now,
         )

@@ -14,9 +14,9 @@ from bot.core.catalog import Catalog
 from bot.core.clock import SetClock
 from bot.core.commands import UserRef
 from bot.core.messages import Message, render_text
-from bot.handlers.context import Context, PlatformUser
-from bot.handlers.dispatch import converse, handle_action
-from bot.handlers.people import get_workspace, identify
+from bot.handlers.context import PlatformUser
+from bot.handlers.dispatch import converse, enter, handle_action
+from bot.handlers.people import get_workspace
 from bot.handlers.replies import AnswerResult
 from bot.scheduling.delivery import Delivery, PermanentDeliveryError, TransientDeliveryError
 from bot.scheduling.runner import Scheduling, TickResult
@@ -126,19 +126,12 @@ class FakePlatform:
             workspace = get_workspace(
                 session, platform=PLATFORM, external_id=self.workspace_external_id, now=self.now
             )
-            caller = identify(
+            ctx = enter(
                 session,
+                settings=self.settings,
+                catalog=self.catalog,
                 workspace=workspace,
                 user=self.users[user_id],
-                settings=self.settings,
-                now=self.now,
-            )
-            ctx = Context(
-                session=session,
-                workspace=workspace,
-                caller=caller,
-                catalog=self.catalog,
-                settings=self.settings,
                 directory=self,
                 now=self.now,
             )

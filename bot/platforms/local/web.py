@@ -13,8 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.messages import Message, message_to_dict
-from bot.handlers.context import Context
-from bot.handlers.dispatch import converse, handle_action
+from bot.handlers.dispatch import converse, enter, handle_action
 from bot.handlers.people import get_workspace, identify
 from bot.platforms.local.channel import dm_conversation, post
 from bot.platforms.local.directory import (
@@ -176,19 +175,12 @@ async def press(request: web.Request) -> web.Response:
             shown = session.get(LocalMessage, message_id)
             if shown is None or shown.conversation != conversation:
                 raise web.HTTPNotFound(text="No such message in this conversation.")
-            caller = identify(
+            ctx = enter(
                 session,
+                settings=services.settings,
+                catalog=services.catalog,
                 workspace=person.workspace,
                 user=local_user(person.platform_user_id),
-                settings=services.settings,
-                now=now,
-            )
-            ctx = Context(
-                session=session,
-                workspace=person.workspace,
-                caller=caller,
-                catalog=services.catalog,
-                settings=services.settings,
                 directory=LocalDirectory(),
                 now=now,
             )

@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from bot.core.messages import Attachment, Message
 from bot.handlers.context import Context, PlatformUser
-from bot.handlers.dispatch import handle_action, handle_text, in_context
+from bot.handlers.dispatch import handle_action, handle_text, in_context, once
 from bot.handlers.home import commit_choices, home_sections
 from bot.handlers.people import get_workspace
 from bot.handlers.replies import AnswerResult, asks_for
@@ -41,7 +41,6 @@ from bot.platforms.slack.render import (
 )
 from bot.platforms.slack.setup import BOT_SCOPES, SlackSetup
 from bot.services import Services
-from bot.store.db import first_sight
 from bot.store.models import Person, Prompt
 
 log = logging.getLogger(__name__)
@@ -379,14 +378,12 @@ def _listen(edge: SlackEdge) -> None:
         event_id = body.get("event_id") or event.get("client_msg_id", "")
         text = unescape(event.get("text", ""))
 
-        def once(ctx: Context) -> Message | None:
-            # Seen and handled in one transaction: a retry of a handled event is skipped,
-            # while one whose handling failed is handled again.
-            if not first_sight(ctx.session, PLATFORM, event_id, now=ctx.now):
-                return None
-            return handle_text(text, ctx, direct=True)
-
-        reply = await edge.run(client, _team(body), event["user"], once)
+        reply = await edge.run(
+            client,
+            _team(body),
+            event["user"],
+            once(PLATFORM, event_id, lambda ctx: handle_text(text, ctx, direct=True)),
+        )
         if reply is None:
             return
         await say(text=fallback_text(reply), blocks=render_blocks(reply))

@@ -22,13 +22,12 @@ from sqlalchemy import select
 from bot.core.messages import Attachment as FileAttachment
 from bot.core.messages import Message
 from bot.handlers.context import Context, PlatformUser
-from bot.handlers.dispatch import handle_action, handle_text, in_context
+from bot.handlers.dispatch import handle_action, handle_text, in_context, once
 from bot.handlers.people import get_workspace
 from bot.handlers.replies import AnswerResult
 from bot.platforms.teams.cards import CARD_TYPE, render_card
 from bot.platforms.teams.references import PLATFORM, remember, tenant_of
 from bot.services import Services
-from bot.store.db import first_sight
 from bot.store.models import Person, Prompt
 
 log = logging.getLogger(__name__)
@@ -107,7 +106,7 @@ class FollowThroughTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             data = activity.value
             result = await self.run(
                 turn_context,
-                lambda ctx: _act_once(ctx, seen, data),
+                once(PLATFORM, seen, lambda ctx: card_action(ctx, data)),
             )
             if result is None:
                 return
@@ -127,12 +126,14 @@ class FollowThroughTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         mentions = mentioned_people(activity)
         direct = activity.conversation.conversation_type == "personal"
 
-        def once(ctx: Context) -> Message | None:
-            if not first_sight(ctx.session, PLATFORM, seen, now=ctx.now):
-                return None
-            return handle_text(text, ctx, mentions=mentions, direct=direct)
-
-        reply = await self.run(turn_context, once)
+        reply = await self.run(
+            turn_context,
+            once(
+                PLATFORM,
+                seen,
+                lambda ctx: handle_text(text, ctx, mentions=mentions, direct=direct),
+            ),
+        )
         if reply is None:
             return
         await turn_context.send_activity(_reply(reply))
@@ -278,11 +279,6 @@ def card_action(ctx: Context, data: dict[str, Any]) -> AnswerResult:
         str(data.get("value", "")),
         text if isinstance(text, str) else None,
     )
-
-
-def _act_once(ctx: Context, seen: str, data: dict[str, Any]) -> AnswerResult | None:
-    """A card's Action.Submit, unless this very activity was handled already."""
-    return card_action(ctx, data) if first_sight(ctx.session, PLATFORM, seen, now=ctx.now) else None
 
 
 def _card(message: Message) -> Attachment:
