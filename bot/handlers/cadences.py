@@ -99,16 +99,23 @@ def holidays_by_workspace(session: Session) -> dict[int, frozenset[date]]:
     return {workspace_id: frozenset(found) for workspace_id, found in days.items()}
 
 
+def describe_moved(spec: CadenceSpec) -> str:
+    """The cadence in words, saying so when it falls on a weekend day (prompts move to the
+    next working day)."""
+    words = spec.describe()
+    if spec.kind not in ("off", "weekdays") and spec.weekday is not None and spec.weekday >= 5:
+        words += f" ({WEEKDAY_NAMES[spec.weekday]}s are off, so it goes out the next working day)"
+    return words
+
+
 def when_prompted(
     session: Session, person: Person, workspace: Workspace, spec: CadenceSpec, now: datetime
 ) -> str:
     """When a leader's prompts really go out, in words: the cadence, what moves it (a weekend
     day moves to the next working day), and the next prompt's local day and time."""
-    words = spec.describe()
+    words = describe_moved(spec)
     if spec.kind == "off":
         return words
-    if spec.kind != "weekdays" and spec.weekday is not None and spec.weekday >= 5:
-        words += f" ({WEEKDAY_NAMES[spec.weekday]}s are off, so it goes out the next working day)"
     holidays = frozenset(session.scalars(select(Holiday.day).filter_by(workspace_id=workspace.id)))
     calendar = leader_calendar(person.timezone, workspace, holidays)
     upcoming = [

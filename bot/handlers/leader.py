@@ -10,7 +10,7 @@ from bot.core import commands as c
 from bot.core.grammar import BY_NAME, SYNTAX
 from bot.core.messages import Message
 from bot.core.states import PromptStatus
-from bot.handlers.cadences import effective_cadence, when_prompted
+from bot.handlers.cadences import describe_moved, effective_cadence, when_prompted
 from bot.handlers.context import Context, Refusal
 from bot.handlers.replies import OPEN_STATUSES, snooze_prompt
 from bot.store.models import Commitment, Prompt, Record
@@ -111,7 +111,9 @@ def list_commitments(command: c.Commitments, ctx: Context) -> Message:
         goal = f" — goal: {commitment.goal}" if commitment.goal else ""
         when = effective_cadence(ctx.session, ctx.caller, commitment.behavior_id).spec
         since = commitment.started_at.astimezone(ctx.zone).date().isoformat()
-        items.append(f"{commitment.behavior_id} {title}{goal} (since {since}; {when.describe()})")
+        items.append(
+            f"{commitment.behavior_id} {title}{goal} (since {since}; {describe_moved(when)})"
+        )
     return Message(text=f"{ctx.caller.name}, you are working on:", items=tuple(items))
 
 

@@ -272,3 +272,9 @@ def test_people_and_their_workspace_are_stamped_with_the_moment_of_the_message(
     (workspace,) = rows(chat, Workspace)
     assert workspace.created_at == admin.created_at == NOW - timedelta(days=400)
     assert sam.created_at == NOW - timedelta(days=300)
+
+
+def test_commitments_say_when_a_weekend_cadence_really_prompts(sam: FakePlatform) -> None:
+    sam.exchange("U-ADMIN", "cadence set default weekly sun 10:00")
+    sam.exchange("U-SUP", "commit 6.a")
+    assert "every Sunday at 10:00 (Sundays are off" in sam.say("U-SUP", "commitments")
