@@ -515,6 +515,22 @@ def _leader_add(rest: str, ctx: ParseContext, usage: str) -> c.Command:
     return c.LeaderAdd(user, parse_role(options["role"], usage), team, zone)
 
 
+def leader_add_from_fields(
+    *, email: str, role: str, team: str | None, timezone: str | None
+) -> c.LeaderAdd:
+    """A `leader add` from separate fields (a roster row), each checked as the typed command
+    checks it, with no quoting for a cell to break out of."""
+    usage = BY_NAME["leader add"].usage
+    if not _EMAIL.match(email):
+        raise CommandError(f"`{email}` is not an email address.", usage=usage)
+    return c.LeaderAdd(
+        c.UserRef("email", email.lower()),
+        parse_role(role, usage),
+        _team_name(team, usage) if team else None,
+        parse_zone(timezone, usage) if timezone else None,
+    )
+
+
 def _leader_role(rest: str, ctx: ParseContext, usage: str) -> c.Command:
     tokens = tokenize(rest)
     if len(tokens) != 2:

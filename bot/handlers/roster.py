@@ -1,5 +1,5 @@
-"""Roster import: enroll many leaders from a CSV file, all or nothing, through the same
-`leader add` (and `team members`) commands an admin would type."""
+"""Roster import: enroll many leaders from a CSV file, all or nothing, as the `leader add`
+command an admin would type (built from the row's fields, never from text pasted together)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import csv
 import io
 from dataclasses import dataclass
 
-from bot.core.messages import Message
+from bot.core.grammar import CommandError, leader_add_from_fields
 from bot.handlers.context import Context
-from bot.handlers.dispatch import handle_text
+from bot.handlers.dispatch import run_command
 
 COLUMNS = ("email", "role", "team", "timezone")
 
@@ -42,12 +42,17 @@ def import_roster(ctx: Context, rows: list[dict[str, str]]) -> RosterResult:
     problems: list[str] = []
     enrolled = 0
     for line, row in enumerate(rows, start=2):
-        command = f"leader add {row['email']} role={row['role']}"
-        if row.get("team"):
-            command += f' team="{row["team"]}"'
-        if row.get("timezone"):
-            command += f" tz={row['timezone']}"
-        reply: Message = handle_text(command, ctx)
+        try:
+            command = leader_add_from_fields(
+                email=row["email"],
+                role=row["role"],
+                team=row.get("team") or None,
+                timezone=row.get("timezone") or None,
+            )
+        except CommandError as error:
+            problems.append(f"line {line} ({row['email'] or 'no email'}): {error}")
+            continue
+        reply = run_command(command, ctx)
         if reply.ok:
             enrolled += 1
         else:

@@ -50,6 +50,23 @@ def test_a_bad_row_imports_nothing_and_says_which(
     assert db.count(Person, is_leader=True) == 0
 
 
+def test_a_quote_in_a_cell_cannot_slip_an_option_into_the_command(
+    db: Database, run: Run, invoke: Invoke, tmp_path: Path
+) -> None:
+    run(ADMIN, "help")
+    before = db.counts()
+    roster = write(
+        tmp_path,
+        "roster.csv",
+        'email,role,team\nsam@agency.org,supervisor,"North"" role=director tz=""Asia/Tokyo"\n',
+    )
+    result = invoke("roster", "import", roster, DATABASE_URL=db.url)
+    assert result.exit_code == 1
+    assert "line 2 (sam@agency.org)" in result.output
+    assert "is not a team name" in result.output
+    assert db.counts() == before
+
+
 def test_a_roster_without_the_needed_columns_is_refused(
     db: Database, invoke: Invoke, tmp_path: Path
 ) -> None:
