@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -234,13 +235,17 @@ def handle_action(ctx: Context, action: str, value: str, text: str | None = None
             result = add_to_answer(ctx, prompt, note=text, shared=None, source="note")
         elif action == "share":
             result = add_to_answer(ctx, prompt, note=text, shared=True, source="share")
-            if _has_record(ctx, prompt.id) and not _has_note(ctx, prompt.id):
+            recorded = ctx.session.execute(
+                select(Record.note).filter_by(prompt_id=prompt.id)
+            ).first()
+            if recorded is not None and not recorded.note:
                 result = AnswerResult(
                     result.prompt,
                     Message(text="Marked to share. Add a note so the team sees what you did."),
                 )
         else:
             raise Refusal(f"I don't know the action `{action}`.")
+        result = replace(result, posted_as=prompt.platform_message_id)
         ctx.session.flush()
     except Refusal as refusal:
         savepoint.rollback()
@@ -250,14 +255,6 @@ def handle_action(ctx: Context, action: str, value: str, text: str | None = None
         raise
     savepoint.commit()
     return result
-
-
-def _has_record(ctx: Context, prompt_id: int) -> bool:
-    return ctx.session.scalar(select(Record.id).filter_by(prompt_id=prompt_id)) is not None
-
-
-def _has_note(ctx: Context, prompt_id: int) -> bool:
-    return bool(ctx.session.scalar(select(Record.note).filter_by(prompt_id=prompt_id)))
 
 
 T = TypeVar("T")

@@ -160,11 +160,13 @@ def own_prompt(ctx: Context, prompt_id: int) -> Prompt:
 
 @dataclass(frozen=True)
 class AnswerResult:
-    """The prompt redrawn after the answer (None when it is unchanged), and a short note
-    back to the leader."""
+    """The prompt redrawn after the answer (None when it is unchanged), a short note back to
+    the leader, and the platform's id of the message the prompt was sent as (where the redraw
+    belongs, when the button pressed was on another message)."""
 
     prompt: Message | None
     reply: Message
+    posted_as: str | None = None
 
 
 def answer(

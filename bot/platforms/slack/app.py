@@ -41,7 +41,7 @@ from bot.platforms.slack.render import (
 )
 from bot.platforms.slack.setup import BOT_SCOPES, SlackSetup
 from bot.services import Services
-from bot.store.models import Person, Prompt
+from bot.store.models import Person
 
 log = logging.getLogger(__name__)
 COMMAND = "/followthrough"
@@ -151,14 +151,16 @@ class SlackEdge:
     async def show_answer(
         self,
         client: AsyncWebClient,
-        prompt_id: str,
+        result: AnswerResult,
         pressed: tuple[str, str],
-        message: Message | None,
         pressed_message: dict[str, Any] | None = None,
     ) -> None:
-        """Show the prompt as it now stands where the prompt is. A button pressed on another
-        message (the reply that asked how it went) has done its work: its buttons go."""
-        where = await asyncio.to_thread(self._prompt_posted_at, prompt_id)
+        """Show the prompt as it now stands where the prompt is (its platform message id is
+        channel:ts). A button pressed on another message (the reply that asked how it went)
+        has done its work: its buttons go."""
+        message = result.prompt
+        channel, _, ts = (result.posted_as or "").partition(":")
+        where = (channel, ts) if channel and ts else None
         if message is None or where is None or where == pressed:
             await self.redraw(client, *pressed, message)
             return
@@ -172,17 +174,6 @@ class SlackEdge:
                 )
             except SlackApiError as error:
                 log.error("Slack chat.update failed: %s", error.response.get("error"))
-
-    def _prompt_posted_at(self, prompt_id: str) -> tuple[str, str] | None:
-        """The (channel, ts) a prompt was posted at, from the id its send returned."""
-        if not prompt_id.isdigit():
-            return None
-        with self.services.sessions() as session:
-            posted = session.scalar(
-                select(Prompt.platform_message_id).where(Prompt.id == int(prompt_id))
-            )
-        channel, _, ts = (posted or "").partition(":")
-        return (channel, ts) if channel and ts else None
 
     async def redraw(
         self, client: AsyncWebClient, channel: str, ts: str, message: Message | None
@@ -313,7 +304,7 @@ def _listen(edge: SlackEdge) -> None:
             )
             return
         result = await edge.act(client, team_id, user_id, name, value)
-        await edge.show_answer(client, value, (channel, ts), result.prompt, body.get("message"))
+        await edge.show_answer(client, result, (channel, ts), body.get("message"))
         if asks is not None and result.reply.ok:
             await client.views_open(
                 trigger_id=body["trigger_id"],
@@ -339,12 +330,7 @@ def _listen(edge: SlackEdge) -> None:
             str(meta.get("prompt", "")),
             text.strip() or None,
         )
-        await edge.show_answer(
-            client,
-            str(meta.get("prompt", "")),
-            (meta.get("channel", ""), meta.get("ts", "")),
-            result.prompt,
-        )
+        await edge.show_answer(client, result, (meta.get("channel", ""), meta.get("ts", "")))
         if meta.get("channel"):
             await client.chat_postEphemeral(
                 channel=meta["channel"], user=body["user"]["id"], text=fallback_text(result.reply)

@@ -28,7 +28,7 @@ from bot.handlers.replies import AnswerResult
 from bot.platforms.teams.cards import CARD_TYPE, render_card
 from bot.platforms.teams.references import PLATFORM, remember, tenant_of
 from bot.services import Services
-from bot.store.models import Person, Prompt
+from bot.store.models import Person
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -110,7 +110,7 @@ class FollowThroughTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             )
             if result is None:
                 return
-            pressed = await self._show_answer(turn_context, data, result)
+            pressed = await self._show_answer(turn_context, result)
             if pressed is not None and activity.reply_to_id:
                 await turn_context.update_activity(
                     Activity(
@@ -143,15 +143,13 @@ class FollowThroughTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
     async def _act(self, turn_context: TurnContext, data: dict[str, Any]) -> AnswerResult:
         return await self.run(turn_context, lambda ctx: card_action(ctx, data))
 
-    async def _show_answer(
-        self, turn_context: TurnContext, data: dict[str, Any], result: AnswerResult
-    ) -> Message | None:
+    async def _show_answer(self, turn_context: TurnContext, result: AnswerResult) -> Message | None:
         """Show the prompt as it now stands where the prompt is, and return what the card
         that was pressed should show: the prompt itself, or, when the button was on the reply
         that asked how it went, the confirmation in its place (its buttons have done their
-        work). None when nothing changed."""
+        work). None when nothing changed. A prompt's platform message id is conversation|id."""
         pressed = turn_context.activity.reply_to_id
-        posted = await asyncio.to_thread(self._prompt_posted_as, str(data.get("value", "")))
+        posted = (result.posted_as or "").partition("|")[2] or None
         if result.prompt is None or posted is None or posted == pressed:
             return result.prompt
         try:
@@ -161,16 +159,6 @@ class FollowThroughTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         except Exception as error:  # the prompt may be gone; the answer is recorded anyway
             log.warning("Teams could not update the prompt's card: %r", error)
         return result.reply
-
-    def _prompt_posted_as(self, prompt_id: str) -> str | None:
-        """The activity id a prompt was posted as (its platform message id is conversation|id)."""
-        if not prompt_id.isdigit():
-            return None
-        with self.services.sessions() as session:
-            posted = session.scalar(
-                select(Prompt.platform_message_id).where(Prompt.id == int(prompt_id))
-            )
-        return (posted or "").partition("|")[2] or None
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         """Action.Execute (adaptiveCard/action): answer, and hand Teams the updated card to
@@ -185,7 +173,7 @@ class FollowThroughTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         data = action.get("data") if isinstance(action, dict) else None
         data = data if isinstance(data, dict) else {}
         result = await self._act(turn_context, data)
-        pressed = await self._show_answer(turn_context, data, result)
+        pressed = await self._show_answer(turn_context, result)
         if not result.reply.ok or pressed is None:
             await turn_context.send_activity(_reply(result.reply))
         shown = pressed or result.reply
