@@ -19,8 +19,8 @@ from bot.core.catalog import CatalogError, load_catalog
 from bot.core.clock import Clock, SetClock
 from bot.core.messages import render_text
 from bot.doctor import run_checks
-from bot.handlers.context import PlatformUser
-from bot.handlers.dispatch import converse, enter
+from bot.handlers.context import Context, PlatformUser
+from bot.handlers.dispatch import enter, handle_text
 from bot.handlers.export import export_rows, write_csv, write_jsonl
 from bot.handlers.people import get_workspace
 from bot.handlers.roster import import_roster, read_roster
@@ -173,22 +173,27 @@ def _say_as(as_user: str, text: str, clock: Clock | None = None) -> NoReturn:
     services = _services(settings, clock)
     now = services.clock.now()
     with services.sessions() as session:
-        workspace, user = _find_chatter(session, as_user, now)
-        reply = converse(
-            session,
-            settings=settings,
-            catalog=services.catalog,
-            workspace=workspace,
-            user=user,
-            directory=LocalDirectory(),
-            text=text,
-            now=now,
-        )
+        reply = handle_text(text, _as_person(session, services, as_user, now))
         session.commit()
     click.echo(render_text(reply))
     if reply.attachment is not None:
         click.echo(reply.attachment.data.decode("utf-8"), nl=False)
     sys.exit(0 if reply.ok else 1)
+
+
+def _as_person(session: Any, services: Services, as_user: str, now: datetime) -> Context:
+    """The terminal as this person: someone already known on any platform, else a person of
+    the local chat."""
+    workspace, user = _find_chatter(session, as_user, now)
+    return enter(
+        session,
+        settings=services.settings,
+        catalog=services.catalog,
+        workspace=workspace,
+        user=user,
+        directory=LocalDirectory(),
+        now=now,
+    )
 
 
 def _find_chatter(session: Any, as_user: str, now: datetime) -> tuple[Workspace, PlatformUser]:
@@ -240,16 +245,7 @@ def roster_import(file: IO[str], as_user: str | None) -> None:
     result = None
     if not problems:
         with services.sessions() as session:
-            workspace, user = _find_chatter(session, admin, now)
-            ctx = enter(
-                session,
-                settings=settings,
-                catalog=services.catalog,
-                workspace=workspace,
-                user=user,
-                directory=LocalDirectory(),
-                now=now,
-            )
+            ctx = _as_person(session, services, admin, now)
             if not ctx.caller.is_admin:
                 problems = [f"{admin} is not an admin"]
             else:

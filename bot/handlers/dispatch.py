@@ -182,33 +182,6 @@ def enter(
     )
 
 
-def converse(
-    session: Session,
-    *,
-    settings: Settings,
-    catalog: Catalog,
-    workspace: Workspace,
-    user: PlatformUser,
-    directory: Directory,
-    text: str,
-    mentions: Mapping[str, str] | None = None,
-    now: datetime,
-    direct: bool = False,
-) -> Message:
-    """One message from a person to the bot, start to reply; the caller commits the session.
-    `direct` is true for a direct conversation, where free text answers prompts."""
-    ctx = enter(
-        session,
-        settings=settings,
-        catalog=catalog,
-        workspace=workspace,
-        user=user,
-        directory=directory,
-        now=now,
-    )
-    return handle_text(text, ctx, mentions=mentions, direct=direct)
-
-
 def handle_action(ctx: Context, action: str, value: str, text: str | None = None) -> AnswerResult:
     """A button pressed on a prompt (with the text of a note or barrier, if the platform
     collected one); anything malformed comes back as a refusal and changes nothing."""

@@ -14,8 +14,8 @@ from bot.core.catalog import Catalog
 from bot.core.clock import SetClock
 from bot.core.commands import UserRef
 from bot.core.messages import Message, render_text
-from bot.handlers.context import PlatformUser
-from bot.handlers.dispatch import converse, enter, handle_action
+from bot.handlers.context import Context, PlatformUser
+from bot.handlers.dispatch import enter, handle_action, handle_text
 from bot.handlers.people import get_workspace
 from bot.handlers.replies import AnswerResult
 from bot.scheduling.delivery import Delivery, PermanentDeliveryError, TransientDeliveryError
@@ -97,20 +97,7 @@ class FakePlatform:
     def exchange(self, user_id: str, text: str) -> Message:
         """Send `text` as the user; the reply is recorded and returned."""
         with self.sessions() as session:
-            workspace = get_workspace(
-                session, platform=PLATFORM, external_id=self.workspace_external_id, now=self.now
-            )
-            reply = converse(
-                session,
-                settings=self.settings,
-                catalog=self.catalog,
-                workspace=workspace,
-                user=self.users[user_id],
-                directory=self,
-                text=text,
-                now=self.now,
-                direct=True,
-            )
+            reply = handle_text(text, self._enter(session, user_id), direct=True)
             session.commit()
         self.sent.append(Sent(to=user_id, message=reply))
         return reply
@@ -123,22 +110,24 @@ class FakePlatform:
     ) -> AnswerResult:
         """Press a prompt's button (with the text typed into its form, if any)."""
         with self.sessions() as session:
-            workspace = get_workspace(
-                session, platform=PLATFORM, external_id=self.workspace_external_id, now=self.now
-            )
-            ctx = enter(
-                session,
-                settings=self.settings,
-                catalog=self.catalog,
-                workspace=workspace,
-                user=self.users[user_id],
-                directory=self,
-                now=self.now,
-            )
-            result = handle_action(ctx, action, str(prompt_id), text)
+            result = handle_action(self._enter(session, user_id), action, str(prompt_id), text)
             session.commit()
         self.sent.append(Sent(to=user_id, message=result.reply))
         return result
+
+    def _enter(self, session: Session, user_id: str) -> Context:
+        workspace = get_workspace(
+            session, platform=PLATFORM, external_id=self.workspace_external_id, now=self.now
+        )
+        return enter(
+            session,
+            settings=self.settings,
+            catalog=self.catalog,
+            workspace=workspace,
+            user=self.users[user_id],
+            directory=self,
+            now=self.now,
+        )
 
     def tick(self, now: datetime | None = None) -> TickResult:
         """One scheduling pass at `now` (default: the platform's clock)."""

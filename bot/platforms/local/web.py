@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.messages import Message, message_to_dict
-from bot.handlers.dispatch import converse, enter, handle_action
+from bot.handlers.context import Context
+from bot.handlers.dispatch import enter, handle_action, handle_text
 from bot.handlers.people import get_workspace, identify
 from bot.platforms.local.channel import dm_conversation, post
 from bot.platforms.local.directory import (
@@ -139,17 +140,7 @@ async def say(request: web.Request) -> web.Response:
             person = _person(session, person_id)
             conversation = dm_conversation(person.id)
             post(session, conversation, "person", Message(text=text), now=now)
-            reply = converse(
-                session,
-                settings=services.settings,
-                catalog=services.catalog,
-                workspace=person.workspace,
-                user=local_user(person.platform_user_id),
-                directory=LocalDirectory(),
-                text=text,
-                now=now,
-                direct=True,
-            )
+            reply = handle_text(text, _enter(session, services, person, now), direct=True)
             post(session, conversation, "bot", reply, kind="reply", now=now)
             return {"ok": reply.ok}
 
@@ -175,22 +166,25 @@ async def press(request: web.Request) -> web.Response:
             shown = session.get(LocalMessage, message_id)
             if shown is None or shown.conversation != conversation:
                 raise web.HTTPNotFound(text="No such message in this conversation.")
-            ctx = enter(
-                session,
-                settings=services.settings,
-                catalog=services.catalog,
-                workspace=person.workspace,
-                user=local_user(person.platform_user_id),
-                directory=LocalDirectory(),
-                now=now,
-            )
-            result = handle_action(ctx, action, value, text)
+            result = handle_action(_enter(session, services, person, now), action, value, text)
             if result.prompt is not None:
                 _redraw(session, shown, int(value), result.prompt, now)
             post(session, conversation, "bot", result.reply, kind="reply", now=now)
             return {"ok": result.reply.ok}
 
     return web.json_response(await asyncio.to_thread(run))
+
+
+def _enter(session: Session, services: Services, person: Person, now: datetime) -> Context:
+    return enter(
+        session,
+        settings=services.settings,
+        catalog=services.catalog,
+        workspace=person.workspace,
+        user=local_user(person.platform_user_id),
+        directory=LocalDirectory(),
+        now=now,
+    )
 
 
 def _redraw(
