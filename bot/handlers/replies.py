@@ -125,25 +125,41 @@ def commitment_goal(prompt: Prompt) -> str | None:
     return session.scalar(select(Commitment.goal).filter_by(id=prompt.commitment_id))
 
 
-def answered_message(prompt: Prompt, record: Record, person: Person, catalog: Catalog) -> Message:
-    """The prompt after an answer: what was recorded, with buttons left to change it."""
-    commitment = commitment_goal(prompt)
-    base = prompt_message(prompt, person.name, catalog, goal=commitment)
-    parts = [f"Recorded: {OUTCOME_LABELS.get(record.outcome, record.outcome)}"]
-    if record.late:
-        parts.append("(late)")
-    fields = list(base.fields)
-    if record.note:
-        fields.append(("Note", record.note))
-    if record.barrier:
-        fields.append(("What got in the way", record.barrier))
-    if record.shared:
-        fields.append(("Shared", "with the implementation team"))
+def redrawn_prompt(
+    prompt: Prompt,
+    person: Person,
+    catalog: Catalog,
+    *,
+    status: str,
+    extra: list[tuple[str, str | None]],
+    snooze: bool,
+) -> Message:
+    """The prompt as it now stands: its title, goal and why, a status line, the fields that
+    have values among `extra`, and its buttons (Snooze only while it is unanswered)."""
+    base = prompt_message(prompt, person.name, catalog, goal=commitment_goal(prompt))
     return Message(
         title=base.title,
-        text=f"{prompt.text}\n{' '.join(parts)}. You can change it below.",
-        fields=tuple(fields),
-        buttons=tuple(b for b in base.buttons if b.action != "snooze"),
+        text=f"{prompt.text}\n{status}",
+        fields=base.fields + tuple((label, value) for label, value in extra if value),
+        buttons=tuple(b for b in base.buttons if snooze or b.action != "snooze"),
+    )
+
+
+def answered_message(prompt: Prompt, record: Record, person: Person, catalog: Catalog) -> Message:
+    """The prompt after an answer: what was recorded, with buttons left to change it."""
+    late = " (late)" if record.late else ""
+    return redrawn_prompt(
+        prompt,
+        person,
+        catalog,
+        status=f"Recorded: {OUTCOME_LABELS.get(record.outcome, record.outcome)}{late}. "
+        "You can change it below.",
+        extra=[
+            ("Note", record.note),
+            ("What got in the way", record.barrier),
+            ("Shared", "with the implementation team" if record.shared else None),
+        ],
+        snooze=False,
     )
 
 
@@ -305,17 +321,19 @@ def keep_draft(
         prompt.draft_note = note[:2000]
     if shared is not None:
         prompt.draft_shared = shared
-    base = prompt_message(prompt, ctx.caller.name, ctx.catalog, goal=commitment_goal(prompt))
-    fields = list(base.fields)
-    if prompt.draft_note:
-        fields.append(("Your note (not recorded yet)", prompt.draft_note))
-    if prompt.draft_shared:
-        fields.append(("Shared", "with the implementation team, once you record it"))
-    card = Message(
-        title=base.title,
-        text=f"{prompt.text}\nHow did it go? Pick Done, Partly or Not this week to record it.",
-        fields=tuple(fields),
-        buttons=base.buttons,
+    card = redrawn_prompt(
+        prompt,
+        ctx.caller,
+        ctx.catalog,
+        status="How did it go? Pick Done, Partly or Not this week to record it.",
+        extra=[
+            ("Your note (not recorded yet)", prompt.draft_note),
+            (
+                "Shared",
+                "with the implementation team, once you record it" if prompt.draft_shared else None,
+            ),
+        ],
+        snooze=True,
     )
     kept = "I'll share that" if prompt.draft_shared else "I've kept that as your note"
     reply = Message(
