@@ -232,6 +232,28 @@ async def test_a_note_typed_into_the_card_waits_for_the_outcome_then_is_recorded
     assert (record.outcome, record.note) == ("done", "Named three wins at huddle")
 
 
+async def test_action_submit_on_the_how_did_it_go_card_updates_the_prompts_card(
+    teams: tuple[TestClient, Services], connector: MockConnector
+) -> None:
+    """Clients without Universal Actions send an Action.Submit message: the same outcome."""
+    client, services = teams
+    prompt_card = await prompt_sam(client, services, connector)
+    await send(client, act.message("Thanked Jo for the backlog push", **personal(connector, SAM)))
+    question = await reply_to(connector, SAM, 3)
+    done = next(a for a in question.cards[0]["actions"] if a["title"] == "Done")["fallback"]
+    await send(
+        client,
+        act.message_with_value(done["data"], reply_to_id=question.id, **personal(connector, SAM)),
+    )
+    (record,) = rows(services, Record)
+    assert (record.outcome, record.note) == ("done", "Thanked Jo for the backlog push")
+    (on_prompt,) = connector.calls_to("PUT", f"/{prompt_card.id}$")
+    assert "Recorded: Done" in str(on_prompt.json)
+    (on_question,) = connector.calls_to("PUT", f"/{question.id}$")
+    assert "Got it: Done" in str(on_question.json)
+    assert "actions" not in str(on_question.json)
+
+
 async def test_text_in_the_chat_is_a_note_and_typos_after_expiry_record_nothing(
     teams: tuple[TestClient, Services], connector: MockConnector
 ) -> None:
