@@ -24,6 +24,7 @@ from bot.handlers.dispatch import enter, handle_text
 from bot.handlers.export import export_rows, write_csv, write_jsonl
 from bot.handlers.people import get_workspace
 from bot.handlers.roster import import_roster, read_roster
+from bot.platforms import registry
 from bot.platforms.local.demo import LEADERS, create_demo, has_demo
 from bot.platforms.local.directory import (
     LOCAL_PLATFORM,
@@ -31,7 +32,6 @@ from bot.platforms.local.directory import (
     LocalDirectory,
     local_user,
 )
-from bot.platforms.teams.package import build_teams_package
 from bot.services import Services, build_services
 from bot.store.db import migrate
 from bot.store.models import Person, Workspace
@@ -329,37 +329,6 @@ def _instant(text: str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-@main.command("teams-package")
-@click.option(
-    "--source",
-    type=click.Path(path_type=Path, file_okay=False),
-    default="deploy/teams",
-    show_default=True,
-    help="The folder with manifest.json and the two icons.",
-)
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default="followthrough-teams.zip",
-    show_default=True,
-)
-def teams_package(source: Path, out: Path) -> None:
-    """Build the Teams app package (manifest and icons) to upload to Teams."""
-    settings = Settings()
-    if not settings.microsoft_app_id:
-        raise click.UsageError("Set MICROSOFT_APP_ID: the package names the bot by it.")
-    if not settings.public_url:
-        raise click.UsageError("Set PUBLIC_URL: Teams needs the bot's web address.")
-    try:
-        built = build_teams_package(
-            source, app_id=settings.microsoft_app_id, public_url=settings.public_url
-        )
-    except (OSError, ValueError) as error:
-        raise click.ClickException(str(error)) from error
-    out.write_bytes(built)
-    click.echo(f"Wrote {out}: upload it in Teams (Apps → Manage your apps → Upload an app).")
-
-
 @main.command("export")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="From this date.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv")
@@ -379,6 +348,10 @@ def export_command(since: Any, fmt: str, out: IO[str]) -> None:
     if out is not sys.stdout:
         click.echo(f"{count} records written.", err=True)
 
+
+for platform in registry.PLATFORMS:
+    for command in platform.commands:
+        main.add_command(command)
 
 if __name__ == "__main__":
     main()

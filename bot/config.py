@@ -1,17 +1,31 @@
-"""Settings from the environment (or a `.env` file), the one place the service reads them."""
+"""Settings from the environment (or a `.env` file), the one place the service reads them.
+The core's settings are here; each chat platform keeps its own in its folder, read through
+`Settings.of`, so nothing outside a platform's folder names them."""
 
 from __future__ import annotations
 
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Any, TypeVar
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, PrivateAttr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+class PlatformSettings(BaseSettings):
+    """A chat platform's settings, from the same environment and `.env` file as the core's."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+
+P = TypeVar("P", bound=PlatformSettings)
+
+
 class Settings(BaseSettings):
-    """Every setting SPEC.md names; Bot Framework spellings are accepted for the Teams ones."""
+    """The core's settings (SPEC.md's table without the platforms' rows). Values given to the
+    constructor that are not the core's go to the platforms' settings: `Settings(
+    slack_bot_token=…)` configures Slack, as the environment would."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
@@ -20,29 +34,6 @@ class Settings(BaseSettings):
     port: int = 3978
     followthrough_env: str = "development"
 
-    slack_bot_token: str = ""
-    slack_signing_secret: str = ""
-    slack_app_token: str = ""
-    slack_client_id: str = ""
-    slack_client_secret: str = ""
-    slack_api_url: str = "https://slack.com/api/"
-
-    microsoft_app_id: str = Field(
-        "", validation_alias=AliasChoices("MICROSOFT_APP_ID", "MicrosoftAppId")
-    )
-    microsoft_app_password: str = Field(
-        "", validation_alias=AliasChoices("MICROSOFT_APP_PASSWORD", "MicrosoftAppPassword")
-    )
-    microsoft_app_type: str = Field(
-        "MultiTenant", validation_alias=AliasChoices("MICROSOFT_APP_TYPE", "MicrosoftAppType")
-    )
-    microsoft_app_tenant_id: str = Field(
-        "", validation_alias=AliasChoices("MICROSOFT_APP_TENANT_ID", "MicrosoftAppTenantId")
-    )
-
-    bot_openid_metadata_url: str = ""
-    bot_token_issuer: str = "https://api.botframework.com"
-
     followthrough_admins: str = ""
     catalog_path: Path | None = None
     public_url: str = ""
@@ -50,6 +41,25 @@ class Settings(BaseSettings):
         default_factory=lambda: secrets.token_urlsafe(32),
         validation_alias=AliasChoices("FOLLOWTHROUGH_SECRET", "SECRET_KEY"),
     )
+
+    _given: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _platforms: dict[type[PlatformSettings], PlatformSettings] = PrivateAttr(default_factory=dict)
+
+    def __init__(self, **values: Any) -> None:
+        core = {"secret_key", "FOLLOWTHROUGH_SECRET", "SECRET_KEY", *type(self).model_fields}
+        super().__init__(**{k: v for k, v in values.items() if k in core or k.startswith("_")})
+        self._given = {k: v for k, v in values.items() if k not in core}
+
+    def of(self, model: type[P]) -> P:
+        """A platform's settings: what the constructor was given for it, else the environment."""
+        found = self._platforms.get(model)
+        if found is None:
+            given = {k: v for k, v in self._given.items() if k in model.model_fields}
+            if "_env_file" in self._given:
+                given["_env_file"] = self._given["_env_file"]
+            found = self._platforms[model] = model(**given)
+        assert isinstance(found, model)
+        return found
 
     @property
     def base_url(self) -> str:
@@ -71,16 +81,3 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.followthrough_env.strip().lower() == "production"
-
-    @property
-    def slack_enabled(self) -> bool:
-        return bool(self.slack_bot_token or self.slack_app_token or self.slack_client_id)
-
-    @property
-    def teams_enabled(self) -> bool:
-        return bool(self.microsoft_app_id)
-
-    @property
-    def local_mode(self) -> bool:
-        """With no platform credentials the service runs the local chat."""
-        return not (self.slack_enabled or self.teams_enabled)

@@ -3,35 +3,21 @@ credentials and scopes, and say plainly what is wrong."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.core.catalog import CatalogError, load_catalog
-from bot.platforms.slack.setup import BOT_SCOPES
+from bot.platforms import registry
+from bot.platforms.platform import Check
 from bot.store.db import alembic_config, create_db_engine
-
-GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
-
-
-@dataclass(frozen=True)
-class Check:
-    ok: bool
-    what: str
-    detail: str = ""
 
 
 def run_checks(settings: Settings) -> list[Check]:
     return [
         *_database(settings),
         _catalog(settings),
-        *_slack(settings),
-        *_teams(settings),
+        *(check for platform in registry.PLATFORMS for check in platform.checks(settings)),
         *_production(settings),
     ]
 
@@ -62,65 +48,6 @@ def _catalog(settings: Settings) -> Check:
     except CatalogError as error:
         return Check(False, "catalog", str(error))
     return Check(True, "catalog", f"{counts['behaviors']} behaviors, {counts['items']} items")
-
-
-def _slack(settings: Settings) -> list[Check]:
-    if not settings.slack_enabled:
-        return [Check(True, "Slack", "not configured")]
-    checks = []
-    if not settings.slack_signing_secret and not settings.slack_app_token:
-        checks.append(Check(False, "Slack", "SLACK_SIGNING_SECRET is needed over HTTP"))
-    if settings.slack_client_id and not settings.slack_client_secret:
-        checks.append(Check(False, "Slack OAuth", "SLACK_CLIENT_SECRET is missing"))
-    if settings.slack_bot_token:
-        client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-        try:
-            answer = client.auth_test()
-        except SlackApiError as error:
-            checks.append(Check(False, "Slack token", str(error.response.get("error"))))
-        else:
-            granted = set((answer.headers.get("x-oauth-scopes") or "").replace(" ", "").split(","))
-            missing = sorted(set(BOT_SCOPES) - granted) if granted != {""} else []
-            checks.append(
-                Check(
-                    not missing,
-                    "Slack token",
-                    f"workspace {answer.get('team')}"
-                    + (f"; missing scopes: {', '.join(missing)}" if missing else ""),
-                )
-            )
-    return checks or [Check(True, "Slack", "configured")]
-
-
-def _teams(settings: Settings) -> list[Check]:
-    if not settings.microsoft_app_id:
-        return [
-            Check(
-                not settings.production,
-                "Teams",
-                "no MICROSOFT_APP_ID: /api/messages is unauthenticated (local trials only)",
-            )
-        ]
-    checks = [
-        Check(
-            bool(GUID.match(settings.microsoft_app_id)), "Teams app id", settings.microsoft_app_id
-        )
-    ]
-    kind = (settings.microsoft_app_type or "MultiTenant").lower()
-    if kind not in {"multitenant", "singletenant", "userassignedmsi"}:
-        checks.append(
-            Check(
-                False,
-                "Teams app type",
-                f"{settings.microsoft_app_type!r} is not "
-                "MultiTenant, SingleTenant or UserAssignedMSI",
-            )
-        )
-    if kind in {"singletenant", "userassignedmsi"} and not settings.microsoft_app_tenant_id:
-        checks.append(Check(False, "Teams tenant", "MICROSOFT_APP_TENANT_ID is required"))
-    if kind != "userassignedmsi" and not settings.microsoft_app_password:
-        checks.append(Check(False, "Teams password", "MICROSOFT_APP_PASSWORD is missing"))
-    return checks
 
 
 def _production(settings: Settings) -> list[Check]:

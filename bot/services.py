@@ -1,21 +1,19 @@
-"""The long-lived parts of a running Follow-Through: settings, database, catalog, channels."""
+"""The long-lived parts of a running Follow-Through: settings, database, catalog, clock, and
+the chat platforms its settings turn on."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from aiohttp import web
-from botbuilder.integration.aiohttp import CloudAdapter
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.core.catalog import Catalog, load_catalog
 from bot.core.clock import Clock, SystemClock
-from bot.platforms.local.channel import LocalChannel
-from bot.platforms.slack.setup import SlackSetup, slack_setup
-from bot.platforms.teams.channel import TeamsChannel
-from bot.platforms.teams.setup import teams_adapter, teams_wanted
+from bot.platforms import registry
+from bot.platforms.platform import Edge
 from bot.scheduling.delivery import Channel
 from bot.scheduling.runner import Scheduling
 from bot.store.db import create_db_engine, session_factory
@@ -28,9 +26,12 @@ class Services:
     sessions: sessionmaker[Session]
     catalog: Catalog
     clock: Clock = field(default_factory=SystemClock)
-    channels: dict[str, Channel] = field(default_factory=dict)
-    slack: SlackSetup | None = None
-    teams: CloudAdapter | None = None
+    edges: dict[str, Edge] = field(default_factory=dict)
+
+    @property
+    def channels(self) -> dict[str, Channel]:
+        """How the outbox reaches each running platform, by platform name."""
+        return {name: e.channel for name, e in self.edges.items() if e.channel is not None}
 
     def scheduling(self) -> Scheduling:
         return Scheduling(self.sessions, self.catalog, self.channels, self.clock)
@@ -40,23 +41,15 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     """Everything a running Follow-Through holds; `clock` is the one it reads the time from
     (the wall clock unless a test or `--at` sets another)."""
     engine = create_db_engine(settings.database_url)
-    sessions = session_factory(engine)
     services = Services(
         settings=settings,
         engine=engine,
-        sessions=sessions,
+        sessions=session_factory(engine),
         catalog=load_catalog(settings.catalog_path),
         clock=clock or SystemClock(),
     )
-    services.channels["local"] = LocalChannel(sessions, services.clock)
-    services.slack = slack_setup(settings)
-    if services.slack is not None:
-        services.channels["slack"] = services.slack.channel(sessions)
-    if teams_wanted(settings):
-        services.teams = teams_adapter(settings)
-        services.channels["teams"] = TeamsChannel(
-            services.teams, sessions, settings.microsoft_app_id, services.clock
-        )
+    for platform in registry.wanted(settings):
+        services.edges[platform.name] = platform.start(services)
     return services
 
 

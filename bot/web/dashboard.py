@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.catalog import Catalog
 from bot.handlers.export import write_csv
+from bot.platforms import registry
 from bot.reports.figures import (
     DONE,
     NO_ANSWER,
@@ -508,7 +509,7 @@ async def _as_viewer(request: web.Request, work: Callable[[Session, Viewer, date
     its page."""
     services = _services(request)
     cookie = request.cookies.get(COOKIE)
-    local = services.settings.local_mode and is_loopback(request.remote)
+    local = registry.loopback_trusted(services.settings) and is_loopback(request.remote)
     now = services.clock.now()
 
     def run() -> T:

@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.core import links
 from bot.core.catalog import load_catalog
 from bot.core.clock import SetClock
+from bot.platforms import registry
 from bot.services import SERVICES_KEY, Services
 from bot.store.db import create_db_engine, migrate, session_factory
 from bot.store.models import Person, TeamMembership, UsedDashboardLink
@@ -349,7 +350,7 @@ async def test_in_local_mode_another_machine_still_needs_a_link(
 async def test_with_a_chat_platform_configured_localhost_needs_a_link_too(
     dashboard: Dashboard,
 ) -> None:
-    assert not dashboard.services.settings.local_mode
+    assert not registry.loopback_trusted(dashboard.services.settings)
     assert (await dashboard.client.get("/dashboard")).status == 403
 
 

@@ -4,6 +4,7 @@ routes it calls. It is a real platform of the core: the same handlers and the sa
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from bot.core.messages import Message, message_to_dict
 from bot.handlers.context import Context
 from bot.handlers.dispatch import enter, handle_action, handle_text
 from bot.handlers.people import get_workspace, identify
-from bot.platforms.local.channel import dm_conversation, post
+from bot.platforms.local.channel import LocalChannel, dm_conversation, post
 from bot.platforms.local.directory import (
     LOCAL_PLATFORM,
     LOCAL_WORKSPACE,
@@ -241,3 +242,17 @@ def add_local_routes(app: web.Application) -> None:
     app.router.add_get("/local/api/conversations/{name}", conversation)
     app.router.add_post("/local/api/say", say)
     app.router.add_post("/local/api/press", press)
+
+
+@dataclass
+class LocalRunning:
+    """The local chat in one service: prompts land in the database, the page reads them."""
+
+    channel: LocalChannel
+
+    @classmethod
+    def start(cls, services: Services) -> LocalRunning:
+        return cls(LocalChannel(services.sessions, services.clock))
+
+    def add_routes(self, app: web.Application) -> None:
+        add_local_routes(app)

@@ -28,7 +28,7 @@ from bot.handlers.dispatch import handle_action, handle_text, in_context, once
 from bot.handlers.home import commit_choices, home_sections
 from bot.handlers.people import get_workspace
 from bot.handlers.replies import AnswerResult, asks_for
-from bot.platforms.slack.channel import PLATFORM
+from bot.platforms.slack.channel import PLATFORM, SlackChannel
 from bot.platforms.slack.people import SlackDirectory, platform_user
 from bot.platforms.slack.render import (
     ACTION_PREFIX,
@@ -39,7 +39,7 @@ from bot.platforms.slack.render import (
     text_modal,
     unescape,
 )
-from bot.platforms.slack.setup import BOT_SCOPES, SlackSetup
+from bot.platforms.slack.setup import BOT_SCOPES, SlackSetup, slack_setup
 from bot.services import Services
 from bot.store.models import Person
 
@@ -187,6 +187,26 @@ class SlackEdge:
             )
         except SlackApiError as error:
             log.error("Slack chat.update failed: %s", error.response.get("error"))
+
+
+@dataclass
+class SlackRunning:
+    """Slack in one service: the outbox's channel from the start, the Bolt app once the web
+    app is built (a `tick` needs no signing secret)."""
+
+    services: Services
+    setup: SlackSetup
+    channel: SlackChannel
+
+    @classmethod
+    def start(cls, services: Services) -> SlackRunning:
+        setup = slack_setup(services.settings)
+        return cls(services, setup, setup.channel(services.sessions))
+
+    def add_routes(self, app: web.Application) -> None:
+        edge = build_slack(self.services, self.setup)
+        add_slack_routes(app, edge)
+        app.cleanup_ctx.append(slack_lifecycle(edge))
 
 
 def build_slack(services: Services, setup: SlackSetup) -> SlackEdge:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.platforms.slack.channel import PLATFORM, SlackChannel
+from bot.platforms.slack.settings import SlackSettings
 from bot.store.db import normalize_url
 from bot.store.models import Workspace
 
@@ -45,7 +46,7 @@ def async_database_url(url: str) -> str:
 
 @dataclass
 class SlackSetup:
-    settings: Settings
+    settings: SlackSettings
     installation_store: AsyncSQLAlchemyInstallationStore | None = None
     state_store: AsyncSQLAlchemyOAuthStateStore | None = None
     _teams: dict[int, tuple[str, bool]] = field(default_factory=dict)
@@ -92,16 +93,16 @@ class SlackSetup:
         return SlackChannel(client_for)
 
 
-def slack_setup(settings: Settings) -> SlackSetup | None:
-    if not settings.slack_enabled:
-        return None
-    if settings.slack_client_id:
+def slack_setup(settings: Settings) -> SlackSetup:
+    """Slack's credentials by mode; OAuth installations live in the service's database."""
+    slack = settings.of(SlackSettings)
+    if slack.slack_client_id:
         engine = create_async_engine(async_database_url(settings.database_url))
         return SlackSetup(
-            settings,
+            slack,
             installation_store=AsyncSQLAlchemyInstallationStore(
-                client_id=settings.slack_client_id, engine=engine
+                client_id=slack.slack_client_id, engine=engine
             ),
             state_store=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine),
         )
-    return SlackSetup(settings)
+    return SlackSetup(slack)

@@ -12,7 +12,7 @@ from botbuilder.integration.aiohttp import (
 )
 from botframework.connector.auth import AuthenticationConstants
 
-from bot.config import Settings
+from bot.platforms.teams.settings import TeamsSettings
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +35,7 @@ class BotFrameworkConfig:
     OAUTH_URL: str | None = None
 
 
-def teams_wanted(settings: Settings) -> bool:
-    """Teams runs with an app id (authenticated), or unauthenticated for local trials with the
-    Agents Playground: never in production, nor beside a Slack deployment."""
-    return bool(settings.microsoft_app_id) or not (settings.production or settings.slack_enabled)
-
-
-def warn_if_unauthenticated(settings: Settings) -> None:
+def warn_if_unauthenticated(settings: TeamsSettings) -> None:
     if not settings.microsoft_app_id:
         log.warning(
             "MICROSOFT_APP_ID is empty: Teams requests on /api/messages are NOT authenticated. "
@@ -49,7 +43,7 @@ def warn_if_unauthenticated(settings: Settings) -> None:
         )
 
 
-def teams_adapter(settings: Settings) -> CloudAdapter:
+def teams_adapter(settings: TeamsSettings) -> CloudAdapter:
     endpoints = {}
     if settings.bot_openid_metadata_url and settings.microsoft_app_id:
         endpoints = {

@@ -1,13 +1,21 @@
-"""POST /api/messages: Bot Framework activities into the CloudAdapter (JWT checked there)."""
+"""POST /api/messages: Bot Framework activities into the CloudAdapter (JWT checked there),
+and Teams as one running service holds it: one adapter for the route and the outbox."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import jwt
 from aiohttp import web
 from botbuilder.core import ActivityHandler
 from botbuilder.integration.aiohttp import CloudAdapter
+
+from bot.platforms.teams.bot import FollowThroughTeamsBot
+from bot.platforms.teams.channel import TeamsChannel
+from bot.platforms.teams.settings import TeamsSettings
+from bot.platforms.teams.setup import teams_adapter, warn_if_unauthenticated
+from bot.services import Services
 
 log = logging.getLogger(__name__)
 # What botframework-connector raises for a token it won't accept: only PermissionError becomes
@@ -29,3 +37,31 @@ def add_teams_routes(
         return response
 
     app.router.add_post("/api/messages", messages)
+
+
+@dataclass
+class TeamsRunning:
+    """Teams in one service: the CloudAdapter, shared by /api/messages and the outbox."""
+
+    services: Services
+    settings: TeamsSettings
+    adapter: CloudAdapter
+    channel: TeamsChannel
+
+    @classmethod
+    def start(cls, services: Services) -> TeamsRunning:
+        settings = services.settings.of(TeamsSettings)
+        adapter = teams_adapter(settings)
+        channel = TeamsChannel(
+            adapter, services.sessions, settings.microsoft_app_id, services.clock
+        )
+        return cls(services, settings, adapter, channel)
+
+    def add_routes(self, app: web.Application) -> None:
+        warn_if_unauthenticated(self.settings)
+        add_teams_routes(
+            app,
+            self.adapter,
+            FollowThroughTeamsBot(self.services),
+            authenticated=bool(self.settings.microsoft_app_id),
+        )

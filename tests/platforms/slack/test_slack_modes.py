@@ -15,6 +15,8 @@ from sqlalchemy import select
 from bot.app import build_web_app
 from bot.config import Settings
 from bot.platforms.slack import app as slack_app
+from bot.platforms.slack.app import SlackRunning
+from bot.platforms.slack.setup import SlackSetup
 from bot.services import Services, build_services
 from bot.store.db import migrate
 from bot.store.models import Record, Workspace
@@ -98,8 +100,7 @@ async def test_oauth_install_stores_the_workspace_and_its_token_is_used(
     )
     assert callback.status == 200, await callback.text()
     assert slack_api.calls_to("oauth.v2.access")
-    assert services.slack is not None
-    assert await services.slack.token_for("T0001") == "xoxb-installed"
+    assert await _setup(services).token_for("T0001") == "xoxb-installed"
 
     body, content_type = payloads.slash_command("help", user_id="U0SUP")
     answer = await post(client, body, content_type)
@@ -215,8 +216,7 @@ async def test_uninstalling_in_oauth_mode_forgets_the_token_and_stops_sends(
         f"/slack/oauth_redirect?code=install-code&state={state}",
         headers={"Cookie": install.headers["Set-Cookie"].split(";")[0]},
     )
-    setup = services.slack
-    assert setup is not None
+    setup = _setup(services)
     assert await setup.token_for("T0001") == "xoxb-installed"
     body, content_type = payloads.event_callback(payloads.app_uninstalled())
     assert (await post(client, body, content_type)).status == 200
@@ -228,3 +228,10 @@ async def test_uninstalling_in_oauth_mode_forgets_the_token_and_stops_sends(
     with services.sessions() as session:
         assert [w.active for w in session.scalars(select(Workspace))] == [False]
     services.engine.dispose()
+
+
+def _setup(services: Services) -> SlackSetup:
+    """The running service's Slack credentials (its OAuth installations)."""
+    running = services.edges["slack"]
+    assert isinstance(running, SlackRunning)
+    return running.setup

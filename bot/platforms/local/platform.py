@@ -1,0 +1,44 @@
+"""The local chat as the registry sees it: on when no platform has credentials. It has no
+settings of its own and lets anyone on this machine act as anyone."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from bot.config import PlatformSettings, Settings
+from bot.platforms.platform import Check, Edge
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+
+class LocalSettings(PlatformSettings):
+    """Nothing to set: the local chat is what runs when nothing else is configured."""
+
+
+class Local:
+    name = "local"
+    title = "the local chat"
+    settings = LocalSettings
+    credentials = ""
+    trusts_loopback = True
+    commands: tuple[click.Command, ...] = ()
+
+    def credentialed(self, settings: Settings) -> bool:
+        return False
+
+    def wanted(self, settings: Settings, *, chat_configured: bool) -> bool:
+        return not chat_configured
+
+    def checks(self, settings: Settings) -> list[Check]:
+        return []
+
+    def start(self, services: Services) -> Edge:
+        from bot.platforms.local.web import LocalRunning  # its routes import the services
+
+        return LocalRunning.start(services)
+
+
+LOCAL = Local()

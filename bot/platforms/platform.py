@@ -1,0 +1,89 @@
+"""What a chat platform gives the rest of Follow-Through. Each folder under bot/platforms/
+exposes one `Platform`, listed in bot/platforms/registry.py; the service, the web app,
+`doctor` and the CLI iterate that list and name no platform."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import click
+    from aiohttp import web
+
+    from bot.config import PlatformSettings, Settings
+    from bot.scheduling.delivery import Channel
+    from bot.services import Services
+
+
+@dataclass(frozen=True)
+class Check:
+    """One finding of `followthrough doctor`."""
+
+    ok: bool
+    what: str
+    detail: str = ""
+
+
+class Edge(Protocol):
+    """A platform running in one service: how the outbox reaches people on it (None: it
+    delivers nothing), and the web routes and background work it adds to the web app."""
+
+    @property
+    def channel(self) -> Channel | None: ...
+
+    def add_routes(self, app: web.Application) -> None:
+        """Mount its endpoints and append what runs beside the server to `app.cleanup_ctx`."""
+        ...
+
+
+class Platform(Protocol):
+    """A chat platform. A platform's SDK is imported by `start` and `checks`, not when the
+    registry is: a command that needs no platform does not load every SDK."""
+
+    @property
+    def name(self) -> str:
+        """The platform name stored with workspaces and used by the outbox."""
+        ...
+
+    @property
+    def title(self) -> str:
+        """Its name as people write it."""
+        ...
+
+    @property
+    def settings(self) -> type[PlatformSettings]:
+        """Its settings model, read through `Settings.of`."""
+        ...
+
+    @property
+    def credentials(self) -> str:
+        """The settings that turn it on, for messages that list them."""
+        ...
+
+    @property
+    def trusts_loopback(self) -> bool:
+        """It lets anyone on this machine act as anyone (so the dashboard does too)."""
+        ...
+
+    @property
+    def commands(self) -> Sequence[click.Command]:
+        """Extra `followthrough` commands it brings (e.g. building an app package)."""
+        ...
+
+    def credentialed(self, settings: Settings) -> bool:
+        """Its settings name credentials for a real workspace."""
+        ...
+
+    def wanted(self, settings: Settings, *, chat_configured: bool) -> bool:
+        """It runs in this service; `chat_configured`: some platform is credentialed."""
+        ...
+
+    def checks(self, settings: Settings) -> list[Check]:
+        """What `doctor` reports about its settings, credentials and scopes."""
+        ...
+
+    def start(self, services: Services) -> Edge:
+        """Its edge for this service (SDK clients built once, shared by channel and routes)."""
+        ...

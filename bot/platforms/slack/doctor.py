@@ -1,0 +1,40 @@
+"""What `followthrough doctor` says about Slack: the settings each mode needs, and whether
+the bot token works and has the scopes the app asks for."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.platforms.platform import Check
+from bot.platforms.slack.settings import SlackSettings
+from bot.platforms.slack.setup import BOT_SCOPES
+
+
+def slack_checks(slack: SlackSettings) -> list[Check]:
+    if not slack.configured:
+        return [Check(True, "Slack", "not configured")]
+    checks = []
+    if not slack.slack_signing_secret and not slack.slack_app_token:
+        checks.append(Check(False, "Slack", "SLACK_SIGNING_SECRET is needed over HTTP"))
+    if slack.slack_client_id and not slack.slack_client_secret:
+        checks.append(Check(False, "Slack OAuth", "SLACK_CLIENT_SECRET is missing"))
+    if slack.slack_bot_token:
+        checks.append(_token(slack))
+    return checks or [Check(True, "Slack", "configured")]
+
+
+def _token(slack: SlackSettings) -> Check:
+    client = WebClient(token=slack.slack_bot_token, base_url=slack.slack_api_url)
+    try:
+        answer = client.auth_test()
+    except SlackApiError as error:
+        return Check(False, "Slack token", str(error.response.get("error")))
+    granted = set((answer.headers.get("x-oauth-scopes") or "").replace(" ", "").split(","))
+    missing = sorted(set(BOT_SCOPES) - granted) if granted != {""} else []
+    return Check(
+        not missing,
+        "Slack token",
+        f"workspace {answer.get('team')}"
+        + (f"; missing scopes: {', '.join(missing)}" if missing else ""),
+    )

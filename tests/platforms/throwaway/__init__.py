@@ -1,0 +1,1 @@
+"""A platform that exists only in this folder, to show that adding one touches nothing else."""
