@@ -30,6 +30,7 @@ from bot.platforms.local.directory import (
     LOCAL_PLATFORM,
     LOCAL_WORKSPACE,
     LocalDirectory,
+    from_local,
     local_user,
 )
 from bot.services import Services, build_services
@@ -173,7 +174,7 @@ def _say_as(as_user: str, text: str, clock: Clock | None = None) -> NoReturn:
     services = _services(settings, clock)
     now = services.clock.now()
     with services.sessions() as session:
-        reply = handle_text(text, _as_person(session, services, as_user, now))
+        reply = handle_text(from_local(text), _as_person(session, services, as_user, now))
         session.commit()
     click.echo(render_text(reply))
     if reply.attachment is not None:

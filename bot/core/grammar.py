@@ -12,6 +12,7 @@ from typing import get_args
 from zoneinfo import available_timezones
 
 from bot.core import commands as c
+from bot.core import mentions
 from bot.core.cadence import (
     CadenceSpec,
     CadenceSpecError,
@@ -134,14 +135,13 @@ class CommandError(ValueError):
 
 @dataclass(frozen=True)
 class ParseContext:
-    """What parsing needs besides the text: the catalog, the caller's today, Teams mentions."""
+    """What parsing needs besides the text: the catalog and the caller's today."""
 
     catalog: Catalog
     today: date
-    mentions: Mapping[str, str]
 
 
-_TOKEN = re.compile(r'\w+[=:]"[^"]*"|"[^"]*"|<at>.*?</at>|<[^>]*>|\S+', re.IGNORECASE)
+_TOKEN = re.compile(rf'\w+[=:]"[^"]*"|"[^"]*"|{mentions.TOKEN}|\S+')
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 _INT = re.compile(r"^[0-9]{1,6}$")
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -152,8 +152,8 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 def tokenize(text: str) -> list[str]:
-    """Words, keeping `"quoted phrases"` (also `key="…"`, `team:"…"`), `<at>Full Name</at>` and
-    `<...>` escapes whole."""
+    """Words, keeping `"quoted phrases"` (also `key="…"`, `team:"…"`) and mentions (whose
+    names may have spaces) whole."""
     return _TOKEN.findall(text)
 
 
@@ -191,37 +191,31 @@ def closest(
 
 
 def parse_user(token: str, ctx: ParseContext, usage: str) -> c.UserRef:
-    """A mention (Slack `<@U1|name>`, Teams `<at>Name</at>`, local `<@id>`) or an email."""
+    """A mention or an email."""
     token = token.strip()
-    if match := re.fullmatch(r"<@([A-Za-z0-9._:@-]+)(?:\|([^>]*))?>", token):
-        return c.UserRef("id", match.group(1), match.group(2) or "")
-    if match := re.fullmatch(r"<mailto:([^|>]+)(?:\|[^>]*)?>", token):
-        token = match.group(1)
-    if re.fullmatch(r"<at>.*</at>", token, re.IGNORECASE):
-        user_id = ctx.mentions.get(token)
-        if user_id is None:
-            raise CommandError(f"I couldn't tell who {token} is; mention them again.", usage=usage)
-        return c.UserRef("id", user_id, re.sub(r"</?at>", "", token, flags=re.IGNORECASE))
+    if match := mentions.PERSON.fullmatch(token):
+        return c.UserRef("id", match.group(2), match.group(1))
     if _EMAIL.match(token):
         return c.UserRef("email", token.lower())
     raise CommandError(
-        f"`{token}` is not a person: mention them (@name) or give their email address.",
+        f"`{mentions.readable(token)}` is not a person: mention them (@name) or give their "
+        "email address.",
         usage=usage,
     )
 
 
 def parse_channel(token: str, ctx: ParseContext, usage: str) -> c.ChannelRef:
+    """A channel mention, a `#name`, or a channel id."""
     token = _unquote(token)
-    if match := re.fullmatch(r"<#([A-Za-z0-9]+)(?:\|([^>]*))?>", token):
-        return c.ChannelRef(match.group(1), match.group(2) or "")
-    if re.fullmatch(r"<at>.*</at>", token, re.IGNORECASE) and token in ctx.mentions:
-        return c.ChannelRef(ctx.mentions[token], re.sub(r"</?at>", "", token, flags=re.I))
+    if match := mentions.CHANNEL.fullmatch(token):
+        return c.ChannelRef(match.group(2), match.group(1))
     if match := re.fullmatch(r"#([\w.-]{1,80})", token):
         return c.ChannelRef(match.group(1), match.group(1))
-    if re.fullmatch(r"[A-Za-z0-9][\w:@.;=-]{1,200}", token) and not token.startswith("<"):
+    if re.fullmatch(r"[A-Za-z0-9][\w:@.;=-]{1,200}", token):
         return c.ChannelRef(token)
     raise CommandError(
-        f"`{token}` is not a channel: name it like #implementation-team.", usage=usage
+        f"`{mentions.readable(token)}` is not a channel: name it like #implementation-team.",
+        usage=usage,
     )
 
 
@@ -440,7 +434,8 @@ def _commit(rest: str, ctx: ParseContext, usage: str) -> c.Command:
         raise CommandError("Which behavior? Give its id, like 6.a.", usage=usage)
     if len(goal) > 500:
         raise CommandError("Keep the goal under 500 characters.", usage=usage)
-    return c.Commit(parse_behavior_id(words[0], ctx, usage), _unquote(goal) or None)
+    goal = mentions.readable(_unquote(goal))
+    return c.Commit(parse_behavior_id(words[0], ctx, usage), goal or None)
 
 
 def _drop(rest: str, ctx: ParseContext, usage: str) -> c.Command:
@@ -459,7 +454,7 @@ def _log(rest: str, ctx: ParseContext, usage: str) -> c.Command:
         raise CommandError("Say what you did after the behavior id.", usage=usage)
     if len(text) > 2000:
         raise CommandError("Keep the note under 2,000 characters.", usage=usage)
-    return c.Log(behavior_id, text)
+    return c.Log(behavior_id, mentions.readable(text))
 
 
 def _history(rest: str, ctx: ParseContext, usage: str) -> c.Command:
@@ -553,8 +548,9 @@ def _team_add(rest: str, ctx: ParseContext, usage: str) -> c.Command:
 
 def _team_name(token: str, usage: str) -> str:
     name = _unquote(token)
-    if not name or len(name) > 100 or "=" in name or name.startswith("<") or '"' in name:
-        raise CommandError(f"`{token}` is not a team name.", usage=usage)
+    mentioned = re.fullmatch(mentions.TOKEN, name)
+    if not name or len(name) > 100 or "=" in name or mentioned or '"' in name:
+        raise CommandError(f"`{mentions.readable(token)}` is not a team name.", usage=usage)
     return name
 
 
@@ -710,10 +706,9 @@ def parse_command(
     *,
     catalog: Catalog,
     today: date,
-    mentions: Mapping[str, str] | None = None,
 ) -> c.Command:
     """Read one command; raises CommandError (and nothing else) when it can't be run as typed."""
-    ctx = ParseContext(catalog=catalog, today=today, mentions=mentions or {})
+    ctx = ParseContext(catalog=catalog, today=today)
     text = normalize(text)
     if not text:
         return c.Help()

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.core import commands as c
-from bot.core import links
+from bot.core import links, mentions
 from bot.core.catalog import Catalog
 from bot.core.grammar import CommandError, looks_like_command, parse_command
 from bot.core.messages import Attachment, Message
@@ -137,7 +137,6 @@ def handle_text(
     text: str,
     ctx: Context,
     *,
-    mentions: Mapping[str, str] | None = None,
     direct: bool = False,
 ) -> Message:
     """Parse and run what someone typed; every problem comes back as a specific reply. In a
@@ -145,10 +144,11 @@ def handle_text(
     is a note on the most recent open prompt, and the leader then picks the outcome; text
     that does gets the command's own answer or error, and never becomes an answer."""
     try:
-        command = parse_command(text, catalog=ctx.catalog, today=ctx.today, mentions=mentions)
+        command = parse_command(text, catalog=ctx.catalog, today=ctx.today)
     except CommandError as error:
         if direct and not looks_like_command(text):
-            return run_step(ctx, lambda: take_free_text(ctx, text.strip()[:2000]))
+            note = mentions.readable(text.strip())[:2000]
+            return run_step(ctx, lambda: take_free_text(ctx, note))
         hint = ""
         if direct and open_prompt(ctx) is not None:
             hint = (

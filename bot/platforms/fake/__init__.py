@@ -18,6 +18,7 @@ from bot.handlers.context import Context, PlatformUser
 from bot.handlers.dispatch import enter, handle_action, handle_text
 from bot.handlers.people import get_workspace
 from bot.handlers.replies import AnswerResult
+from bot.platforms.local.directory import from_local
 from bot.scheduling.delivery import Delivery, PermanentDeliveryError, TransientDeliveryError
 from bot.scheduling.runner import Scheduling, TickResult
 
@@ -71,7 +72,8 @@ class Sent:
 @dataclass
 class FakePlatform:
     """Users are registered with `add_user`; `say` runs a message as that user and returns
-    the reply's text, like a person reading the chat."""
+    the reply's text, like a person reading the chat. People are mentioned as in the local
+    chat (`<@U-SUP>`)."""
 
     sessions: sessionmaker[Session]
     settings: Settings
@@ -97,7 +99,7 @@ class FakePlatform:
     def exchange(self, user_id: str, text: str) -> Message:
         """Send `text` as the user; the reply is recorded and returned."""
         with self.sessions() as session:
-            reply = handle_text(text, self._enter(session, user_id), direct=True)
+            reply = handle_text(from_local(text), self._enter(session, user_id), direct=True)
             session.commit()
         self.sent.append(Sent(to=user_id, message=reply))
         return reply

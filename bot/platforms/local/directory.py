@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
+from bot.core import mentions
 from bot.core.commands import UserRef
 from bot.handlers.context import PlatformUser
 
 LOCAL_PLATFORM = "local"
 LOCAL_WORKSPACE = "local"
+_MENTION = re.compile(r"<@([^<>|\s]+)(?:\|([^<>]*))?>")
+
+
+def from_local(text: str) -> str:
+    """What someone typed in the local chat or the terminal, for the core: a person is named
+    by email, or mentioned as `<@id>` (`<@id|name>`), which becomes a neutral mention."""
+    return _MENTION.sub(lambda m: mentions.person(m.group(1), m.group(2) or ""), text)
 
 
 def local_user(name: str) -> PlatformUser:

@@ -22,6 +22,7 @@ from bot.platforms.local.directory import (
     LOCAL_PLATFORM,
     LOCAL_WORKSPACE,
     LocalDirectory,
+    from_local,
     local_user,
 )
 from bot.services import SERVICES_KEY, Services
@@ -141,7 +142,8 @@ async def say(request: web.Request) -> web.Response:
             person = _person(session, person_id)
             conversation = dm_conversation(person.id)
             post(session, conversation, "person", Message(text=text), now=now)
-            reply = handle_text(text, _enter(session, services, person, now), direct=True)
+            ctx = _enter(session, services, person, now)
+            reply = handle_text(from_local(text), ctx, direct=True)
             post(session, conversation, "bot", reply, kind="reply", now=now)
             return {"ok": reply.ok}
 

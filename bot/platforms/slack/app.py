@@ -37,9 +37,9 @@ from bot.platforms.slack.render import (
     home_view,
     render_blocks,
     text_modal,
-    unescape,
 )
 from bot.platforms.slack.setup import BOT_SCOPES, SlackSetup, slack_setup
+from bot.platforms.slack.text import from_slack
 from bot.services import Services
 from bot.store.models import Person
 
@@ -110,7 +110,7 @@ class SlackEdge:
         self, client: AsyncWebClient, team_id: str, user_id: str, text: str, *, direct: bool
     ) -> Message:
         return await self.run(
-            client, team_id, user_id, lambda ctx: handle_text(unescape(text), ctx, direct=direct)
+            client, team_id, user_id, lambda ctx: handle_text(from_slack(text), ctx, direct=direct)
         )
 
     async def act(
@@ -247,7 +247,13 @@ def build_slack(services: Services, setup: SlackSetup) -> SlackEdge:
 
 
 def _listen(edge: SlackEdge) -> None:
-    app = edge.app
+    """Register every listener on the Bolt app, by what Slack sends."""
+    for listen in (_listen_command, _listen_buttons, _listen_views, _listen_events):
+        listen(edge, edge.app)
+
+
+def _listen_command(edge: SlackEdge, app: AsyncApp) -> None:
+    """The slash command: answered in the acknowledgement when quick, else through response_url."""
 
     @app.command(COMMAND)
     async def slash_command(
@@ -279,6 +285,10 @@ def _listen(edge: SlackEdge) -> None:
             )
         if reply.attachment is not None:
             await edge.upload(client, command["user_id"], reply.attachment)
+
+
+def _listen_buttons(edge: SlackEdge, app: AsyncApp) -> None:
+    """Buttons on App Home and on prompts."""
 
     @app.action(re.compile(f"^{ACTION_PREFIX}home\\."))
     async def home_button(
@@ -335,6 +345,10 @@ def _listen(edge: SlackEdge) -> None:
                 channel=channel, user=user_id, text=fallback_text(result.reply)
             )
 
+
+def _listen_views(edge: SlackEdge, app: AsyncApp) -> None:
+    """Modals submitted: a note, barrier or share text; a new commitment."""
+
     @app.view(NOTE_MODAL)
     async def text_submitted(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
@@ -375,6 +389,10 @@ def _listen(edge: SlackEdge) -> None:
         await ack()
         await edge.publish_home(client, team_id, user_id)
 
+
+def _listen_events(edge: SlackEdge, app: AsyncApp) -> None:
+    """Direct messages, App Home opened, uninstalls, and listener failures."""
+
     @app.event("message")
     async def direct_message(
         event: dict[str, Any], body: dict[str, Any], say: AsyncSay, client: AsyncWebClient
@@ -382,7 +400,7 @@ def _listen(edge: SlackEdge) -> None:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
         event_id = body.get("event_id") or event.get("client_msg_id", "")
-        text = unescape(event.get("text", ""))
+        text = from_slack(event.get("text", ""))
 
         reply = await edge.run(
             client,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from bot.core.messages import Asks, Message
@@ -112,8 +111,3 @@ def home_view(sections: list[Message]) -> dict[str, Any]:
             blocks.append({"type": "divider"})
         blocks += render_blocks(section)
     return {"type": "home", "blocks": blocks[:100]}
-
-
-def unescape(text: str) -> str:
-    """Slack escapes &, < and > that people type; mentions and links stay as <…>."""
-    return re.sub(r"&(amp|lt|gt);", lambda m: {"amp": "&", "lt": "<", "gt": ">"}[m.group(1)], text)

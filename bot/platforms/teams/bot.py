@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -19,6 +20,7 @@ from botbuilder.schema import (
 )
 from sqlalchemy import select
 
+from bot.core import mentions
 from bot.core.messages import Attachment as FileAttachment
 from bot.core.messages import Message
 from bot.handlers.context import Context, PlatformUser
@@ -122,8 +124,10 @@ class FollowThroughTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             if pressed is not result.reply:
                 await turn_context.send_activity(_reply(result.reply))
             return
-        text = (TurnContext.remove_recipient_mention(activity) or activity.text or "").strip()
-        mentions = mentioned_people(activity)
+        text = from_teams(
+            activity,
+            (TurnContext.remove_recipient_mention(activity) or activity.text or "").strip(),
+        )
         direct = activity.conversation.conversation_type == "personal"
 
         reply = await self.run(
@@ -131,7 +135,7 @@ class FollowThroughTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             once(
                 PLATFORM,
                 seen,
-                lambda ctx: handle_text(text, ctx, mentions=mentions, direct=direct),
+                lambda ctx: handle_text(text, ctx, direct=direct),
             ),
         )
         if reply is None:
@@ -280,16 +284,24 @@ def _reply(message: Message) -> Activity:
     return MessageFactory.text(message.text)
 
 
-def mentioned_people(activity: Activity) -> dict[str, str]:
-    """Each `<at>Name</at>` in the text, mapped to the Teams user id of its mention entity
-    (the bot's own mention left out)."""
+def from_teams(activity: Activity, text: str) -> str:
+    """Teams' text as the core reads it: each `<at>Name</at>` with a mention entity becomes
+    a neutral mention of that person (or channel: Teams channel ids start with 19:); one
+    without an entity is the name as typed."""
     found: dict[str, str] = {}
     for entity in activity.entities or []:
         # msrest keeps a mention's fields outside its schema in additional_properties.
         data = {"type": entity.type, **(getattr(entity, "additional_properties", None) or {})}
-        if data.get("type") != "mention":
-            continue
-        person = data.get("mentioned") or {}
-        if data.get("text") and person.get("id") and person["id"] != activity.recipient.id:
-            found[data["text"]] = person["id"]
-    return found
+        mentioned = data.get("mentioned") or {}
+        if data.get("type") == "mention" and data.get("text") and mentioned.get("id"):
+            found[data["text"]] = mentioned["id"]
+
+    def neutral(match: re.Match[str]) -> str:
+        target, name = found.get(match.group(0)), match.group(1)
+        if target is None:
+            return name
+        if target.startswith("19:"):
+            return mentions.channel(target, name)
+        return mentions.person(target, name)
+
+    return re.sub(r"<at>(.*?)</at>", neutral, text, flags=re.IGNORECASE | re.DOTALL)

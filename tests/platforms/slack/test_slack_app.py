@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from bot.app import build_web_app
 from bot.config import Settings
+from bot.handlers import dispatch
 from bot.platforms.slack.setup import BOT_SCOPES
 from bot.services import Services, build_services
 from bot.store.db import migrate
@@ -434,3 +435,25 @@ async def test_a_digest_joins_the_teams_public_channel_if_it_must(
     posted = slack_api.calls_to("chat.postMessage")
     assert [call.params["channel"] for call in posted] == ["C0NORTH", "C0NORTH"]
     assert "North digest" in str(posted[-1].params["blocks"])
+
+
+async def test_the_grammar_reads_slack_markup_as_neutral_mentions(
+    slack: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: list[str] = []
+    parse = dispatch.parse_command
+
+    def spy(text: str, **kwargs: Any) -> Any:
+        read.append(text)
+        return parse(text, **kwargs)
+
+    monkeypatch.setattr(dispatch, "parse_command", spy)
+
+    answer = await command(slack, f"leader add <@{LEADER}|sam> role=supervisor", user=ADMIN)
+    await command(slack, "team add North <#C0NORTH|impl-north>", user=ADMIN)
+
+    assert "Enrolled Sam Rivera" in answer["text"]
+    assert read == [
+        f"leader add @[sam]({LEADER}) role=supervisor",
+        "team add North #[impl-north](C0NORTH)",
+    ]

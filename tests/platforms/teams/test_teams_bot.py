@@ -13,12 +13,15 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from botbuilder.schema import Activity
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from bot.app import build_web_app
 from bot.cli import main
 from bot.config import Settings
+from bot.handlers import dispatch
+from bot.platforms.teams.bot import from_teams
 from bot.services import Services, build_services
 from bot.store.db import migrate
 from bot.store.models import ConversationRef, Person, Prompt, Record
@@ -126,6 +129,40 @@ async def test_a_command_after_a_mention_in_a_channel_resolves_teams_mentions(
     await asyncio.to_thread(connector.wait_for, "POST", "/activities", 2)
     sam = next(p for p in rows(services, Person) if p.platform_user_id == SAM["id"])
     assert (sam.is_leader, sam.role) == (True, "supervisor")
+
+
+async def test_the_grammar_reads_teams_mentions_as_neutral_mentions(
+    teams: tuple[TestClient, Services],
+    connector: MockConnector,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    read: list[str] = []
+    parse = dispatch.parse_command
+
+    def spy(text: str, **kwargs: Any) -> Any:
+        read.append(text)
+        return parse(text, **kwargs)
+
+    monkeypatch.setattr(dispatch, "parse_command", spy)
+    client, _ = teams
+    await install(client, connector)
+    await send(
+        client,
+        act.message(
+            "leader add <at>Sam Rivera</at> role=supervisor",
+            mentions=[(act.BOT_ID, act.BOT_NAME), (SAM["id"], "Sam Rivera")],
+            **act.sender(AVERY),
+            service_url=connector.url,
+        ),
+    )
+
+    assert read == [f"leader add @[Sam Rivera]({SAM['id']}) role=supervisor"]
+
+
+def test_a_teams_mention_without_its_entity_is_the_name_as_typed() -> None:
+    activity = Activity().deserialize(act.message("admin add <at>John Roe</at>"))
+
+    assert from_teams(activity, activity.text) == "admin add John Roe"
 
 
 async def test_the_whole_journey_from_enrolment_to_export(
