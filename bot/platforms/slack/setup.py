@@ -56,7 +56,8 @@ class SlackSetup:
         return self.installation_store is not None
 
     def web_client(self, token: str | None = None) -> AsyncWebClient:
-        """A Web API client on SLACK_API_URL that waits out 429s as Slack asks."""
+        """A Web API client on SLACK_API_URL for the request path (replies, modals, App
+        Home), waiting out 429s as Slack asks."""
         return AsyncWebClient(
             token=token,
             base_url=self.settings.slack_api_url,
@@ -76,7 +77,10 @@ class SlackSetup:
         return bot.bot_token if bot is not None else None
 
     def channel(self, sessions: sessionmaker[Session]) -> SlackChannel:
-        """The outbox's way into Slack: each workspace with its own token."""
+        """The outbox's way into Slack: one client per workspace, kept while its token is.
+        These clients retry nothing: the outbox retries sends (honoring Retry-After), and
+        a second layer underneath would multiply the attempts."""
+        clients: dict[int, AsyncWebClient] = {}
 
         def team(workspace_id: int) -> tuple[str, bool]:
             with sessions() as session:
@@ -88,7 +92,15 @@ class SlackSetup:
         async def client_for(workspace_id: int) -> AsyncWebClient | None:
             team_id, active = await asyncio.to_thread(team, workspace_id)
             token = await self.token_for(team_id) if active else None
-            return self.web_client(token) if token else None
+            if not token:
+                clients.pop(workspace_id, None)
+                return None
+            client = clients.get(workspace_id)
+            if client is None or client.token != token:
+                client = clients[workspace_id] = AsyncWebClient(
+                    token=token, base_url=self.settings.slack_api_url, retry_handlers=[]
+                )
+            return client
 
         return SlackChannel(client_for)
 

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from bot.app import build_web_app
 from bot.config import Settings
 from bot.handlers import dispatch
+from bot.platforms.slack.channel import SlackChannel
 from bot.platforms.slack.setup import BOT_SCOPES
 from bot.services import Services, build_services
 from bot.store.db import migrate
@@ -385,6 +386,39 @@ async def test_a_rate_limited_post_is_retried_after_retry_after_and_sent_once(
     assert len(slack_api.calls_to("chat.postMessage")) == 2
     (prompt,) = rows(services, Prompt)
     assert prompt.status == "sent"
+
+
+async def test_a_send_slack_keeps_limiting_is_tried_by_the_outbox_alone(
+    slack: TestClient, services: Services, slack_api: MockSlackWebAPI
+) -> None:
+    """One retry layer: the outbox's in-process attempts, not slack_sdk's retries inside
+    each of them as well."""
+    await command(slack, "leader add <@U0SUP> role=supervisor", user=ADMIN)
+    await command(slack, "commit 6.a")
+    await command(slack, "send-now <@U0SUP>", user=ADMIN)
+    slack_api.fail("chat.postMessage", times=20, status=429, retry_after=1)
+    scheduling = services.scheduling()
+
+    result = await scheduling.tick()
+
+    assert result.delivered.sent == 0
+    attempts = scheduling.outbox.in_process_attempts
+    assert len(slack_api.calls_to("chat.postMessage")) == attempts
+
+
+async def test_sends_to_one_workspace_share_one_client(
+    slack: TestClient, services: Services
+) -> None:
+    await command(slack, "help")
+    (workspace,) = rows(services, Workspace)
+    channel = services.channels["slack"]
+    assert isinstance(channel, SlackChannel)
+
+    first = await channel.client_for(workspace.id)
+    second = await channel.client_for(workspace.id)
+
+    assert first is not None
+    assert first is second
 
 
 async def test_uninstalling_stops_sends_to_that_workspace(
