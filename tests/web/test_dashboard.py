@@ -24,7 +24,7 @@ from bot.core.clock import SetClock
 from bot.platforms import registry
 from bot.services import SERVICES_KEY, Services
 from bot.store.db import create_db_engine, migrate, session_factory
-from bot.store.models import Person, TeamMembership, UsedDashboardLink
+from bot.store.models import Person, Record, Team, TeamMembership, UsedDashboardLink
 from bot.web.access import COOKIE, is_loopback
 from bot.web.dashboard import add_dashboard_routes
 from tests.conftest import FreshDatabase
@@ -427,6 +427,47 @@ async def test_a_team_member_cannot_ask_for_another_team(dashboard: Dashboard) -
         response = await dashboard.client.get(f"{path}?team={dashboard.agency.south}")
         assert response.status == 403
         assert "That team isn't on your dashboard" in await page_text(response)
+
+
+async def test_names_and_notes_are_shown_as_text_never_as_markup(dashboard: Dashboard) -> None:
+    script = "<script>alert(1)</script>"
+    image = '<img src=x onerror="alert(2)">'
+    with dashboard.services.sessions.begin() as session:
+        session.execute(
+            update(Person).where(Person.id == dashboard.agency.ana).values(display_name=script)
+        )
+        session.execute(
+            update(Team).where(Team.id == dashboard.agency.north).values(name=f"<b>{script}</b>")
+        )
+        session.add(
+            Record(
+                person_id=dashboard.agency.ana,
+                behavior_id="6.a",
+                outcome="not_this_week",
+                note=image,
+                barrier=f"Court {image}",
+                shared=True,
+                source="log",
+                created_at=datetime(2026, 11, 25, 12, 0, tzinfo=UTC),
+            )
+        )
+    await dashboard.sign_in(dashboard.agency.avery)
+
+    response = await dashboard.client.get(f"/dashboard?team={dashboard.agency.north}&{FOUR_WEEKS}")
+    raw = await response.text()
+
+    assert response.status == 200
+    assert "<script" not in raw
+    assert "<img" not in raw
+    assert "<b>" not in raw
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert f'<tr data-leader="{escaped}"><th scope="row">{escaped} ' in raw
+    assert f"selected>&lt;b&gt;{escaped}&lt;/b&gt;</option>" in raw
+    assert "<q>&lt;img src=x onerror=" in raw
+    # A reader sees exactly what was typed.
+    page = html.unescape(raw)
+    assert f"Team <b>{script}</b>" in page
+    assert f"<li>Court {image}</li>" in page
 
 
 # The charts' numbers
