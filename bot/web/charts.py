@@ -1,11 +1,14 @@
 """Charts for the dashboard, drawn on the server as inline SVG: nothing is fetched from
-anywhere at run time (agency networks block CDNs), and every number is in the markup."""
+anywhere at run time (agency networks block CDNs), and every number is in the markup. Every
+piece of text drawn is escaped here, so a chart is Markup the page's templates take as it is."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
+
+from markupsafe import Markup
 
 from bot.reports.figures import WeekFigures
 
@@ -32,10 +35,11 @@ def _attributes(data: Mapping[str, str]) -> str:
     return "".join(f' data-{name}="{escape(value)}"' for name, value in data.items())
 
 
-def bar_chart(bars: Sequence[Bar], *, name: str, caption: str) -> str:
+def bar_chart(bars: Sequence[Bar], *, name: str, caption: str) -> Markup:
     """Horizontal bars scaled to the largest value (or to 100 for percentages)."""
+    name = escape(name)
     if not bars:
-        return f'<p class="empty" id="{name}-chart">Nothing yet.</p>'
+        return Markup(f'<p class="empty" id="{name}-chart">Nothing yet.</p>')
     height = ROW_HEIGHT * len(bars) + 8
     longest = max((bar.value for bar in bars), default=0) or 1
     room = WIDTH - LABEL_WIDTH - 290
@@ -56,13 +60,13 @@ def bar_chart(bars: Sequence[Bar], *, name: str, caption: str) -> str:
             f"{escape(bar.text)}</text></g>"
         )
     parts.append("</svg>")
-    return "".join(parts)
+    return Markup("".join(parts))
 
 
-def participation_chart(weeks: Sequence[WeekFigures]) -> str:
+def participation_chart(weeks: Sequence[WeekFigures]) -> Markup:
     """Prompts sent and answered each week, side by side, with the answer rate."""
     if not weeks:
-        return '<p class="empty" id="participation-chart">Nothing yet.</p>'
+        return Markup('<p class="empty" id="participation-chart">Nothing yet.</p>')
     height, top, bottom, left = 240, 24, 40, 40
     plot = height - top - bottom
     step = (WIDTH - left - 10) / len(weeks)
@@ -119,4 +123,4 @@ def participation_chart(weeks: Sequence[WeekFigures]) -> str:
             )
         parts.append("</g>")
     parts.append("</svg>")
-    return "".join(parts)
+    return Markup("".join(parts))

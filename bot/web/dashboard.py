@@ -1,6 +1,7 @@
 """The dashboard at /dashboard: participation over time, coverage by domain and role, the
 leaders-by-weeks grid, barriers and highlights, filtered by team, role and dates, with the
-filtered records as CSV. Plain HTML and inline SVG, no script."""
+filtered records as CSV. Plain HTML and inline SVG, no script, laid out by the Jinja2
+templates in bot/web/templates from the figures bot/web/sections.py works out."""
 
 from __future__ import annotations
 
@@ -9,31 +10,21 @@ import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from html import escape
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.catalog import Catalog
 from bot.handlers.export import write_csv
 from bot.platforms import registry
-from bot.reports.figures import (
-    DONE,
-    NO_ANSWER,
-    NOT_PROMPTED,
-    NOT_THIS_WEEK,
-    PARTLY,
-    Cell,
-    LeaderRow,
-    Report,
-    build_report,
-)
+from bot.reports.figures import build_report
 from bot.reports.records import record_rows
-from bot.reports.scope import Period, Scope, Week
+from bot.reports.scope import Period, Scope
 from bot.services import SERVICES_KEY, Services
 from bot.store.models import Team, Workspace
 from bot.web.access import (
@@ -45,10 +36,9 @@ from bot.web.access import (
     is_loopback,
     session_viewer,
 )
-from bot.web.charts import Bar, bar_chart, participation_chart
+from bot.web.sections import sections
 
 T = TypeVar("T")
-PAGE_SIZE = 50  # leaders per page of the grid
 DEFAULT_WEEKS = 12
 MAX_WEEKS = 106  # about two years
 SHOWN_NOTES = 50
@@ -62,16 +52,15 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
 }
-CELLS: dict[Cell, tuple[str, str, str]] = {
-    # state: (css class, mark, words)
-    DONE: ("done", "✓", "done"),
-    PARTLY: ("partly", "◐", "partly"),
-    NOT_THIS_WEEK: ("not", "✗", "not this week"),
-    NO_ANSWER: ("none", "?", "no answer"),
-    NOT_PROMPTED: ("unprompted", "", "not prompted"),
-    None: ("out", "", "not in this view"),
-}
-LEGEND: tuple[Cell, ...] = (DONE, PARTLY, NOT_THIS_WEEK, NO_ANSWER, NOT_PROMPTED)
+# Every template is HTML, so everything put into one is escaped unless it is Markup: the
+# charts, whose text is escaped where they are drawn.
+_TEMPLATES = Environment(
+    loader=PackageLoader("bot.web", "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 
 class BadFilter(Exception):
@@ -108,6 +97,12 @@ class View:
     period: Period
     label: str
     member: bool  # a team member (not an admin): the teams on offer are theirs
+
+
+class Option(NamedTuple):
+    value: str
+    label: str
+    selected: bool
 
 
 def _read_filters(
@@ -182,280 +177,33 @@ def render_page(
         session, catalog, view.scope, view.period, now=now, notes_limit=SHOWN_NOTES
     )
     workspace = session.get(Workspace, viewer.workspace_id)
-    place = workspace.name if workspace and workspace.name else "your workspace"
     role = f", {view.filters.role}s" if view.filters.role else ""
-    period = view.period
-    sections = [
-        _summary(report),
-        _section(
-            "participation",
-            "Participation over time",
-            "Prompts sent (light) and answered (dark) each week; the figure under each week "
-            "is the share answered.",
-            participation_chart(report.grid.weeks),
-        ),
-        _section(
-            "domains",
-            "Coverage by domain",
-            "Records done or partly done in each domain, and how many leaders practiced it.",
-            bar_chart(
-                [
-                    Bar(
-                        d.name,
-                        d.practiced,
-                        f"{d.practiced} records · {_leaders(d.leaders)}",
-                        f"{d.name}: {d.done} done, {d.partly} partly, by {_leaders(d.leaders)}",
-                        {"records": str(d.practiced), "leaders": str(d.leaders)},
-                    )
-                    for d in report.practice.domains
-                ],
-                name="domains",
-                caption="Records by domain",
-            ),
-        ),
-        _section(
-            "roles",
-            "Coverage by role",
-            "For each role: the share of prompts answered, records practiced, and how many "
-            f"of the {len(catalog.domains)} domains its leaders practiced.",
-            bar_chart(
-                [
-                    Bar(
-                        f"{r.role.capitalize()}s ({r.leaders})",
-                        r.rate or 0,
-                        (f"{r.rate:.0f}% answered" if r.rate is not None else "no prompts")
-                        + f" · {r.practiced} practiced · {r.domains} domains",
-                        f"{r.role}: {r.answered} of {r.prompts_sent} prompts answered",
-                        {
-                            "role": r.role,
-                            "leaders": str(r.leaders),
-                            "sent": str(r.prompts_sent),
-                            "answered": str(r.answered),
-                            "practiced": str(r.practiced),
-                            "domains": str(r.domains),
-                        },
-                    )
-                    for r in report.roles
-                ],
-                name="roles",
-                caption="Answers and practice by role",
-            ),
-        ),
-        _section(
-            "lenses",
-            "Balance across Lean In, Lift Up, Connect and Culture",
-            "Records done or partly done on the behaviors each lens names.",
-            bar_chart(
-                [
-                    Bar(
-                        lens.name,
-                        lens.count,
-                        str(lens.count),
-                        f"{lens.name}: {lens.count}",
-                        {"count": str(lens.count)},
-                    )
-                    for lens in report.practice.lenses
-                ],
-                name="lenses",
-                caption="Records by lens",
-            ),
-        ),
-        _grid(report, view),
-        _barriers(report),
-        _highlights(report),
+    return _TEMPLATES.get_template("dashboard.html").render(
+        title="Follow-Through dashboard",
+        place=workspace.name if workspace and workspace.name else "your workspace",
+        label=view.label + role,
+        period=view.period,
+        viewer=viewer.name,
+        filters=view.filters,
+        teams=_team_options(view),
+        roles=_role_options(catalog, view.filters.role),
+        **sections(
+            report, catalog, page=view.filters.page, query=lambda n: view.filters.query(page=n)
+        )._asdict(),
+    )
+
+
+def _team_options(view: View) -> list[Option]:
+    everyone = Option("", "All my teams" if view.member else "All teams", selected=False)
+    return [everyone] + [
+        Option(str(team.id), team.name, team.id == view.filters.team_id) for team in view.teams
     ]
-    return _page(
-        "Follow-Through dashboard",
-        f"""<header><h1>Follow-Through dashboard</h1>
-<p class="scope">{escape(place)} · {escape(view.label)}{escape(role)} · weeks of
-{period.start:%d %b %Y} to {period.weeks[-1].start:%d %b %Y}, Monday to Sunday in
-{escape(period.zone.key)}. Shown to {escape(viewer.name)}.</p></header>
-{_filter_form(view, catalog)}
-{"".join(sections)}""",
-    )
 
 
-def _leaders(count: int) -> str:
-    return f"{count} leader" if count == 1 else f"{count} leaders"
-
-
-def _summary(report: Report) -> str:
-    weeks = report.grid.weeks
-    sent = sum(w.prompts_sent for w in weeks)
-    answered = sum(w.answered for w in weeks)
-    rate = f" ({100 * answered / sent:.0f}%)" if sent else ""
-    tiles = [
-        ("leaders", "Leaders", str(len(report.grid.rows))),
-        ("sent", "Prompts sent", str(sent)),
-        ("answered", "Answered", f"{answered}{rate}"),
-        ("recognitions", "Recognitions", str(sum(n for _, n in report.recognitions))),
-        ("quiet", "Quiet two weeks or more", str(len(report.quiet))),
+def _role_options(catalog: Catalog, chosen: str | None) -> list[Option]:
+    return [Option("", "All roles", selected=False)] + [
+        Option(role, f"{role.capitalize()}s", role == chosen) for role in catalog.roles
     ]
-    return (
-        '<section id="summary" class="tiles">'
-        + "".join(
-            f'<div class="tile" id="summary-{key}"><span>{label}</span>'
-            f"<strong>{value}</strong></div>"
-            for key, label, value in tiles
-        )
-        + "</section>"
-    )
-
-
-def _section(key: str, title: str, explanation: str, body: str) -> str:
-    return (
-        f'<section id="{key}"><h2>{escape(title)}</h2>'
-        f'<p class="hint">{escape(explanation)}</p>{body}</section>'
-    )
-
-
-def _grid(report: Report, view: View) -> str:
-    rows = report.grid.rows
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
-    page = min(view.filters.page, pages)
-    shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    weeks = report.grid.period.weeks
-    head = "".join(f'<th scope="col" title="Week of {w.start}">{w.start:%b %d}</th>' for w in weeks)
-    body = "".join(_grid_row(row, weeks) for row in shown)
-    legend = "".join(
-        f'<span class="cell {css}">{mark}</span> {words}'
-        for css, mark, words in (CELLS[state] for state in LEGEND)
-    )
-    pager = ""
-    if pages > 1:
-        links = []
-        if page > 1:
-            links.append(f'<a href="?{escape(view.filters.query(page=page - 1))}">Previous</a>')
-        if page < pages:
-            links.append(f'<a href="?{escape(view.filters.query(page=page + 1))}">Next</a>')
-        first = (page - 1) * PAGE_SIZE + 1
-        pager = (
-            f'<p class="pager">Leaders {first} to {first + len(shown) - 1} of {len(rows)} · '
-            + " · ".join(links)
-            + "</p>"
-        )
-    table = (
-        f'<div class="scroll"><table class="grid"><thead><tr><th scope="col">Leader</th>'
-        f"{head}</tr></thead><tbody>{body}</tbody></table></div>"
-        if rows
-        else '<p class="empty">No leaders in this view.</p>'
-    )
-    return _section(
-        "grid",
-        "Leaders and weeks",
-        "What each leader answered each week: the best answer of the week counts.",
-        f'<p class="legend">{legend}</p>{table}{pager}',
-    )
-
-
-def _grid_row(row: LeaderRow, weeks: tuple[Week, ...]) -> str:
-    cells = []
-    for cell, week in zip(row.cells, weeks, strict=True):
-        css, mark, words = CELLS[cell]
-        cells.append(
-            f'<td class="cell {css}" title="{escape(row.name)}, week of {week.start}: {words}">'
-            f"{mark}</td>"
-        )
-    role = f' <span class="role">{escape(row.role)}</span>' if row.role else ""
-    return (
-        f'<tr data-leader="{escape(row.name)}"><th scope="row">{escape(row.name)}{role}</th>'
-        f"{''.join(cells)}</tr>"
-    )
-
-
-def _barriers(report: Report) -> str:
-    if not report.barriers:
-        body = '<p class="empty">No barriers raised in these weeks.</p>'
-    else:
-        chart = bar_chart(
-            [
-                Bar(
-                    g.theme, g.count, str(g.count), f"{g.theme}: {g.count}", {"count": str(g.count)}
-                )
-                for g in report.barriers
-            ],
-            name="barriers",
-            caption="Barriers by theme",
-        )
-        lists = "".join(
-            f"<h3>{escape(g.theme)} ({g.count})</h3><ul>"
-            + "".join(
-                f"<li>{escape(t.text)}"
-                + (f" <em>({t.count} times)</em>" if t.count > 1 else "")
-                + "</li>"
-                for t in g.texts
-            )
-            + "</ul>"
-            for g in report.barriers
-        )
-        body = chart + lists
-    return _section(
-        "barriers",
-        "Barriers",
-        "What got in the way, in the leaders' words, grouped by theme (who raised them is "
-        "not shown).",
-        body,
-    )
-
-
-def _highlights(report: Report) -> str:
-    notes = report.highlights
-    items = "".join(
-        f'<li data-kind="{n.kind}"><strong>{escape(n.leader)}</strong> on '
-        f"{escape(n.behavior_id)} {escape(n.title)}"
-        + (" (update to the implementation team)" if n.kind == "update" else "")
-        + f", {n.at:%d %b}: <q>{escape(n.note)}</q></li>"
-        for n in notes.notes
-    )
-    more = (
-        f'<p class="hint">The latest {len(notes.notes)} of {notes.total}; the CSV has them all.</p>'
-        if notes.total > len(notes.notes)
-        else ""
-    )
-    shared = (
-        f'<ul id="notes">{items}</ul>{more}'
-        if items
-        else '<p class="empty" id="notes">No shared notes in these weeks.</p>'
-    )
-    recognitions = ", ".join(f"{escape(name)} ({count})" for name, count in report.recognitions)
-    streaks = ", ".join(f"{escape(row.name)} ({weeks} weeks)" for row, weeks in report.streaks[:20])
-    quiet = ", ".join(f"{escape(row.name)} ({weeks} weeks)" for row, weeks in report.quiet)
-    return _section(
-        "highlights",
-        "Highlights",
-        "Notes leaders shared with the implementation team, recognitions of staff, streaks, "
-        "and who has gone quiet.",
-        f"<h3>Shared notes and updates ({notes.total})</h3>{shared}"
-        f"<h3>Recognitions ({sum(n for _, n in report.recognitions)})</h3>"
-        f'<p id="recognitions">{recognitions or "None in these weeks."}</p>'
-        f"<h3>Streaks ({len(report.streaks)})</h3>"
-        f'<p id="streaks">{streaks or "No one has practiced two weeks in a row."}</p>'
-        f"<h3>No answer for two weeks or more ({len(report.quiet)})</h3>"
-        f'<p id="quiet">{quiet or "No one."}</p>',
-    )
-
-
-def _filter_form(view: View, catalog: Catalog) -> str:
-    filters = view.filters
-    everyone = "All my teams" if view.member else "All teams"
-    teams = f'<option value="">{everyone}</option>' + "".join(
-        f'<option value="{t.id}"{" selected" if t.id == filters.team_id else ""}>'
-        f"{escape(t.name)}</option>"
-        for t in view.teams
-    )
-    roles = '<option value="">All roles</option>' + "".join(
-        f'<option value="{r}"{" selected" if r == filters.role else ""}>{r.capitalize()}s</option>'
-        for r in catalog.roles
-    )
-    return f"""<form class="filters" method="get" action="/dashboard">
-<label>Team <select name="team">{teams}</select></label>
-<label>Role <select name="role">{roles}</select></label>
-<label>From <input type="date" name="from" value="{filters.start}"></label>
-<label>To <input type="date" name="to" value="{filters.end}"></label>
-<button type="submit">Apply</button>
-<a class="download" href="/dashboard/records.csv?{escape(filters.query())}" download>
-Download these records (CSV)</a>
-</form>"""
 
 
 def records_csv(
@@ -484,19 +232,10 @@ def records_csv(
     return name, buffer.getvalue().encode("utf-8")
 
 
-def _page(title: str, body: str) -> str:
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)}</title>
-<style>{STYLE}</style></head>
-<body>{body}</body></html>"""
-
-
 def _refusal(status: type[web.HTTPException], title: str, advice: str) -> web.HTTPException:
     """A page that says why the request was turned away and what to do instead."""
-    page = f'<main class="refused"><h1>{escape(title)}</h1><p>{escape(advice)}</p></main>'
-    return status(text=_page(title, page), content_type="text/html", headers=HEADERS)
+    page = _TEMPLATES.get_template("refused.html").render(title=title, advice=advice)
+    return status(text=page, content_type="text/html", headers=HEADERS)
 
 
 def _services(request: web.Request) -> Services:
@@ -582,50 +321,3 @@ async def download(request: web.Request) -> web.Response:
 def add_dashboard_routes(app: web.Application) -> None:
     app.router.add_get("/dashboard", dashboard)
     app.router.add_get("/dashboard/records.csv", download)
-
-
-STYLE = """
-:root { --ink: #1d2433; --muted: #5b6475; --line: #d9dee7; --done: #1b7f5b;
-  --partly: #7fc3a5; --not: #d9822b; --none: #c4453c; --unprompted: #eef1f5; --sent: #b8c7e0;
-  --answered: #2f5aa8; }
-* { box-sizing: border-box; }
-body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink);
-  margin: 0 auto; max-width: 1100px; padding: 1.5rem; }
-h1 { font-size: 1.5rem; margin: 0 0 .25rem; }
-h2 { font-size: 1.15rem; margin: 2rem 0 .25rem; }
-h3 { font-size: 1rem; margin: 1rem 0 .25rem; }
-.scope, .hint, .legend, .pager { color: var(--muted); margin: .25rem 0 .75rem; }
-.filters { display: flex; flex-wrap: wrap; gap: .75rem; align-items: end; padding: .75rem;
-  border: 1px solid var(--line); border-radius: 6px; }
-.filters label { display: flex; flex-direction: column; font-size: .85rem; color: var(--muted); }
-.filters select, .filters input, .filters button { font: inherit; padding: .3rem .4rem; }
-.download { margin-left: auto; }
-.tiles { display: flex; flex-wrap: wrap; gap: .75rem; margin-top: 1rem; }
-.tile { border: 1px solid var(--line); border-radius: 6px; padding: .5rem .9rem; min-width: 9rem; }
-.tile span { display: block; color: var(--muted); font-size: .85rem; }
-.tile strong { font-size: 1.35rem; }
-.chart { width: 100%; height: auto; font-size: 12px; }
-.chart .bar rect { fill: var(--answered); }
-.chart rect.sent { fill: var(--sent); }
-.chart rect.answered { fill: var(--answered); }
-.chart .axis { stroke: var(--line); }
-.chart .tick, .chart .rate { fill: var(--muted); font-size: 11px; }
-.chart .value { fill: var(--ink); }
-.scroll { overflow-x: auto; }
-table.grid { border-collapse: collapse; font-size: 12px; }
-table.grid th { text-align: left; font-weight: normal; padding: 2px 6px; white-space: nowrap; }
-table.grid thead th { color: var(--muted); writing-mode: vertical-rl; transform: rotate(180deg); }
-table.grid .role { color: var(--muted); font-size: 11px; }
-.cell { display: inline-block; width: 18px; height: 18px; text-align: center; line-height: 18px;
-  border: 1px solid #fff; color: #fff; font-size: 11px; }
-td.cell { display: table-cell; }
-.cell.done { background: var(--done); }
-.cell.partly { background: var(--partly); }
-.cell.not { background: var(--not); }
-.cell.none { background: var(--none); }
-.cell.unprompted { background: var(--unprompted); }
-.cell.out { background: #fff; }
-.legend .cell { margin: 0 .2rem 0 .8rem; }
-.empty { color: var(--muted); font-style: italic; }
-.refused { max-width: 40rem; margin: 4rem auto; }
-"""
