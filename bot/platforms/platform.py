@@ -4,6 +4,7 @@ exposes one `Platform`, listed in bot/platforms/registry.py; the service, the we
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -38,52 +39,36 @@ class Edge(Protocol):
         ...
 
 
-class Platform(Protocol):
+class Platform(ABC):
     """A chat platform. A platform's SDK is imported by `start` and `checks`, not when the
-    registry is: a command that needs no platform does not load every SDK."""
+    registry is: a command that needs no platform does not load every SDK. The defaults suit
+    a platform that its credentials turn on and that brings no commands of its own."""
 
-    @property
-    def name(self) -> str:
-        """The platform name stored with workspaces and used by the outbox."""
-        ...
-
-    @property
-    def title(self) -> str:
-        """Its name as people write it."""
-        ...
-
-    @property
-    def settings(self) -> type[PlatformSettings]:
-        """Its settings model, read through `Settings.of`."""
-        ...
-
-    @property
-    def credentials(self) -> str:
-        """The settings that turn it on, for messages that list them."""
-        ...
-
-    @property
-    def trusts_loopback(self) -> bool:
-        """It lets anyone on this machine act as anyone (so the dashboard does too)."""
-        ...
-
-    @property
-    def commands(self) -> Sequence[click.Command]:
-        """Extra `followthrough` commands it brings (e.g. building an app package)."""
-        ...
+    name: str
+    """The platform name stored with workspaces and used by the outbox."""
+    title: str
+    """Its name as people write it."""
+    settings: type[PlatformSettings]
+    """Its settings model, read through `Settings.of`."""
+    credentials: str = ""
+    """The settings that turn it on, for messages that list them."""
+    trusts_loopback: bool = False
+    """It lets anyone on this machine act as anyone (so the dashboard does too)."""
+    commands: Sequence[click.Command] = ()
+    """Extra `followthrough` commands it brings (e.g. building an app package)."""
 
     def credentialed(self, settings: Settings) -> bool:
         """Its settings name credentials for a real workspace."""
-        ...
+        return False
 
     def wanted(self, settings: Settings, *, chat_configured: bool) -> bool:
         """It runs in this service; `chat_configured`: some platform is credentialed."""
-        ...
+        return self.credentialed(settings)
 
     def checks(self, settings: Settings) -> list[Check]:
         """What `doctor` reports about its settings, credentials and scopes."""
-        ...
+        return []
 
+    @abstractmethod
     def start(self, services: Services) -> Edge:
         """Its edge for this service (SDK clients built once, shared by channel and routes)."""
-        ...

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import click
-
 from bot.config import PlatformSettings, Settings
-from bot.platforms.platform import Check, Edge
+from bot.platforms.platform import Edge, Platform
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -18,22 +16,14 @@ class LocalSettings(PlatformSettings):
     """Nothing to set: the local chat is what runs when nothing else is configured."""
 
 
-class Local:
+class Local(Platform):
     name = "local"
     title = "the local chat"
     settings = LocalSettings
-    credentials = ""
     trusts_loopback = True
-    commands: tuple[click.Command, ...] = ()
-
-    def credentialed(self, settings: Settings) -> bool:
-        return False
 
     def wanted(self, settings: Settings, *, chat_configured: bool) -> bool:
         return not chat_configured
-
-    def checks(self, settings: Settings) -> list[Check]:
-        return []
 
     def start(self, services: Services) -> Edge:
         from bot.platforms.local.web import LocalRunning  # its routes import the services

@@ -4,6 +4,7 @@ routes it calls. It is a real platform of the core: the same handlers and the sa
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -135,19 +136,13 @@ async def say(request: web.Request) -> web.Response:
     if person_id is None or not isinstance(text, str) or not text.strip() or len(text) > 4000:
         raise web.HTTPBadRequest(text="Send a person id and some text.")
 
-    def run() -> dict[str, Any]:
-        services = _services(request)
-        now = services.clock.now()
-        with services.sessions.begin() as session:
-            person = _person(session, person_id)
-            conversation = dm_conversation(person.id)
-            post(session, conversation, "person", Message(text=text), now=now)
-            ctx = _enter(session, services, person, now)
-            reply = handle_text(from_local(text), ctx, direct=True)
-            post(session, conversation, "bot", reply, kind="reply", now=now)
-            return {"ok": reply.ok}
+    def run(ctx: Context, conversation: str) -> bool:
+        post(ctx.session, conversation, "person", Message(text=text), now=ctx.now)
+        reply = handle_text(from_local(text), ctx, direct=True)
+        post(ctx.session, conversation, "bot", reply, kind="reply", now=ctx.now)
+        return reply.ok
 
-    return web.json_response(await asyncio.to_thread(run))
+    return await _as_person(request, person_id, run)
 
 
 async def press(request: web.Request) -> web.Response:
@@ -160,34 +155,42 @@ async def press(request: web.Request) -> web.Response:
     if text is not None and (not isinstance(text, str) or len(text) > 2000):
         raise web.HTTPBadRequest(text="The note must be text, at most 2,000 characters.")
 
+    def run(ctx: Context, conversation: str) -> bool:
+        shown = ctx.session.get(LocalMessage, message_id)
+        if shown is None or shown.conversation != conversation:
+            raise web.HTTPNotFound(text="No such message in this conversation.")
+        result = handle_action(ctx, action, value, text)
+        if result.prompt is not None:
+            _redraw(ctx.session, shown, int(value), result.prompt, ctx.now)
+        post(ctx.session, conversation, "bot", result.reply, kind="reply", now=ctx.now)
+        return result.reply.ok
+
+    return await _as_person(request, person_id, run)
+
+
+async def _as_person(
+    request: web.Request, person_id: int, work: Callable[[Context, str], bool]
+) -> web.Response:
+    """Run `work` as a person of the local chat, in their conversation, in one transaction,
+    and answer whether it went through."""
+
     def run() -> dict[str, Any]:
         services = _services(request)
         now = services.clock.now()
         with services.sessions.begin() as session:
             person = _person(session, person_id)
-            conversation = dm_conversation(person.id)
-            shown = session.get(LocalMessage, message_id)
-            if shown is None or shown.conversation != conversation:
-                raise web.HTTPNotFound(text="No such message in this conversation.")
-            result = handle_action(_enter(session, services, person, now), action, value, text)
-            if result.prompt is not None:
-                _redraw(session, shown, int(value), result.prompt, now)
-            post(session, conversation, "bot", result.reply, kind="reply", now=now)
-            return {"ok": result.reply.ok}
+            ctx = enter(
+                session,
+                settings=services.settings,
+                catalog=services.catalog,
+                workspace=person.workspace,
+                user=local_user(person.platform_user_id),
+                directory=LocalDirectory(),
+                now=now,
+            )
+            return {"ok": work(ctx, dm_conversation(person.id))}
 
     return web.json_response(await asyncio.to_thread(run))
-
-
-def _enter(session: Session, services: Services, person: Person, now: datetime) -> Context:
-    return enter(
-        session,
-        settings=services.settings,
-        catalog=services.catalog,
-        workspace=person.workspace,
-        user=local_user(person.platform_user_id),
-        directory=LocalDirectory(),
-        now=now,
-    )
 
 
 def _redraw(

@@ -24,10 +24,11 @@ from sqlalchemy import select
 
 from bot.core.messages import Attachment, Message
 from bot.handlers.context import Context, PlatformUser
-from bot.handlers.dispatch import handle_action, handle_text, in_context, once
+from bot.handlers.dispatch import handle_action, handle_text, once
 from bot.handlers.home import commit_choices, home_sections
 from bot.handlers.people import get_workspace
 from bot.handlers.replies import AnswerResult, asks_for
+from bot.platforms.edge import run_in_core
 from bot.platforms.slack.channel import PLATFORM, SlackChannel
 from bot.platforms.slack.people import SlackDirectory, platform_user
 from bot.platforms.slack.render import (
@@ -93,17 +94,13 @@ class SlackEdge:
         user = await self.person(client, team_id, user_id)
         token = client.token or await self.setup.token_for(team_id) or ""
         directory = SlackDirectory(token=token, base_url=self.setup.settings.slack_api_url)
-        return await asyncio.to_thread(
-            in_context,
-            self.services.sessions,
-            settings=self.services.settings,
-            catalog=self.services.catalog,
+        return await run_in_core(
+            self.services,
             platform=PLATFORM,
             workspace=team_id,
             user=user,
             directory=directory,
             work=work,
-            now=self.services.clock.now(),
         )
 
     async def converse(
@@ -327,19 +324,14 @@ def _listen_buttons(edge: SlackEdge, app: AsyncApp) -> None:
         channel, ts = container.get("channel_id", ""), container.get("message_ts", "")
         # Words a button requires are asked for first; optional ones once it has acted.
         asks = asks_for(name)
-        if asks is not None and asks.required:
-            await client.views_open(
-                trigger_id=body["trigger_id"],
-                view=text_modal(name, asks, value, channel=channel, ts=ts),
-            )
+        ask = text_modal(name, asks, value, channel=channel, ts=ts) if asks else None
+        if ask is not None and asks is not None and asks.required:
+            await client.views_open(trigger_id=body["trigger_id"], view=ask)
             return
         result = await edge.act(client, team_id, user_id, name, value)
         await edge.show_answer(client, result, (channel, ts), body.get("message"))
-        if asks is not None and result.reply.ok:
-            await client.views_open(
-                trigger_id=body["trigger_id"],
-                view=text_modal(name, asks, value, channel=channel, ts=ts),
-            )
+        if ask is not None and result.reply.ok:
+            await client.views_open(trigger_id=body["trigger_id"], view=ask)
         elif channel:
             await client.chat_postEphemeral(
                 channel=channel, user=user_id, text=fallback_text(result.reply)

@@ -4,29 +4,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import click
-
 from bot.config import Settings
-from bot.platforms.platform import Check, Edge
+from bot.platforms.platform import Check, Edge, Platform
 from bot.platforms.slack.settings import SlackSettings
 
 if TYPE_CHECKING:
     from bot.services import Services
 
 
-class Slack:
+class Slack(Platform):
     name = "slack"
     title = "Slack"
     settings = SlackSettings
     credentials = "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, SLACK_APP_TOKEN, or SLACK_CLIENT_ID"
-    trusts_loopback = False
-    commands: tuple[click.Command, ...] = ()
 
     def credentialed(self, settings: Settings) -> bool:
         return settings.of(SlackSettings).configured
-
-    def wanted(self, settings: Settings, *, chat_configured: bool) -> bool:
-        return self.credentialed(settings)
 
     def checks(self, settings: Settings) -> list[Check]:
         from bot.platforms.slack.doctor import slack_checks  # slack_sdk loads only when asked

@@ -24,9 +24,10 @@ from bot.core import mentions
 from bot.core.messages import Attachment as FileAttachment
 from bot.core.messages import Message
 from bot.handlers.context import Context, PlatformUser
-from bot.handlers.dispatch import handle_action, handle_text, in_context, once
+from bot.handlers.dispatch import handle_action, handle_text, once
 from bot.handlers.people import get_workspace
 from bot.handlers.replies import AnswerResult
+from bot.platforms.edge import run_in_core
 from bot.platforms.teams.cards import CARD_TYPE, render_card
 from bot.platforms.teams.references import PLATFORM, remember, tenant_of
 from bot.services import Services
@@ -53,17 +54,13 @@ class FollowThroughTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
     async def run(self, turn_context: TurnContext, work: Callable[[Context], T]) -> T:
         activity = turn_context.activity
         user = await self._who(turn_context)
-        return await asyncio.to_thread(
-            in_context,
-            self.services.sessions,
-            settings=self.services.settings,
-            catalog=self.services.catalog,
+        return await run_in_core(
+            self.services,
             platform=PLATFORM,
             workspace=tenant_of(activity),
             user=user,
             directory=TeamsDirectory(),
             work=work,
-            now=self.services.clock.now(),
         )
 
     async def _who(self, turn_context: TurnContext) -> PlatformUser:

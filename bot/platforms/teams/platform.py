@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
-from bot.platforms.platform import Check, Edge
+from bot.platforms.platform import Check, Edge, Platform
 from bot.platforms.teams.doctor import teams_checks
 from bot.platforms.teams.package import teams_package
 from bot.platforms.teams.settings import TeamsSettings
@@ -15,12 +15,11 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 
-class Teams:
+class Teams(Platform):
     name = "teams"
     title = "Teams"
     settings = TeamsSettings
     credentials = "MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD"
-    trusts_loopback = False
     commands = (teams_package,)
 
     def credentialed(self, settings: Settings) -> bool:

@@ -7,7 +7,6 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-import click
 from aiohttp import web
 
 from bot.config import PlatformSettings, Settings
@@ -15,7 +14,7 @@ from bot.core.messages import render_text
 from bot.handlers.context import PlatformUser
 from bot.handlers.dispatch import enter, handle_text
 from bot.handlers.people import get_workspace
-from bot.platforms.platform import Check, Edge
+from bot.platforms.platform import Check, Edge, Platform
 from bot.scheduling.delivery import Delivery
 from bot.services import Services
 
@@ -77,19 +76,14 @@ class EchoRunning:
         return web.json_response({"reply": await asyncio.to_thread(run)})
 
 
-class Echo:
+class Echo(Platform):
     name = NAME
     title = "Echo"
     settings = EchoSettings
     credentials = "ECHO_TOKEN"
-    trusts_loopback = False
-    commands: tuple[click.Command, ...] = ()
 
     def credentialed(self, settings: Settings) -> bool:
         return bool(settings.of(EchoSettings).echo_token)
-
-    def wanted(self, settings: Settings, *, chat_configured: bool) -> bool:
-        return self.credentialed(settings)
 
     def checks(self, settings: Settings) -> list[Check]:
         token = settings.of(EchoSettings).echo_token
