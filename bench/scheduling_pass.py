@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from bot.core.catalog import load_catalog
 from bot.core.clock import SetClock
 from bot.core.messages import message_to_dict
-from bot.handlers.replies import prompt_message
+from bot.core.prompts import prompt_message
 from bot.scheduling.delivery import Delivery
 from bot.scheduling.runner import Scheduling
 from bot.store.db import create_db_engine, migrate, normalize_url, session_factory

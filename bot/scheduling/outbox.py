@@ -31,11 +31,11 @@ from bot.core.catalog import Catalog
 from bot.core.clock import Clock, RunningFrom
 from bot.core.lifecycle import EXPIRE_WITHOUT_REMINDER, PromptTimes, answer_window
 from bot.core.messages import Message
+from bot.core.prompts import prompt_message
 from bot.core.schedule import next_allowed
 from bot.core.states import DigestStatus, PromptStatus
 from bot.handlers.cadences import holidays_by_workspace, leader_calendar
 from bot.handlers.digest import render_digest
-from bot.handlers.replies import prompt_message
 from bot.scheduling.delivery import (
     Channel,
     Delivery,

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from bot.core.cadence import CadenceSpec, parse_cadence
 from bot.core.catalog import Catalog
+from bot.core.prompts import next_phrasing
 from bot.core.schedule import Calendar, Occurrence, occurrences
 from bot.core.states import DigestStatus, PromptStatus
 from bot.handlers.cadences import CadenceBook, holidays_by_workspace, leader_calendar
 from bot.handlers.digest import compute_digest, week_of
-from bot.handlers.replies import next_phrasing
 from bot.store.db import insert_ignoring_conflicts
 from bot.store.models import (
     CadenceRule,

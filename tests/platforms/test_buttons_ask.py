@@ -9,7 +9,7 @@ import pytest
 
 from bot.core.catalog import Catalog
 from bot.core.messages import message_from_dict, message_to_dict
-from bot.handlers.replies import asks_for, prompt_message
+from bot.core.prompts import asks_for, prompt_message
 from bot.platforms.slack.render import text_modal
 from bot.platforms.teams.cards import render_card
 

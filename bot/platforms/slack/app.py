@@ -23,11 +23,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
 from bot.core.messages import Attachment, Message
+from bot.core.prompts import asks_for
 from bot.handlers.context import Context, PlatformUser
 from bot.handlers.dispatch import handle_action, handle_text, once
 from bot.handlers.home import commit_choices, home_sections
 from bot.handlers.people import get_workspace
-from bot.handlers.replies import AnswerResult, asks_for
+from bot.handlers.replies import AnswerResult
 from bot.platforms.edge import run_in_core
 from bot.platforms.slack.channel import PLATFORM, SlackChannel
 from bot.platforms.slack.people import SlackDirectory, platform_user
