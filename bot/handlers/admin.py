@@ -7,10 +7,11 @@ from sqlalchemy import func, select
 from bot.core import commands as c
 from bot.core.messages import Message
 from bot.core.states import PromptStatus
-from bot.handlers.cadences import DEFAULT_CADENCE, effective_cadence
+from bot.handlers.cadences import effective_cadence
 from bot.handlers.context import Context, Refusal
 from bot.handlers.people import current_teams, find_team, is_bootstrap_admin, resolve
 from bot.handlers.replies import choose_phrasing
+from bot.scheduling.cadences import DEFAULT_CADENCE
 from bot.store.models import (
     CadenceRule,
     Commitment,

@@ -34,8 +34,8 @@ from bot.core.messages import Message
 from bot.core.prompts import prompt_message
 from bot.core.schedule import next_allowed
 from bot.core.states import DigestStatus, PromptStatus
-from bot.handlers.cadences import holidays_by_workspace, leader_calendar
 from bot.handlers.digest import render_digest
+from bot.scheduling.cadences import holidays_by_workspace, leader_calendar
 from bot.scheduling.delivery import (
     Channel,
     Delivery,

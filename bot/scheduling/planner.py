@@ -16,8 +16,8 @@ from bot.core.catalog import Catalog
 from bot.core.prompts import next_phrasing
 from bot.core.schedule import Calendar, Occurrence, occurrences
 from bot.core.states import DigestStatus, PromptStatus
-from bot.handlers.cadences import CadenceBook, holidays_by_workspace, leader_calendar
 from bot.handlers.digest import compute_digest, week_of
+from bot.scheduling.cadences import CadenceBook, holidays_by_workspace, leader_calendar
 from bot.store.db import insert_ignoring_conflicts
 from bot.store.models import (
     CadenceRule,
