@@ -29,7 +29,8 @@ from sqlalchemy import Engine, insert, text
 from sqlalchemy.engine import make_url
 
 from bot.core.catalog import Catalog, load_catalog
-from bot.handlers.digest import compute_digest, render_digest
+from bot.reports.digest import compute_digest
+from bot.reports.digest_message import render_digest
 from bot.reports.figures import build_report
 from bot.reports.scope import Period, Scope
 from bot.store.db import create_db_engine, migrate, normalize_url, session_factory

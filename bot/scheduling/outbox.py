@@ -34,7 +34,8 @@ from bot.core.messages import Message
 from bot.core.prompts import prompt_message
 from bot.core.schedule import next_allowed
 from bot.core.states import DigestStatus, PromptStatus
-from bot.handlers.digest import render_digest
+from bot.reports.digest import read_digest
+from bot.reports.digest_message import render_digest
 from bot.scheduling.cadences import holidays_by_workspace, leader_calendar
 from bot.scheduling.delivery import (
     Channel,
@@ -536,7 +537,7 @@ class Outbox:
                             workspace_id=team.workspace_id,
                             team_id=team.id,
                             channel=team.channel_ref,
-                            message=render_digest(digest.body),
+                            message=render_digest(read_digest(digest.body)),
                         ),
                         platform,
                         failed_checks,

@@ -16,7 +16,7 @@ from bot.core.catalog import Catalog
 from bot.core.prompts import next_phrasing
 from bot.core.schedule import Calendar, Occurrence, occurrences
 from bot.core.states import DigestStatus, PromptStatus
-from bot.handlers.digest import compute_digest, week_of
+from bot.reports.digest import compute_digest, week_of
 from bot.scheduling.cadences import CadenceBook, holidays_by_workspace, leader_calendar
 from bot.store.db import insert_ignoring_conflicts
 from bot.store.models import (
@@ -211,7 +211,7 @@ def _plan_digests(
                     if missed
                     else compute_digest(
                         session, catalog, team, period_start, period_end, now=occurrence.due
-                    ),
+                    ).to_json(),
                     "status": DigestStatus.MISSED if missed else DigestStatus.PENDING,
                     "created_at": now,
                 }

@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.core.catalog import Catalog
 from bot.core.messages import render_text
-from bot.handlers.digest import compute_digest, render_digest
 from bot.platforms.fake import FakePlatform
 from bot.platforms.slack.render import render_blocks
 from bot.platforms.teams.cards import CARD_TYPE, attachment, render_card
+from bot.reports.digest import compute_digest, read_digest
+from bot.reports.digest_message import render_digest
 from bot.store.models import Digest, Team
 from tests.reports.agency import Agency, build_agency
 
@@ -44,7 +45,9 @@ def digest_of_week(session: Session, catalog: Catalog, agency: Agency, week: int
     assert north is not None
     monday = agency.mondays[week]
     friday = agency.friday_of_week_4 - timedelta(weeks=3 - week)
-    return compute_digest(session, catalog, north, monday, monday + timedelta(days=6), now=friday)
+    return compute_digest(
+        session, catalog, north, monday, monday + timedelta(days=6), now=friday
+    ).to_json()
 
 
 def test_the_weeks_figures_for_the_team(session: Session, catalog: Catalog, agency: Agency) -> None:
@@ -89,7 +92,7 @@ def test_the_weeks_figures_for_the_team(session: Session, catalog: Catalog, agen
 def test_the_channel_sees_how_many_are_quiet_but_not_who(
     session: Session, catalog: Catalog, agency: Agency
 ) -> None:
-    text = render_text(render_digest(digest_of_week(session, catalog, agency, 3)))
+    text = render_text(render_digest(read_digest(digest_of_week(session, catalog, agency, 3))))
 
     assert text.splitlines()[:2] == [
         "North digest, 2026-11-23 to 2026-11-29",
@@ -119,7 +122,7 @@ def test_a_week_with_a_barrier_and_an_update_to_the_team(
     session: Session, catalog: Catalog, agency: Agency
 ) -> None:
     body = digest_of_week(session, catalog, agency, 0)
-    text = render_text(render_digest(body))
+    text = render_text(render_digest(read_digest(body)))
 
     assert body["barriers"] == [
         {
@@ -136,7 +139,7 @@ def test_a_week_with_a_barrier_and_an_update_to_the_team(
 
 def test_a_week_with_no_answers(session: Session, catalog: Catalog, agency: Agency) -> None:
     body = digest_of_week(session, catalog, agency, 2)
-    text = render_text(render_digest(body))
+    text = render_text(render_digest(read_digest(body)))
 
     assert (body["leaders"], body["taking_part"], body["prompts_sent"], body["answers"]) == (
         4,
@@ -147,6 +150,20 @@ def test_a_week_with_no_answers(session: Session, catalog: Catalog, agency: Agen
     assert "No answers this week yet." in text
     assert "Answered: 0 (0%)" in text
     assert "Change from last week: -50 points (from 50%)" in text
+
+
+@pytest.mark.parametrize("week", [0, 3])
+def test_a_stored_digest_reads_back_as_it_was_computed(
+    session: Session, catalog: Catalog, agency: Agency, week: int
+) -> None:
+    north = session.get(Team, agency.north)
+    assert north is not None
+    monday = agency.mondays[week]
+    friday = agency.friday_of_week_4 - timedelta(weeks=3 - week)
+    body = compute_digest(session, catalog, north, monday, monday + timedelta(days=6), now=friday)
+    assert body.barriers or body.shared
+
+    assert read_digest(json.loads(json.dumps(body.to_json()))) == body
 
 
 def test_a_digest_stored_by_an_earlier_version_still_renders() -> None:
@@ -162,7 +179,7 @@ def test_a_digest_stored_by_an_earlier_version_still_renders() -> None:
         "quiet_leaders": ["Ben"],
     }
 
-    message = render_digest(old)
+    message = render_digest(read_digest(old))
 
     assert message.title == "North digest, 2026-11-16 to 2026-11-22"
     assert ("Taking part", "1 of 2 leaders") in message.fields
@@ -211,7 +228,7 @@ def test_the_admins_preview_names_the_quiet_leaders_and_the_channel_post_does_no
 
 
 def test_the_digest_as_slack_block_kit(session: Session, catalog: Catalog, agency: Agency) -> None:
-    blocks = render_blocks(render_digest(digest_of_week(session, catalog, agency, 3)))
+    blocks = render_blocks(render_digest(read_digest(digest_of_week(session, catalog, agency, 3))))
 
     assert [block["type"] for block in blocks] == ["header", "section", "section", "section"]
     header, summary, facts, items = blocks
@@ -243,7 +260,7 @@ def test_a_long_digest_stays_within_slack_limits(
         for n in range(60)
     ]
 
-    blocks = render_blocks(render_digest(body))
+    blocks = render_blocks(render_digest(read_digest(body)))
 
     assert len(blocks) <= 50
     assert all(
@@ -254,7 +271,7 @@ def test_a_long_digest_stays_within_slack_limits(
 def test_the_digest_as_a_teams_adaptive_card(
     session: Session, catalog: Catalog, agency: Agency
 ) -> None:
-    message = render_digest(digest_of_week(session, catalog, agency, 3))
+    message = render_digest(read_digest(digest_of_week(session, catalog, agency, 3)))
     card = render_card(message)
 
     assert card["type"] == "AdaptiveCard"
@@ -286,7 +303,7 @@ def test_long_lists_of_names_are_cut_short_in_the_channel(
     names = [f"Leader {n}" for n in range(7)]
     body["recognitions"] = {"count": 9, "leaders": names}
 
-    text = render_text(render_digest(body))
+    text = render_text(render_digest(read_digest(body)))
 
     assert (
         "Recognitions: 9, by Leader 0, Leader 1, Leader 2, Leader 3, Leader 4 and 2 others" in text
