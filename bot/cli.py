@@ -21,7 +21,6 @@ from bot.core.messages import render_text
 from bot.doctor import run_checks
 from bot.handlers.context import Context, PlatformUser
 from bot.handlers.dispatch import enter, handle_text
-from bot.handlers.export import export_rows, write_csv, write_jsonl
 from bot.handlers.people import get_workspace
 from bot.handlers.roster import import_roster, read_roster
 from bot.platforms import registry
@@ -33,6 +32,7 @@ from bot.platforms.local.directory import (
     from_local,
     local_user,
 )
+from bot.reports.export import export_rows, write_csv, write_jsonl
 from bot.services import Services, build_services
 from bot.store.db import migrate
 from bot.store.models import Person, Workspace

@@ -18,7 +18,6 @@ from bot.core.grammar import CommandError, looks_like_command, parse_command
 from bot.core.messages import Attachment, Message
 from bot.handlers import admin, digest, leader
 from bot.handlers.context import Context, Directory, PlatformUser, Refusal
-from bot.handlers.export import csv_bytes, export_rows
 from bot.handlers.people import current_teams, get_workspace, identify
 from bot.handlers.replies import (
     OUTCOME_LABELS,
@@ -30,6 +29,7 @@ from bot.handlers.replies import (
     snooze_prompt,
     take_free_text,
 )
+from bot.reports.export import csv_bytes, export_rows
 from bot.store.db import first_sight
 from bot.store.models import Record, Workspace
 

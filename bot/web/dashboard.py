@@ -20,8 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.catalog import Catalog
-from bot.handlers.export import write_csv
 from bot.platforms import registry
+from bot.reports.export import write_csv
 from bot.reports.figures import build_report
 from bot.reports.records import record_rows
 from bot.reports.scope import Period, Scope

@@ -1,4 +1,5 @@
-"""The records export: one row per answer, as CSV or JSON lines, for the CLI and the chat."""
+"""The records export: one row per answer, as CSV or JSON lines, for the CLI, the chat and
+the dashboard's download."""
 
 from __future__ import annotations
 
