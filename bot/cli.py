@@ -21,7 +21,6 @@ from bot.core.messages import render_text
 from bot.doctor import run_checks
 from bot.handlers.context import Context, PlatformUser
 from bot.handlers.dispatch import enter, handle_text
-from bot.handlers.people import get_workspace
 from bot.handlers.roster import import_roster, read_roster
 from bot.platforms import registry
 from bot.platforms.local.demo import LEADERS, create_demo, has_demo
@@ -36,6 +35,7 @@ from bot.reports.export import export_rows, write_csv, write_jsonl
 from bot.services import Services, build_services
 from bot.store.db import migrate
 from bot.store.models import Person, Workspace
+from bot.store.workspaces import get_workspace
 
 
 @click.group()

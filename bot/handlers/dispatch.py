@@ -18,7 +18,7 @@ from bot.core.grammar import CommandError, looks_like_command, parse_command
 from bot.core.messages import Attachment, Message
 from bot.handlers import admin, digest, leader
 from bot.handlers.context import Context, Directory, PlatformUser, Refusal
-from bot.handlers.people import current_teams, get_workspace, identify
+from bot.handlers.people import current_teams, identify
 from bot.handlers.replies import (
     OUTCOME_LABELS,
     AnswerResult,
@@ -32,6 +32,7 @@ from bot.handlers.replies import (
 from bot.reports.export import csv_bytes, export_rows
 from bot.store.db import first_sight
 from bot.store.models import Record, Workspace
+from bot.store.workspaces import get_workspace
 
 Handler = Callable[[Any, Context], Message]
 

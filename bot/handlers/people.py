@@ -13,23 +13,6 @@ from bot.handlers.context import Context, PlatformUser, Refusal
 from bot.store.models import Person, Team, TeamMembership, Workspace
 
 
-def get_workspace(
-    session: Session, *, platform: str, external_id: str, name: str = "", now: datetime
-) -> Workspace:
-    """The workspace for a Slack team, a Teams tenant or the local chat, created on first sight
-    (at `now`, the moment of the message that brought it)."""
-    workspace = session.scalar(
-        select(Workspace).filter_by(platform=platform, external_id=external_id)
-    )
-    if workspace is None:
-        workspace = Workspace(
-            platform=platform, external_id=external_id, name=name or external_id, created_at=now
-        )
-        session.add(workspace)
-        session.flush()
-    return workspace
-
-
 def identify(
     session: Session,
     *,

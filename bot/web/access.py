@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.core import links
-from bot.handlers.people import get_workspace
 from bot.platforms.local.directory import LOCAL_PLATFORM, LOCAL_WORKSPACE
 from bot.store.models import Person, TeamMembership, UsedDashboardLink
+from bot.store.workspaces import get_workspace
 
 LINK_LIFETIME = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=8)

@@ -16,11 +16,11 @@ from bot.core.commands import UserRef
 from bot.core.messages import Message, render_text
 from bot.handlers.context import Context, PlatformUser
 from bot.handlers.dispatch import enter, handle_action, handle_text
-from bot.handlers.people import get_workspace
 from bot.handlers.replies import AnswerResult
 from bot.platforms.local.directory import from_local
 from bot.scheduling.delivery import Delivery, PermanentDeliveryError, TransientDeliveryError
 from bot.scheduling.runner import Scheduling, TickResult
+from bot.store.workspaces import get_workspace
 
 PLATFORM = "fake"
 

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from bot.core.catalog import Catalog
 from bot.core.states import PromptStatus
-from bot.handlers.people import get_workspace
 from bot.platforms.local.directory import LOCAL_PLATFORM, LOCAL_WORKSPACE
 from bot.store.models import (
     Commitment,
@@ -22,6 +21,7 @@ from bot.store.models import (
     Team,
     TeamMembership,
 )
+from bot.store.workspaces import get_workspace
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.core.messages import Message, message_to_dict
 from bot.handlers.context import Context
 from bot.handlers.dispatch import enter, handle_action, handle_text
-from bot.handlers.people import get_workspace, identify
+from bot.handlers.people import identify
 from bot.platforms.local.channel import LocalChannel, dm_conversation, post
 from bot.platforms.local.directory import (
     LOCAL_PLATFORM,
@@ -28,6 +28,7 @@ from bot.platforms.local.directory import (
 )
 from bot.services import SERVICES_KEY, Services
 from bot.store.models import LocalMessage, Person, Team, Workspace
+from bot.store.workspaces import get_workspace
 
 PAGE = Path(__file__).resolve().parent / "static" / "index.html"
 

@@ -27,7 +27,6 @@ from bot.core.prompts import asks_for
 from bot.handlers.context import Context, PlatformUser
 from bot.handlers.dispatch import handle_action, handle_text, once
 from bot.handlers.home import commit_choices, home_sections
-from bot.handlers.people import get_workspace
 from bot.handlers.replies import AnswerResult
 from bot.platforms.edge import run_in_core
 from bot.platforms.slack.channel import PLATFORM, SlackChannel
@@ -44,6 +43,7 @@ from bot.platforms.slack.setup import BOT_SCOPES, SlackSetup, slack_setup
 from bot.platforms.slack.text import from_slack
 from bot.services import Services
 from bot.store.models import Person
+from bot.store.workspaces import get_workspace
 
 log = logging.getLogger(__name__)
 COMMAND = "/followthrough"

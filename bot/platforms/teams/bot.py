@@ -25,13 +25,13 @@ from bot.core.messages import Attachment as FileAttachment
 from bot.core.messages import Message
 from bot.handlers.context import Context, PlatformUser
 from bot.handlers.dispatch import handle_action, handle_text, once
-from bot.handlers.people import get_workspace
 from bot.handlers.replies import AnswerResult
 from bot.platforms.edge import run_in_core
 from bot.platforms.teams.cards import CARD_TYPE, render_card
 from bot.platforms.teams.references import PLATFORM, remember, tenant_of
 from bot.services import Services
 from bot.store.models import Person
+from bot.store.workspaces import get_workspace
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
