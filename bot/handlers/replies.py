@@ -167,19 +167,24 @@ def answer(
     if prompt.status in OPEN_STATUSES:
         prompt.status = PromptStatus.ANSWERED
     ctx.session.flush()
+    return AnswerResult(
+        answered_message(prompt, record, ctx.caller, ctx.catalog),
+        _answer_reply(prompt, record, shared=bool(shared), late=late),
+    )
+
+
+def _answer_reply(prompt: Prompt, record: Record, *, shared: bool, late: bool) -> Message:
+    """The note back to the leader: asking what got in the way of a "Not this week" that
+    doesn't say, thanks for a shared note, otherwise what was recorded."""
     if record.outcome == "not_this_week" and not record.barrier:
-        reply = Message(
+        return Message(
             text="Thanks for being straight about it. What got in the way? "
             "Reply with a few words and I'll note it as a barrier."
         )
-    elif shared and record.note:
-        reply = Message(text="Shared with your implementation team. Thank you.")
-    else:
-        label = OUTCOME_LABELS.get(record.outcome, record.outcome)
-        reply = Message(
-            text=f"Got it: {label} on {prompt.behavior_id}." + (" (late)" if late else "")
-        )
-    return AnswerResult(answered_message(prompt, record, ctx.caller, ctx.catalog), reply)
+    if shared and record.note:
+        return Message(text="Shared with your implementation team. Thank you.")
+    label = OUTCOME_LABELS.get(record.outcome, record.outcome)
+    return Message(text=f"Got it: {label} on {prompt.behavior_id}." + (" (late)" if late else ""))
 
 
 def snooze_prompt(ctx: Context, prompt: Prompt, duration: timedelta = DEFAULT_SNOOZE) -> Message:

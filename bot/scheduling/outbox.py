@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TypeVar, cast
@@ -561,32 +561,10 @@ class Outbox:
         prompts keep: one due in quiet hours, on a weekend or a holiday waits for the next
         allowed moment; one due longer ago than the grace window (the service was down), or
         for a paused leader, is not sent at all."""
-        reminders: list[tuple[Delivery, str]] = []
         due: dict[str, list[int]] = {"reminder": [], "snooze": []}
         with self.sessions.begin() as session:
-            windows = [
-                answer_window(hours) for hours in session.scalars(select(Workspace.reminder_hours))
-            ]
-            # Only prompts old enough for the shortest window need a look; each is then
-            # checked against its own workspace's window below.
-            oldest = now - min(windows, default=EXPIRE_WITHOUT_REMINDER)
-            rows = session.execute(
-                select(Prompt, Person, Workspace)
-                .join(Person, Prompt.person_id == Person.id)
-                .join(Workspace, Person.workspace_id == Workspace.id)
-                .where(
-                    ((Prompt.status == PromptStatus.SNOOZED) & (Prompt.snoozed_until <= now))
-                    | (
-                        (Prompt.status == PromptStatus.SENT)
-                        & (func.coalesce(Prompt.reminded_at, Prompt.sent_at) <= oldest)
-                    )
-                )
-                # Two processes never both take the same reminder (no-op on SQLite, whose
-                # BEGIN IMMEDIATE already serializes this transaction).
-                .with_for_update(of=Prompt, skip_locked=True)
-            ).tuples()
             holidays: dict[int, frozenset[date]] | None = None
-            for prompt, person, workspace in rows:
+            for prompt, person, workspace in _reminder_candidates(session, now):
                 times = PromptTimes(
                     sent_at=prompt.sent_at,
                     reminded_at=prompt.reminded_at,
@@ -608,27 +586,75 @@ class Outbox:
                 allowed = next_allowed(reminder_due, calendar)
                 if allowed > now:
                     continue  # quiet hours, a weekend or a holiday: wait for their end
-                kind = "snooze" if prompt.status == PromptStatus.SNOOZED else "reminder"
-                local_day = now.astimezone(calendar.zone).date()
-                paused = person.paused_until is not None and local_day < person.paused_until
-                reachable = (
-                    person.is_leader and workspace.active and person.undeliverable_reason is None
+                kind = self._take_reminder(
+                    prompt,
+                    person,
+                    workspace,
+                    reminder_due=reminder_due,
+                    allowed=allowed,
+                    local_day=now.astimezone(calendar.zone).date(),
+                    now=now,
                 )
-                # Handled either way: a re-ask stands in for the reminder, and expiry follows
-                # a window after it. One not sent keeps the expiry it would have had.
-                prompt.status, prompt.snoozed_until = PromptStatus.SENT, None
-                if now - allowed > self.grace or paused or not reachable:
-                    prompt.reminded_at = reminder_due
-                    log.info(
-                        "%s for prompt %s not sent: %s",
-                        kind,
-                        prompt.id,
-                        "due too long ago" if now - allowed > self.grace else "leader unavailable",
-                    )
-                    continue
-                prompt.reminded_at = now
-                due[kind].append(prompt.id)
+                if kind is not None:
+                    due[kind].append(prompt.id)
             session.flush()
-            for kind, ids in due.items():
-                reminders += self._deliveries(session, ids, reminder=kind, now=now)
-        return reminders
+            return [
+                claim
+                for kind, ids in due.items()
+                for claim in self._deliveries(session, ids, reminder=kind, now=now)
+            ]
+
+    def _take_reminder(
+        self,
+        prompt: Prompt,
+        person: Person,
+        workspace: Workspace,
+        *,
+        reminder_due: datetime,
+        allowed: datetime,
+        local_day: date,
+        now: datetime,
+    ) -> str | None:
+        """Mark a due reminder (or snooze re-ask) handled and say which of the two to send;
+        None when it is not sent: due too long ago, or its leader paused or unreachable."""
+        kind = "snooze" if prompt.status == PromptStatus.SNOOZED else "reminder"
+        paused = person.paused_until is not None and local_day < person.paused_until
+        reachable = person.is_leader and workspace.active and person.undeliverable_reason is None
+        # Handled either way: a re-ask stands in for the reminder, and expiry follows a window
+        # after it. One not sent keeps the expiry it would have had.
+        prompt.status, prompt.snoozed_until = PromptStatus.SENT, None
+        if now - allowed > self.grace or paused or not reachable:
+            prompt.reminded_at = reminder_due
+            log.info(
+                "%s for prompt %s not sent: %s",
+                kind,
+                prompt.id,
+                "due too long ago" if now - allowed > self.grace else "leader unavailable",
+            )
+            return None
+        prompt.reminded_at = now
+        return kind
+
+
+def _reminder_candidates(
+    session: Session, now: datetime
+) -> Iterable[tuple[Prompt, Person, Workspace]]:
+    """Snoozed prompts whose snooze is over, and sent ones old enough for the shortest answer
+    window of any workspace (each is then checked against its own workspace's window), locked
+    so that two processes never both take the same reminder."""
+    windows = [answer_window(hours) for hours in session.scalars(select(Workspace.reminder_hours))]
+    oldest = now - min(windows, default=EXPIRE_WITHOUT_REMINDER)
+    return session.execute(
+        select(Prompt, Person, Workspace)
+        .join(Person, Prompt.person_id == Person.id)
+        .join(Workspace, Person.workspace_id == Workspace.id)
+        .where(
+            ((Prompt.status == PromptStatus.SNOOZED) & (Prompt.snoozed_until <= now))
+            | (
+                (Prompt.status == PromptStatus.SENT)
+                & (func.coalesce(Prompt.reminded_at, Prompt.sent_at) <= oldest)
+            )
+        )
+        # A no-op on SQLite, whose BEGIN IMMEDIATE already serializes this transaction.
+        .with_for_update(of=Prompt, skip_locked=True)
+    ).tuples()

@@ -4,11 +4,13 @@ row, keyed (leader, commitment, occurrence), before anything is sent."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Row, delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.core.cadence import CadenceSpec, parse_cadence
@@ -93,27 +95,9 @@ def plan(
 def _rows_due(
     session: Session, catalog: Catalog, *, start: datetime, now: datetime, grace: timedelta
 ) -> list[dict[str, object]]:
-    commitments = session.execute(
-        select(
-            Commitment.id,
-            Commitment.behavior_id,
-            Commitment.started_at,
-            Person.id.label("person_id"),
-            Person.workspace_id,
-            Person.role,
-            Person.timezone,
-            Person.paused_until,
-        )
-        .join(Person, Commitment.person_id == Person.id)
-        .join(Workspace, Person.workspace_id == Workspace.id)
-        .where(
-            Commitment.ended_at.is_(None),
-            Person.is_leader.is_(True),
-            Person.undeliverable_reason.is_(None),
-            Workspace.active.is_(True),
-        )
-        .order_by(Person.workspace_id, Person.id, Commitment.id)
-    ).all()
+    """One outbox row per occurrence from `start` to `now` of every open commitment of every
+    reachable leader, each with its status (pending, missed or skipped) decided."""
+    commitments = _open_commitments(session)
     if not commitments:
         return []
     workspaces = {w.id: w for w in session.scalars(select(Workspace))}
@@ -122,14 +106,7 @@ def _rows_due(
         books[rule.workspace_id].append(rule)
     cadence_books = {wid: CadenceBook(books[wid]) for wid in workspaces}
     holidays = holidays_by_workspace(session)
-    teams: dict[int, list[str]] = defaultdict(list)
-    for person_id, name in session.execute(
-        select(TeamMembership.person_id, func.lower(Team.name))
-        .join(Team, TeamMembership.team_id == Team.id)
-        .where(TeamMembership.ended_at.is_(None))
-        .order_by(Team.name)
-    ).tuples():
-        teams[person_id].append(name)
+    teams = _current_team_names(session)
     last_phrasing = _last_phrasings(session, [c.id for c in commitments])
 
     cache: dict[tuple[CadenceSpec, str, int], list[Occurrence]] = {}
@@ -160,13 +137,6 @@ def _rows_due(
                 continue
             phrasing = next_phrasing(len(phrasings), last_phrasing.get(row.id))
             last_phrasing[row.id] = phrasing
-            local_day = occurrence.due.astimezone(ZoneInfo(row.timezone)).date()
-            if row.paused_until is not None and local_day < row.paused_until:
-                status = PromptStatus.SKIPPED
-            elif now - occurrence.due > grace:
-                status = PromptStatus.MISSED
-            else:
-                status = PromptStatus.PENDING
             rows.append(
                 {
                     "person_id": row.person_id,
@@ -175,13 +145,65 @@ def _rows_due(
                     "text": phrasings[phrasing],
                     "phrasing": phrasing,
                     "scheduled_for": occurrence.due,
-                    "status": status,
+                    "status": _status(row, occurrence, now=now, grace=grace),
                     "delivery_key": delivery_key(row.person_id, row.id, occurrence),
                     "created_at": now,
                     "attempts": 0,
                 }
             )
     return rows
+
+
+def _open_commitments(session: Session) -> Sequence[Row[Any]]:
+    """Every open commitment of an enrolled, reachable leader in an active workspace, with
+    what planning needs of its leader."""
+    return session.execute(
+        select(
+            Commitment.id,
+            Commitment.behavior_id,
+            Commitment.started_at,
+            Person.id.label("person_id"),
+            Person.workspace_id,
+            Person.role,
+            Person.timezone,
+            Person.paused_until,
+        )
+        .join(Person, Commitment.person_id == Person.id)
+        .join(Workspace, Person.workspace_id == Workspace.id)
+        .where(
+            Commitment.ended_at.is_(None),
+            Person.is_leader.is_(True),
+            Person.undeliverable_reason.is_(None),
+            Workspace.active.is_(True),
+        )
+        .order_by(Person.workspace_id, Person.id, Commitment.id)
+    ).all()
+
+
+def _current_team_names(session: Session) -> dict[int, list[str]]:
+    """The lower-cased names of each person's current teams (as cadence rules name them)."""
+    teams: dict[int, list[str]] = defaultdict(list)
+    for person_id, name in session.execute(
+        select(TeamMembership.person_id, func.lower(Team.name))
+        .join(Team, TeamMembership.team_id == Team.id)
+        .where(TeamMembership.ended_at.is_(None))
+        .order_by(Team.name)
+    ).tuples():
+        teams[person_id].append(name)
+    return teams
+
+
+def _status(
+    row: Row[Any], occurrence: Occurrence, *, now: datetime, grace: timedelta
+) -> PromptStatus:
+    """Skipped inside the leader's pause, missed when older than the grace window, otherwise
+    pending (to be sent)."""
+    local_day = occurrence.due.astimezone(ZoneInfo(row.timezone)).date()
+    if row.paused_until is not None and local_day < row.paused_until:
+        return PromptStatus.SKIPPED
+    if now - occurrence.due > grace:
+        return PromptStatus.MISSED
+    return PromptStatus.PENDING
 
 
 def _plan_digests(
