@@ -25,17 +25,15 @@ from bot.handlers.roster import import_roster, read_roster
 from bot.platforms import registry
 from bot.platforms.local.demo import LEADERS, create_demo, has_demo
 from bot.platforms.local.directory import (
-    LOCAL_PLATFORM,
-    LOCAL_WORKSPACE,
     LocalDirectory,
     from_local,
     local_user,
+    local_workspace,
 )
 from bot.reports.export import export_rows, write_csv, write_jsonl
 from bot.services import Services, build_services
 from bot.store.db import migrate
 from bot.store.models import Person, Workspace
-from bot.store.workspaces import get_workspace
 
 
 @click.group()
@@ -215,9 +213,7 @@ def _find_chatter(session: Any, as_user: str, now: datetime) -> tuple[Workspace,
             display_name=person.display_name,
             email=person.email,
         )
-    workspace = get_workspace(
-        session, platform=LOCAL_PLATFORM, external_id=LOCAL_WORKSPACE, name="Local chat", now=now
-    )
+    workspace = local_workspace(session, now)
     return workspace, local_user(as_user)
 
 

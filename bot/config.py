@@ -23,9 +23,8 @@ P = TypeVar("P", bound=PlatformSettings)
 
 
 class Settings(BaseSettings):
-    """The core's settings (SPEC.md's table without the platforms' rows). Values given to the
-    constructor that are not the core's go to the platforms' settings: `Settings(
-    slack_bot_token=…)` configures Slack, as the environment would."""
+    """The core's settings. Values given to the constructor that are not the core's go to
+    the platforms' settings models (read through `of`), as the environment's would."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 

@@ -52,8 +52,9 @@ class Platform(ABC):
     """Its settings model, read through `Settings.of`."""
     credentials: str = ""
     """The settings that turn it on, for messages that list them."""
-    trusts_loopback: bool = False
-    """It lets anyone on this machine act as anyone (so the dashboard does too)."""
+    loopback_workspace: str | None = None
+    """For a platform that lets anyone on this machine act as anyone: the workspace (its
+    external id) whose dashboard opens to this machine's browser without a link."""
     commands: Sequence[click.Command] = ()
     """Extra `followthrough` commands it brings (e.g. building an app package)."""
 

@@ -23,15 +23,18 @@ def wanted(settings: Settings) -> list[Platform]:
     return [p for p in PLATFORMS if p.wanted(settings, chat_configured=configured)]
 
 
-def loopback_trusted(settings: Settings) -> bool:
-    """A running platform lets anyone on this machine act as anyone, so the dashboard opens
-    to loopback visitors without a link."""
-    return any(platform.trusts_loopback for platform in wanted(settings))
+def loopback_workspace(settings: Settings) -> tuple[str, str, str] | None:
+    """(platform, workspace, its name) whose dashboard opens to this machine's browser
+    without a link, when a running platform lets anyone on this machine act as anyone."""
+    for platform in wanted(settings):
+        if platform.loopback_workspace is not None:
+            return platform.name, platform.loopback_workspace, platform.title
+    return None
 
 
 def credentials_wanted() -> str:
-    """What would turn a chat platform on, for a message that asks for it: "Slack or Teams
-    credentials (Slack: SLACK_BOT_TOKEN …; Teams: …)"."""
+    """What would turn a chat platform on, for a message that asks for it: each
+    credentialed platform's title and the settings it names."""
     named = [platform for platform in PLATFORMS if platform.credentials]
     return (
         " or ".join(platform.title for platform in named)

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.core import links
-from bot.platforms.local.directory import LOCAL_PLATFORM, LOCAL_WORKSPACE
 from bot.store.models import Person, TeamMembership, UsedDashboardLink
 from bot.store.workspaces import get_workspace
 
@@ -147,30 +146,33 @@ def viewer_for(session: Session, person: Person) -> Viewer:
 
 
 def session_viewer(
-    session: Session, settings: Settings, cookie: str | None, *, local: bool, now: datetime
+    session: Session,
+    settings: Settings,
+    cookie: str | None,
+    *,
+    local: tuple[str, str, str] | None,
+    now: datetime,
 ) -> Viewer:
-    """The viewer behind a request: its session cookie, or in local mode the machine's own
-    browser (as an admin of the local chat). Refused otherwise."""
+    """The viewer behind a request: its session cookie, or, when `local` names a (platform,
+    workspace, name) that lets anyone on this machine act as anyone, the machine's own
+    browser as an admin of that workspace. Refused otherwise."""
     if cookie:
         try:
             person_id, workspace_id = _claims(
                 settings, links.SESSION_SALT, cookie, SESSION_LIFETIME, what="session", now=now
             )
         except Refused:
-            if not local:
+            if local is None:
                 raise
         else:
             person = session.get(Person, person_id)
             if person is None or person.workspace_id != workspace_id:
                 raise Refused("You can't open the dashboard", NO_ACCESS)
             return viewer_for(session, person)
-    if local:
+    if local is not None:
+        platform, external_id, name = local
         workspace = get_workspace(
-            session,
-            platform=LOCAL_PLATFORM,
-            external_id=LOCAL_WORKSPACE,
-            name="Local chat",
-            now=now,
+            session, platform=platform, external_id=external_id, name=name, now=now
         )
         return Viewer(workspace_id=workspace.id, name="this computer", zone="UTC")
     raise Refused(

@@ -248,7 +248,7 @@ async def _as_viewer(request: web.Request, work: Callable[[Session, Viewer, date
     its page."""
     services = _services(request)
     cookie = request.cookies.get(COOKIE)
-    local = registry.loopback_trusted(services.settings) and is_loopback(request.remote)
+    local = registry.loopback_workspace(services.settings) if is_loopback(request.remote) else None
     now = services.clock.now()
 
     def run() -> T:

@@ -350,7 +350,7 @@ async def test_in_local_mode_another_machine_still_needs_a_link(
 async def test_with_a_chat_platform_configured_localhost_needs_a_link_too(
     dashboard: Dashboard,
 ) -> None:
-    assert not registry.loopback_trusted(dashboard.services.settings)
+    assert registry.loopback_workspace(dashboard.services.settings) is None
     assert (await dashboard.client.get("/dashboard")).status == 403
 
 

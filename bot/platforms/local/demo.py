@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.catalog import Catalog
 from bot.core.states import PromptStatus
-from bot.platforms.local.directory import LOCAL_PLATFORM, LOCAL_WORKSPACE
+from bot.platforms.local.directory import local_workspace
 from bot.store.models import (
     Commitment,
     Person,
@@ -21,7 +21,6 @@ from bot.store.models import (
     Team,
     TeamMembership,
 )
-from bot.store.workspaces import get_workspace
 
 
 @dataclass(frozen=True)
@@ -119,9 +118,7 @@ def has_demo(session: Session) -> bool:
 def create_demo(session: Session, catalog: Catalog, *, now: datetime, seed: int = 7) -> int:
     """Create the sample agency; returns the number of records made. Deterministic."""
     chooser = random.Random(seed)
-    workspace = get_workspace(
-        session, platform=LOCAL_PLATFORM, external_id=LOCAL_WORKSPACE, name="Local chat", now=now
-    )
+    workspace = local_workspace(session, now)
     start = now - timedelta(weeks=WEEKS)
     admin = Person(
         workspace_id=workspace.id,

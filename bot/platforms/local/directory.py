@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
+
+from sqlalchemy.orm import Session
 
 from bot.core import mentions
 from bot.core.commands import UserRef
 from bot.handlers.context import PlatformUser
+from bot.store.models import Workspace
+from bot.store.workspaces import get_workspace
 
 LOCAL_PLATFORM = "local"
 LOCAL_WORKSPACE = "local"
+LOCAL_WORKSPACE_NAME = "Local chat"
 _MENTION = re.compile(r"<@([^<>|\s]+)(?:\|([^<>]*))?>")
 
 
@@ -30,3 +36,14 @@ def local_user(name: str) -> PlatformUser:
 class LocalDirectory:
     def lookup(self, ref: UserRef) -> PlatformUser | None:
         return local_user(ref.value)
+
+
+def local_workspace(session: Session, now: datetime) -> Workspace:
+    """The local chat's one workspace, made on first sight."""
+    return get_workspace(
+        session,
+        platform=LOCAL_PLATFORM,
+        external_id=LOCAL_WORKSPACE,
+        name=LOCAL_WORKSPACE_NAME,
+        now=now,
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.config import PlatformSettings, Settings
+from bot.platforms.local.directory import LOCAL_WORKSPACE, LOCAL_WORKSPACE_NAME
 from bot.platforms.platform import Edge, Platform
 
 if TYPE_CHECKING:
@@ -18,9 +19,9 @@ class LocalSettings(PlatformSettings):
 
 class Local(Platform):
     name = "local"
-    title = "the local chat"
+    title = LOCAL_WORKSPACE_NAME
     settings = LocalSettings
-    trusts_loopback = True
+    loopback_workspace = LOCAL_WORKSPACE
 
     def wanted(self, settings: Settings, *, chat_configured: bool) -> bool:
         return not chat_configured

@@ -21,26 +21,19 @@ from bot.handlers.people import identify
 from bot.platforms.local.channel import LocalChannel, dm_conversation, post
 from bot.platforms.local.directory import (
     LOCAL_PLATFORM,
-    LOCAL_WORKSPACE,
     LocalDirectory,
     from_local,
     local_user,
+    local_workspace,
 )
 from bot.services import SERVICES_KEY, Services
-from bot.store.models import LocalMessage, Person, Team, Workspace
-from bot.store.workspaces import get_workspace
+from bot.store.models import LocalMessage, Person, Team
 
 PAGE = Path(__file__).resolve().parent / "static" / "index.html"
 
 
 def _services(request: web.Request) -> Services:
     return request.app[SERVICES_KEY]
-
-
-def _workspace(session: Session, now: datetime) -> Workspace:
-    return get_workspace(
-        session, platform=LOCAL_PLATFORM, external_id=LOCAL_WORKSPACE, name="Local chat", now=now
-    )
 
 
 def _row(message: LocalMessage) -> dict[str, Any]:
@@ -61,7 +54,7 @@ async def people(request: web.Request) -> web.Response:
     def load() -> dict[str, Any]:
         services = _services(request)
         with services.sessions.begin() as session:
-            workspace = _workspace(session, services.clock.now())
+            workspace = local_workspace(session, services.clock.now())
             persons = session.scalars(
                 select(Person).filter_by(workspace_id=workspace.id).order_by(Person.display_name)
             )
@@ -102,7 +95,7 @@ async def join(request: web.Request) -> web.Response:
         with services.sessions.begin() as session:
             person = identify(
                 session,
-                workspace=_workspace(session, now),
+                workspace=local_workspace(session, now),
                 user=local_user(who),
                 settings=services.settings,
                 now=now,

@@ -3,7 +3,6 @@ handed land in a list. Its settings (ECHO_TOKEN) turn it on, and `doctor` report
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,8 +11,8 @@ from aiohttp import web
 from bot.config import PlatformSettings, Settings
 from bot.core.messages import render_text
 from bot.handlers.context import PlatformUser
-from bot.handlers.dispatch import enter, handle_text
-from bot.handlers.people import get_workspace
+from bot.handlers.dispatch import handle_text
+from bot.platforms.edge import run_in_core
 from bot.platforms.platform import Check, Edge, Platform
 from bot.scheduling.delivery import Delivery
 from bot.services import Services
@@ -56,24 +55,15 @@ class EchoRunning:
 
     async def say(self, request: web.Request) -> web.Response:
         body: dict[str, Any] = await request.json()
-        services = self.services
-
-        def run() -> str:
-            now = services.clock.now()
-            with services.sessions.begin() as session:
-                workspace = get_workspace(session, platform=NAME, external_id="echo", now=now)
-                ctx = enter(
-                    session,
-                    settings=services.settings,
-                    catalog=services.catalog,
-                    workspace=workspace,
-                    user=PlatformUser(user_id=body["user"], email=body.get("email")),
-                    directory=EchoDirectory(),
-                    now=now,
-                )
-                return render_text(handle_text(body["text"], ctx, direct=True))
-
-        return web.json_response({"reply": await asyncio.to_thread(run)})
+        reply = await run_in_core(
+            self.services,
+            platform=NAME,
+            workspace="echo",
+            user=PlatformUser(user_id=body["user"], email=body.get("email")),
+            directory=EchoDirectory(),
+            work=lambda ctx: render_text(handle_text(body["text"], ctx, direct=True)),
+        )
+        return web.json_response({"reply": reply})
 
 
 class Echo(Platform):
