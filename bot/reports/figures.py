@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Literal
 
-from sqlalchemy import Select, String, case, cast, func, or_, select
+from sqlalchemy import Row, Select, String, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.core.catalog import Catalog
@@ -206,61 +206,76 @@ def leader_weeks(session: Session, scope: Scope, period: Period) -> LeaderWeeks:
     if scope.team_ids is not None:
         for person_id, started, ended in connection.execute(_members(scope.team_ids, period)):
             spans[person_id].append((started, ended))
-    size = len(period.weeks)
     # Per week: sent, answered, done, partly, not this week, leaders taking part, leaders.
-    totals = [[0] * 7 for _ in range(size)]
-    rows: list[LeaderRow] = []
+    totals = [[0] * 7 for _ in period.weeks]
     queries = [_leaders_query(scope, period)]
     if scope.team_ids is not None:
         queries.append(_leaders_query(scope, period, throughout=True))
-    for person in (row for query in queries for row in connection.execute(query)):
-        prompts, records = _numbers(person.prompts), _numbers(person.records)
-        if not (person.is_leader or prompts or records):
-            continue
-        if not person.is_leader:
-            cells: list[Cell] = [None] * size
-        elif scope.team_ids is None:
-            cells = _presence([(person.created_at, None)], period)
-        else:
-            cells = _presence(spans[person.id], period)
-        sent = answered = 0
-        for number, count in prompts.items():
-            week, replied = divmod(number, 2)
-            cells[week] = NO_ANSWER
-            totals[week][0] += count
-            sent += count
-            if replied:
-                totals[week][1] += count
-                answered += count
-        for number, count in records.items():
-            totals[number >> 2][1 + (number & 3)] += count
-        # Each week's best answer: done, then partly, then not this week (written last).
-        for number in sorted(records, key=lambda number: -(number & 3)):
-            cells[number >> 2] = _OUTCOMES[number & 3]
-        if all(cell is None for cell in cells):
-            continue
-        for week, cell in enumerate(cells):
-            if cell is not None:
-                totals[week][6] += 1
-                if cell in (DONE, PARTLY, NOT_THIS_WEEK):
-                    totals[week][5] += 1
-        rows.append(
-            LeaderRow(
-                person_id=person.id,
-                name=address_name(
-                    person.preferred_name,
-                    person.display_name,
-                    person.email,
-                    person.platform_user_id,
-                ),
-                role=person.role,
-                is_leader=person.is_leader,
-                cells=tuple(cells),
-                prompts_sent=sent,
-                answered=answered,
-            )
-        )
+    rows = [
+        row
+        for query in queries
+        for person in connection.execute(query)
+        if (row := _leader_row(person, spans, scope, period, totals)) is not None
+    ]
     rows.sort(key=lambda row: (row.name.casefold(), row.person_id))
+    return LeaderWeeks(period=period, weeks=_week_figures(period, totals), rows=tuple(rows))
+
+
+def _leader_row(
+    person: Row[Any],
+    spans: dict[int, list[tuple[datetime, datetime | None]]],
+    scope: Scope,
+    period: Period,
+    totals: list[list[int]],
+) -> LeaderRow | None:
+    """One person's row of the grid, adding their prompts and answers to the week totals;
+    None for someone with nothing in view."""
+    prompts, records = _numbers(person.prompts), _numbers(person.records)
+    if not (person.is_leader or prompts or records):
+        return None
+    if not person.is_leader:
+        cells: list[Cell] = [None] * len(period.weeks)
+    elif scope.team_ids is None:
+        cells = _presence([(person.created_at, None)], period)
+    else:
+        cells = _presence(spans[person.id], period)
+    sent = answered = 0
+    for number, count in prompts.items():
+        week, replied = divmod(number, 2)
+        cells[week] = NO_ANSWER
+        totals[week][0] += count
+        sent += count
+        if replied:
+            totals[week][1] += count
+            answered += count
+    for number, count in records.items():
+        totals[number >> 2][1 + (number & 3)] += count
+    # Each week's best answer: done, then partly, then not this week (written last).
+    for number in sorted(records, key=lambda number: -(number & 3)):
+        cells[number >> 2] = _OUTCOMES[number & 3]
+    if all(cell is None for cell in cells):
+        return None
+    for week, cell in enumerate(cells):
+        if cell is not None:
+            totals[week][6] += 1
+            if cell in (DONE, PARTLY, NOT_THIS_WEEK):
+                totals[week][5] += 1
+    name = address_name(
+        person.preferred_name, person.display_name, person.email, person.platform_user_id
+    )
+    return LeaderRow(
+        person_id=person.id,
+        name=name,
+        role=person.role,
+        is_leader=person.is_leader,
+        cells=tuple(cells),
+        prompts_sent=sent,
+        answered=answered,
+    )
+
+
+def _week_figures(period: Period, totals: list[list[int]]) -> tuple[WeekFigures, ...]:
+    """Each week's participation from its totals, with the change from the week before."""
     figures: list[WeekFigures] = []
     previous: float | None = None
     for this_week, (sent_count, answered, done, partly, not_this_week, taking_part, leaders) in zip(
@@ -282,7 +297,7 @@ def leader_weeks(session: Session, scope: Scope, period: Period) -> LeaderWeeks:
             )
         )
         previous = rate
-    return LeaderWeeks(period=period, weeks=tuple(figures), rows=tuple(rows))
+    return tuple(figures)
 
 
 def _presence(spans: list[tuple[datetime, datetime | None]], period: Period) -> list[Cell]:
