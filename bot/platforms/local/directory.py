@@ -16,13 +16,19 @@ from bot.store.workspaces import get_workspace
 LOCAL_PLATFORM = "local"
 LOCAL_WORKSPACE = "local"
 LOCAL_WORKSPACE_NAME = "Local chat"
-_MENTION = re.compile(r"<@([^<>|\s]+)(?:\|([^<>]*))?>")
+_MENTION = re.compile(r"<([@#])([^<>|\s]+)(?:\|([^<>]*))?>")
 
 
 def from_local(text: str) -> str:
     """What someone typed in the local chat or the terminal, for the core: a person is named
-    by email, or mentioned as `<@id>` (`<@id|name>`), which becomes a neutral mention."""
-    return _MENTION.sub(lambda m: mentions.person(m.group(1), m.group(2) or ""), text)
+    by email or mentioned as `<@id>` (`<@id|name>`), a channel as `#name` or `<#id|name>`;
+    mentions become neutral ones."""
+
+    def neutral(match: re.Match[str]) -> str:
+        sigil, target, label = match.group(1), match.group(2), match.group(3) or ""
+        return (mentions.person if sigil == "@" else mentions.channel)(target, label)
+
+    return _MENTION.sub(neutral, text)
 
 
 def local_user(name: str) -> PlatformUser:
