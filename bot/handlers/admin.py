@@ -6,7 +6,6 @@ from sqlalchemy import func, select
 
 from bot.core import commands as c
 from bot.core.messages import Message
-from bot.core.states import PromptStatus
 from bot.handlers.cadences import effective_cadence
 from bot.handlers.context import Context, Refusal
 from bot.handlers.people import current_teams, find_team, is_bootstrap_admin, resolve
@@ -21,6 +20,7 @@ from bot.store.models import (
     Team,
     TeamMembership,
 )
+from bot.store.prompts import cancel_unsent
 
 
 def _join_team(ctx: Context, person: Person, team: Team) -> bool:
@@ -85,13 +85,7 @@ def leader_remove(command: c.LeaderRemove, ctx: Context) -> Message:
         select(Commitment).filter_by(person_id=person.id, ended_at=None)
     ):
         commitment.ended_at = ctx.now
-    for prompt in ctx.session.scalars(
-        select(Prompt).where(
-            Prompt.person_id == person.id,
-            Prompt.status.in_((PromptStatus.PENDING, PromptStatus.SNOOZED)),
-        )
-    ):
-        prompt.status = PromptStatus.CANCELLED
+    cancel_unsent(ctx.session, Prompt.person_id == person.id)
     ctx.audit("leader.remove", person.platform_user_id)
     return Message(text=f"{person.name} is no longer enrolled. Their records are kept.")
 

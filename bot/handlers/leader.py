@@ -9,11 +9,11 @@ from sqlalchemy import select
 from bot.core import commands as c
 from bot.core.grammar import BY_NAME, SYNTAX
 from bot.core.messages import Message
-from bot.core.states import PromptStatus
 from bot.handlers.cadences import describe_moved, effective_cadence, when_prompted
 from bot.handlers.context import Context, Refusal
 from bot.handlers.replies import OPEN_STATUSES, snooze_prompt
 from bot.store.models import Commitment, Prompt, Record
+from bot.store.prompts import cancel_unsent
 
 OUTCOME_WORDS = {
     "done": "Done",
@@ -165,13 +165,7 @@ def drop(command: c.Drop, ctx: Context) -> Message:
         mine = ", ".join(x.behavior_id for x in active) or "none"
         raise Refusal(f"You aren't committed to {command.behavior_id}. Your commitments: {mine}.")
     existing.ended_at = ctx.now
-    for prompt in ctx.session.scalars(
-        select(Prompt).where(
-            Prompt.commitment_id == existing.id,
-            Prompt.status.in_((PromptStatus.PENDING, PromptStatus.SNOOZED)),
-        )
-    ):
-        prompt.status = PromptStatus.CANCELLED
+    cancel_unsent(ctx.session, Prompt.commitment_id == existing.id)
     return Message(text=f"Dropped {command.behavior_id}. Your records for it are kept.")
 
 

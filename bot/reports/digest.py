@@ -14,7 +14,15 @@ from sqlalchemy.orm import Session
 
 from bot.core.catalog import Catalog
 from bot.reports.barriers import BarrierGroup, BarrierText
-from bot.reports.figures import WeekFigures, barriers, highlights, leader_weeks, practice
+from bot.reports.figures import (
+    BehaviorCount,
+    LensCount,
+    WeekFigures,
+    barriers,
+    highlights,
+    leader_weeks,
+    practice,
+)
 from bot.reports.scope import Period, Scope
 from bot.store.models import Team
 
@@ -61,19 +69,6 @@ class DomainPractice:
 
 
 @dataclass(frozen=True)
-class BehaviorPractice:
-    behavior_id: str
-    title: str
-    count: int
-
-
-@dataclass(frozen=True)
-class LensPractice:
-    name: str
-    count: int
-
-
-@dataclass(frozen=True)
 class SharedNote:
     """A note that reaches the team: shared by its leader, or an update written to it."""
 
@@ -113,8 +108,8 @@ class DigestBody:
     change: float | None
     outcomes: Outcomes
     domains: tuple[DomainPractice, ...]
-    top_behaviors: tuple[BehaviorPractice, ...]
-    lenses: tuple[LensPractice, ...]
+    top_behaviors: tuple[BehaviorCount, ...]
+    lenses: tuple[LensCount, ...]
     shared: tuple[SharedNote, ...]
     shared_total: int
     recognitions: Recognitions
@@ -178,9 +173,9 @@ class DigestBody:
             outcomes=Outcomes(**data["outcomes"]),
             domains=tuple(DomainPractice(**d) for d in data["domains"]),
             top_behaviors=tuple(
-                BehaviorPractice(b["id"], b["title"], b["count"]) for b in data["top_behaviors"]
+                BehaviorCount(b["id"], b["title"], b["count"]) for b in data["top_behaviors"]
             ),
-            lenses=tuple(LensPractice(**lens) for lens in data["lenses"]),
+            lenses=tuple(LensCount(**lens) for lens in data["lenses"]),
             shared=tuple(SharedNote(**s) for s in data["shared"]),
             shared_total=data["shared_total"],
             recognitions=Recognitions(
@@ -261,10 +256,8 @@ def compute_digest(
             for d in sorted(practiced.domains, key=lambda d: -d.practiced)
             if d.practiced
         ),
-        top_behaviors=tuple(
-            BehaviorPractice(b.behavior_id, b.title, b.count) for b in practiced.behaviors[:3]
-        ),
-        lenses=tuple(LensPractice(lens.name, lens.count) for lens in practiced.lenses),
+        top_behaviors=tuple(b for b in practiced.behaviors[:3]),
+        lenses=practiced.lenses,
         shared=tuple(
             SharedNote(n.leader, n.behavior_id, n.title, n.note, n.kind)
             for n in reversed(noted.notes)

@@ -316,7 +316,6 @@ def _presence(spans: list[tuple[datetime, datetime | None]], period: Period) -> 
 class DomainCoverage:
     """How much of one domain was practiced: records done and partly, and by how many."""
 
-    domain_id: str
     name: str
     done: int
     partly: int
@@ -336,7 +335,6 @@ class BehaviorCount:
 
 @dataclass(frozen=True)
 class LensCount:
-    lens_id: str
     name: str
     count: int
 
@@ -395,7 +393,6 @@ def practice(session: Session, catalog: Catalog, scope: Scope, period: Period) -
     return Practice(
         domains=tuple(
             DomainCoverage(
-                domain_id=domain.id,
                 name=domain.name,
                 done=domain_counts[domain.id][DONE],
                 partly=domain_counts[domain.id][PARTLY],
@@ -409,7 +406,7 @@ def practice(session: Session, catalog: Catalog, scope: Scope, period: Period) -
                 behaviors.items(), key=lambda kv: (-kv[1], order[kv[0]])
             )
         ),
-        lenses=tuple(LensCount(lens.id, lens.name, lenses[lens.id]) for lens in catalog.lenses),
+        lenses=tuple(LensCount(lens.name, lenses[lens.id]) for lens in catalog.lenses),
         by_person=dict(by_person),
         domains_by_person={p: frozenset(d) for p, d in domains_by_person.items()},
         recognitions_by_person=dict(recognitions),

@@ -293,8 +293,7 @@ def _listen_buttons(edge: SlackEdge, app: AsyncApp) -> None:
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
-        team_id, user_id = _team(body), body["user"]["id"]
-        name = action["action_id"].removeprefix(ACTION_PREFIX)
+        team_id, user_id, name = _pressed(body, action)
         if name == "home.add":
             role = await edge.run(client, team_id, user_id, lambda ctx: ctx.caller.role)
             await client.views_open(
@@ -318,8 +317,7 @@ def _listen_buttons(edge: SlackEdge, app: AsyncApp) -> None:
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
-        team_id, user_id = _team(body), body["user"]["id"]
-        name = action["action_id"].removeprefix(ACTION_PREFIX)
+        team_id, user_id, name = _pressed(body, action)
         value = action.get("value", "")
         container = body.get("container") or {}
         channel, ts = container.get("channel_id", ""), container.get("message_ts", "")
@@ -443,6 +441,11 @@ def authorization_url(api_url: str) -> str:
     """Slack's consent page on the same host as the Web API (slack.com, GovSlack, a proxy)."""
     parsed = urlparse(api_url)
     return f"{parsed.scheme}://{parsed.netloc}/oauth/v2/authorize"
+
+
+def _pressed(body: dict[str, Any], action: dict[str, Any]) -> tuple[str, str, str]:
+    """Where a button was pressed, by whom, and which (our name for it)."""
+    return _team(body), body["user"]["id"], action["action_id"].removeprefix(ACTION_PREFIX)
 
 
 def _team(body: dict[str, Any]) -> str:
