@@ -1,19 +1,41 @@
 """What the platform edges share: a person's request run through the core, off the event
-loop, in one transaction, at the service clock's moment."""
+loop, in one transaction, at the service clock's moment; and what to say when the database
+cannot take it."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
+from sqlalchemy import exc
+
+from bot.core.messages import Message
 from bot.handlers.context import Context, Directory, PlatformUser
 from bot.handlers.dispatch import in_context
 
 if TYPE_CHECKING:
     from bot.services import Services
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
+# What the database raises when it cannot be reached or does not answer in time (a refused
+# or dropped connection, a statement or pool timeout): the request's transaction did not
+# commit, so nothing of it was kept.
+OUTAGE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
+
+
+class NotSaved(Exception):
+    """The database could not take a request: nothing of it was kept. An edge either lets
+    the platform retry (an event not yet acknowledged) or tells the person (`not_saved`)."""
+
+
+def not_saved() -> Message:
+    return Message.refusal(
+        "I couldn't save that: Follow-Through can't reach its database just now, so nothing "
+        "was recorded. Please try again in a minute."
+    )
 
 
 async def run_in_core(
@@ -26,16 +48,20 @@ async def run_in_core(
     work: Callable[[Context], T],
 ) -> T:
     """Run `work` for a person of a platform's workspace (met on first contact) in a worker
-    thread; it commits when `work` returns."""
-    return await asyncio.to_thread(
-        in_context,
-        services.sessions,
-        settings=services.settings,
-        catalog=services.catalog,
-        platform=platform,
-        workspace=workspace,
-        user=user,
-        directory=directory,
-        work=work,
-        now=services.clock.now(),
-    )
+    thread; it commits when `work` returns. Raises NotSaved when the database is out."""
+    try:
+        return await asyncio.to_thread(
+            in_context,
+            services.sessions,
+            settings=services.settings,
+            catalog=services.catalog,
+            platform=platform,
+            workspace=workspace,
+            user=user,
+            directory=directory,
+            work=work,
+            now=services.clock.now(),
+        )
+    except OUTAGE as error:
+        log.error("database unavailable, nothing saved: %s", type(error).__name__)
+        raise NotSaved from error

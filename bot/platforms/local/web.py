@@ -18,6 +18,7 @@ from bot.core.messages import Message, message_to_dict
 from bot.handlers.context import Context
 from bot.handlers.dispatch import enter, handle_action, handle_text
 from bot.handlers.people import identify
+from bot.platforms.edge import OUTAGE, not_saved
 from bot.platforms.local.channel import LocalChannel, dm_conversation, post
 from bot.platforms.local.directory import (
     LOCAL_PLATFORM,
@@ -166,7 +167,7 @@ async def _as_person(
     request: web.Request, person_id: int, work: Callable[[Context, str], bool]
 ) -> web.Response:
     """Run `work` as a person of the local chat, in their conversation, in one transaction,
-    and answer whether it went through."""
+    and answer whether it went through (503, nothing kept, while the database is out)."""
 
     def run() -> dict[str, Any]:
         services = _services(request)
@@ -184,7 +185,10 @@ async def _as_person(
             )
             return {"ok": work(ctx, dm_conversation(person.id))}
 
-    return web.json_response(await asyncio.to_thread(run))
+    try:
+        return web.json_response(await asyncio.to_thread(run))
+    except OUTAGE:
+        return web.json_response({"ok": False, "error": not_saved().text}, status=503)
 
 
 def _redraw(

@@ -8,8 +8,8 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
@@ -28,7 +28,7 @@ from bot.handlers.context import Context, PlatformUser
 from bot.handlers.dispatch import handle_action, handle_text, once
 from bot.handlers.home import commit_choices, home_sections
 from bot.handlers.replies import AnswerResult
-from bot.platforms.edge import run_in_core
+from bot.platforms.edge import OUTAGE, NotSaved, not_saved, run_in_core
 from bot.platforms.slack.channel import PLATFORM, SlackChannel
 from bot.platforms.slack.people import SlackDirectory, platform_user
 from bot.platforms.slack.render import (
@@ -57,6 +57,7 @@ class SlackEdge:
     services: Services
     setup: SlackSetup
     app: AsyncApp
+    background: set[asyncio.Task[None]] = field(default_factory=set)
 
     # -- the way into the core ----------------------------------------------------------------
 
@@ -92,7 +93,11 @@ class SlackEdge:
     async def run(
         self, client: AsyncWebClient, team_id: str, user_id: str, work: Callable[[Context], T]
     ) -> T:
-        user = await self.person(client, team_id, user_id)
+        """Run `work` as this person; NotSaved when the database is out."""
+        try:
+            user = await self.person(client, team_id, user_id)
+        except OUTAGE as error:
+            raise NotSaved from error
         token = client.token or await self.setup.token_for(team_id) or ""
         directory = SlackDirectory(token=token, base_url=self.setup.settings.slack_api_url)
         return await run_in_core(
@@ -107,9 +112,16 @@ class SlackEdge:
     async def converse(
         self, client: AsyncWebClient, team_id: str, user_id: str, text: str, *, direct: bool
     ) -> Message:
-        return await self.run(
-            client, team_id, user_id, lambda ctx: handle_text(from_slack(text), ctx, direct=direct)
-        )
+        """The reply to what someone typed (a command or, directly, a note)."""
+        try:
+            return await self.run(
+                client,
+                team_id,
+                user_id,
+                lambda ctx: handle_text(from_slack(text), ctx, direct=direct),
+            )
+        except NotSaved:
+            return not_saved()
 
     async def act(
         self,
@@ -120,11 +132,25 @@ class SlackEdge:
         value: str,
         text: str | None = None,
     ) -> AnswerResult:
-        return await self.run(
-            client, team_id, user_id, lambda ctx: handle_action(ctx, action, value, text)
-        )
+        """A button pressed (with the text its form asked for)."""
+        try:
+            return await self.run(
+                client, team_id, user_id, lambda ctx: handle_action(ctx, action, value, text)
+            )
+        except NotSaved:
+            return AnswerResult(None, not_saved())
 
     # -- replies ------------------------------------------------------------------------------
+
+    def in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Finish `work` after Slack has its answer (kept referenced until it is done)."""
+        task = asyncio.create_task(work)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+    async def upload_if_any(self, client: AsyncWebClient, user_id: str, reply: Message) -> None:
+        if reply.attachment is not None:
+            await self.upload(client, user_id, reply.attachment)
 
     async def upload(self, client: AsyncWebClient, user_id: str, attachment: Attachment) -> None:
         """Files (exports) go to the person's direct messages."""
@@ -140,7 +166,11 @@ class SlackEdge:
             log.error("Slack file upload failed: %s", error.response.get("error"))
 
     async def publish_home(self, client: AsyncWebClient, team_id: str, user_id: str) -> None:
-        sections = await self.run(client, team_id, user_id, home_sections)
+        """Redraw the person's App Home (left as it was while the database is out)."""
+        try:
+            sections = await self.run(client, team_id, user_id, home_sections)
+        except NotSaved:
+            return
         try:
             await client.views_publish(user_id=user_id, view=home_view(sections))
         except SlackApiError as error:
@@ -208,6 +238,9 @@ class SlackRunning:
 
 
 def build_slack(services: Services, setup: SlackSetup) -> SlackEdge:
+    """The Bolt app and its listeners. Listeners finish before Slack gets its answer
+    (process_before_response): an event is acknowledged only once it is stored, so one
+    that could not be (the database out) gets a 500 and Slack sends it again."""
     settings = setup.settings
     if not (settings.slack_signing_secret or settings.slack_app_token):
         raise SystemExit(
@@ -219,6 +252,7 @@ def build_slack(services: Services, setup: SlackSetup) -> SlackEdge:
         app = AsyncApp(
             signing_secret=settings.slack_signing_secret,
             client=client,
+            process_before_response=True,
             oauth_settings=AsyncOAuthSettings(
                 client_id=settings.slack_client_id,
                 client_secret=settings.slack_client_secret,
@@ -238,6 +272,7 @@ def build_slack(services: Services, setup: SlackSetup) -> SlackEdge:
             signing_secret=settings.slack_signing_secret or None,
             client=client,
             request_verification_enabled=bool(settings.slack_signing_secret),
+            process_before_response=True,
         )
     edge = SlackEdge(services, setup, app)
     _listen(edge)
@@ -272,8 +307,13 @@ def _listen_command(edge: SlackEdge, app: AsyncApp) -> None:
             await ack(
                 response_type="ephemeral", text=fallback_text(reply), blocks=render_blocks(reply)
             )
-        else:
-            await ack(response_type="ephemeral", text="Working on it…")
+            await edge.upload_if_any(client, command["user_id"], reply)
+            return
+        # Slack hears back only when this listener returns (its acknowledgement waits for
+        # the work everywhere else): say it is under way, and answer through response_url.
+        await ack(response_type="ephemeral", text="Working on it…")
+
+        async def finish() -> None:
             reply = await work
             await respond(
                 response_type="ephemeral",
@@ -281,8 +321,9 @@ def _listen_command(edge: SlackEdge, app: AsyncApp) -> None:
                 blocks=render_blocks(reply),
                 replace_original=True,
             )
-        if reply.attachment is not None:
-            await edge.upload(client, command["user_id"], reply.attachment)
+            await edge.upload_if_any(client, command["user_id"], reply)
+
+        edge.in_background(finish())
 
 
 def _listen_buttons(edge: SlackEdge, app: AsyncApp) -> None:
@@ -295,7 +336,10 @@ def _listen_buttons(edge: SlackEdge, app: AsyncApp) -> None:
         await ack()
         team_id, user_id, name = _pressed(body, action)
         if name == "home.add":
-            role = await edge.run(client, team_id, user_id, lambda ctx: ctx.caller.role)
+            try:
+                role = await edge.run(client, team_id, user_id, lambda ctx: ctx.caller.role)
+            except NotSaved:
+                role = None  # every item on offer; committing says if the database is back
             await client.views_open(
                 trigger_id=body["trigger_id"],
                 view=commit_modal(commit_choices(edge.services.catalog, role)),
@@ -402,8 +446,7 @@ def _listen_events(edge: SlackEdge, app: AsyncApp) -> None:
         if reply is None:
             return
         await say(text=fallback_text(reply), blocks=render_blocks(reply))
-        if reply.attachment is not None:
-            await edge.upload(client, event["user"], reply.attachment)
+        await edge.upload_if_any(client, event["user"], reply)
 
     @app.event("app_home_opened")
     async def home_opened(

@@ -26,7 +26,7 @@ from bot.core.messages import Message
 from bot.handlers.context import Context, PlatformUser
 from bot.handlers.dispatch import handle_action, handle_text, once
 from bot.handlers.replies import AnswerResult
-from bot.platforms.edge import run_in_core
+from bot.platforms.edge import OUTAGE, NotSaved, not_saved, run_in_core
 from bot.platforms.teams.cards import CARD_TYPE, render_card
 from bot.platforms.teams.references import PLATFORM, remember, tenant_of
 from bot.services import Services
@@ -35,6 +35,7 @@ from bot.store.workspaces import get_workspace
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+MESSAGE_TYPE = "application/vnd.microsoft.activity.message"  # an invoke answer in words
 INLINE_FILE_LIMIT = 20_000  # characters; a Teams message holds about 28 KB
 
 
@@ -91,9 +92,21 @@ class FollowThroughTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
                 remember(session, workspace.id, kind, key, reference, now=now)
                 remember(session, workspace.id, "tenant", workspace.external_id, reference, now=now)
 
-        await asyncio.to_thread(store)
+        try:
+            await asyncio.to_thread(store)
+        except OUTAGE as error:
+            raise NotSaved from error
 
     # -- activities ---------------------------------------------------------------------------
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        """Every activity. While the database is out nothing of one is kept, and someone who
+        wrote is told so, to try again (Teams does not send a message twice)."""
+        try:
+            await super().on_turn(turn_context)
+        except NotSaved:
+            if turn_context.activity.type == ActivityTypes.message:
+                await turn_context.send_activity(_reply(not_saved()))
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -168,12 +181,21 @@ class FollowThroughTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         if turn_context.activity.name != "adaptiveCard/action":
             response: InvokeResponse = await super().on_invoke_activity(turn_context)
             return response
-        await self._remember(turn_context)
         value = turn_context.activity.value
         action = value.get("action") if isinstance(value, dict) else None
         data = action.get("data") if isinstance(action, dict) else None
         data = data if isinstance(data, dict) else {}
-        result = await self._act(turn_context, data)
+        try:
+            await self._remember(turn_context)
+            result = await self._act(turn_context, data)
+        except NotSaved:
+            # The card stays as it was; Teams shows the words beside it.
+            return InvokeResponse(
+                status=200,
+                body=AdaptiveCardInvokeResponse(
+                    status_code=200, type=MESSAGE_TYPE, value=not_saved().text
+                ),
+            )
         pressed = await self._show_answer(turn_context, result)
         if not result.reply.ok or pressed is None:
             await turn_context.send_activity(_reply(result.reply))
