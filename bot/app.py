@@ -43,7 +43,8 @@ def _scheduler(services: Services) -> Callable[[web.Application], AsyncIterator[
 
 
 def serve(settings: Settings) -> None:
-    """Run the web server and the scheduler; a SQLite database is migrated on the spot."""
+    """Run the web server and the scheduler, the database migrated first (on PostgreSQL
+    under a lock, so copies starting together migrate once)."""
     if settings.production and not registry.chat_configured(settings):
         raise SystemExit(
             f"FOLLOWTHROUGH_ENV=production needs {registry.credentials_wanted()}: without "
@@ -55,8 +56,7 @@ def serve(settings: Settings) -> None:
             "links stop working at every restart."
         )
     services = build_services(settings)
-    if services.engine.dialect.name == "sqlite":
-        migrate(services.engine)
+    migrate(services.engine)
     log.info(
         "Follow-Through on http://%s:%s (%s)",
         settings.host,

@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.store.models import SeenEvent
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# The advisory lock copies of the service take to migrate one at a time ("FTMIGRAT").
+MIGRATION_LOCK = 0x46544D4947524154
 
 
 def normalize_url(url: str) -> str:
@@ -66,8 +68,22 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the database schema up to `revision` (the newest by default)."""
-    command.upgrade(alembic_config(engine), revision)
+    """Bring the database schema up to `revision` (the newest by default). On PostgreSQL
+    under an advisory lock: copies of the service starting together migrate one after the
+    other, and the later ones find nothing left to do."""
+    config = alembic_config(engine)
+    with engine.connect() as connection:
+        locked = connection.dialect.name == "postgresql"
+        if locked:
+            connection.execute(select(func.pg_advisory_lock(MIGRATION_LOCK)))
+            connection.commit()
+        try:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+        finally:
+            if locked:
+                connection.execute(select(func.pg_advisory_unlock(MIGRATION_LOCK)))
+                connection.commit()
 
 
 def insert_ignoring_conflicts(

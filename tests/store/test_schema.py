@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,6 +34,27 @@ def test_migrations_go_down_and_up_again(databases: FreshDatabase) -> None:
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     migrate(engine)
     assert "record" in inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_copies_starting_together_migrate_once(databases: FreshDatabase) -> None:
+    url = databases.url()
+    copies = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "migrate"],
+            env={**os.environ, "DATABASE_URL": url},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outputs = [copy.communicate(timeout=120)[0] for copy in copies]
+
+    assert [copy.returncode for copy in copies] == [0, 0, 0], outputs
+    engine = create_db_engine(url)
+    with engine.connect() as connection:
+        assert len(connection.execute(text("SELECT version_num FROM alembic_version")).all()) == 1
     engine.dispose()
 
 

@@ -1,17 +1,28 @@
-"""Alembic environment: runs migrations on the engine handed over by `bot.store.db.migrate`."""
+"""Alembic environment: runs migrations on the connection `bot.store.db.migrate` hands over
+(holding its lock), or on a connection of the engine handed over."""
 
 from alembic import context
+from sqlalchemy import Connection
 
 from bot.store.models import Base
 
 config = context.config
-engine = config.attributes["engine"]
 
-with engine.begin() as connection:
-    context.configure(
-        connection=connection,
-        target_metadata=Base.metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
-        compare_type=True,
-    )
-    context.run_migrations()
+
+def run_migrations(connection: Connection) -> None:
+    with connection.begin():
+        context.configure(
+            connection=connection,
+            target_metadata=Base.metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        context.run_migrations()
+
+
+given = config.attributes.get("connection")
+if given is not None:
+    run_migrations(given)
+else:
+    with config.attributes["engine"].connect() as connection:
+        run_migrations(connection)
