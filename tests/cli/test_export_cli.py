@@ -166,6 +166,20 @@ def test_a_note_with_commas_quotes_and_newlines_round_trips_through_csv(
     assert json.loads(line)["note"] == AWKWARD_NOTE
 
 
+def test_a_note_that_is_a_formula_is_exported_as_text_in_csv_and_raw_in_jsonl(
+    run: Run, export: Invoke
+) -> None:
+    formula = '=HYPERLINK("http://evil.example","x")'
+    assert run(ADMIN, "leader add sam@agency.org role=manager").exit_code == 0
+    assert run("sam@agency.org", f"log 6.a {formula}").exit_code == 0
+
+    (row,) = csv_rows(export().stdout)
+    assert row["note"] == f"'{formula}"
+
+    (line,) = export("--format", "jsonl").stdout.splitlines()
+    assert json.loads(line)["note"] == formula
+
+
 # --- migrate ---------------------------------------------------------------------------------
 
 

@@ -291,6 +291,15 @@ def test_export_returns_every_record_as_csv(agency: FakePlatform) -> None:
     assert row["shared"] == "no"
 
 
+def test_export_turns_a_formula_in_a_note_into_text(agency: FakePlatform) -> None:
+    formula = '=HYPERLINK("http://evil.example","x")'
+    agency.exchange("U-SUP", f"log 6.a {formula}")
+    reply = agency.exchange("U-ADMIN", "export")
+    assert reply.attachment is not None
+    (row,) = csv.DictReader(io.StringIO(reply.attachment.data.decode()))
+    assert row["note"] == f"'{formula}"
+
+
 def test_export_since_a_day_leaves_out_the_records_before_it(agency: FakePlatform) -> None:
     agency.exchange("U-SUP", "log 6.a Thanked the intake unit")
     agency.now = tomorrow = NOW + timedelta(days=1)

@@ -577,6 +577,36 @@ async def test_the_csv_download(dashboard: Dashboard) -> None:
     ]
 
 
+async def test_the_csv_download_turns_formulas_into_text(dashboard: Dashboard) -> None:
+    formula = '=HYPERLINK("http://evil.example","x")'
+    with dashboard.services.sessions.begin() as session:
+        session.execute(
+            update(Person).where(Person.id == dashboard.agency.ana).values(display_name="@SUM(1)")
+        )
+        session.add(
+            Record(
+                person_id=dashboard.agency.ana,
+                behavior_id="6.a",
+                outcome="not_this_week",
+                note=formula,
+                barrier="+1+cmd|' /C calc'!A0",
+                shared=True,
+                source="log",
+                created_at=datetime(2026, 11, 25, 12, 0, tzinfo=UTC),
+            )
+        )
+    await dashboard.sign_in(dashboard.agency.avery)
+
+    rows = await dashboard.records(f"team={dashboard.agency.north}&{FOUR_WEEKS}")
+
+    (row,) = [r for r in rows if r["outcome"] == "not_this_week" and r["source"] == "log"]
+    assert (row["leader"], row["note"], row["barrier"]) == (
+        "'@SUM(1)",
+        f"'{formula}",
+        "'+1+cmd|' /C calc'!A0",
+    )
+
+
 async def test_the_page_loads_nothing_from_elsewhere_and_is_not_cached(
     dashboard: Dashboard,
 ) -> None:
