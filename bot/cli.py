@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,6 +21,7 @@ from bot.doctor import run_checks
 from bot.handlers.context import Context, PlatformUser
 from bot.handlers.dispatch import enter, handle_text
 from bot.handlers.roster import import_roster, read_roster
+from bot.logs import configure_logging
 from bot.platforms import registry
 from bot.platforms.local.demo import LEADERS, create_demo, has_demo
 from bot.platforms.local.directory import (
@@ -40,12 +40,7 @@ from bot.store.models import Person, Workspace
 @click.option("-v", "--verbose", is_flag=True, help="Log more.")
 def main(verbose: bool) -> None:
     """Follow-Through: help leaders follow through on leadership-behavior commitments."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if not verbose:
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging(verbose=verbose)
 
 
 @main.command("serve")

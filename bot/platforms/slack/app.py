@@ -30,6 +30,7 @@ from bot.handlers.home import commit_choices, home_sections
 from bot.handlers.replies import AnswerResult
 from bot.platforms.edge import OUTAGE, NotSaved, not_saved, run_in_core
 from bot.platforms.slack.channel import PLATFORM, SlackChannel
+from bot.platforms.slack.logs import bolt_logger
 from bot.platforms.slack.people import SlackDirectory, platform_user
 from bot.platforms.slack.render import (
     ACTION_PREFIX,
@@ -253,6 +254,7 @@ def build_slack(services: Services, setup: SlackSetup) -> SlackEdge:
             signing_secret=settings.slack_signing_secret,
             client=client,
             process_before_response=True,
+            logger=bolt_logger(),
             oauth_settings=AsyncOAuthSettings(
                 client_id=settings.slack_client_id,
                 client_secret=settings.slack_client_secret,
@@ -271,6 +273,7 @@ def build_slack(services: Services, setup: SlackSetup) -> SlackEdge:
         app = AsyncApp(
             signing_secret=settings.slack_signing_secret or None,
             client=client,
+            logger=bolt_logger(),
             request_verification_enabled=bool(settings.slack_signing_secret),
             process_before_response=True,
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
@@ -25,6 +26,7 @@ from sqlalchemy import select
 from bot.app import build_web_app
 from bot.config import Settings
 from bot.handlers import dispatch
+from bot.logs import MAX_MESSAGE
 from bot.platforms.slack.channel import SlackChannel
 from bot.platforms.slack.setup import BOT_SCOPES
 from bot.services import Services, build_services
@@ -148,6 +150,38 @@ def payloads_sign(body: str, timestamp: int) -> dict[str, str]:
     from tests.platforms.slack.signing import sign
 
     return sign(body, SECRET, timestamp)
+
+
+FAKE_LINE = "2026-01-01 00:00:00,000 INFO followthrough: FAKE LOG LINE"
+
+
+def forged_form(size: int) -> str:
+    """A form body of about `size` bytes whose tail would forge a log line if written raw."""
+    return "token=x&text=" + "A" * size + "\n" + FAKE_LINE
+
+
+async def test_a_forged_request_is_refused_without_its_body_reaching_the_log(
+    aiohttp_client: ClientMaker, services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Before the app is built: Bolt gives its loggers the level logging has at that moment.
+    caplog.set_level(logging.DEBUG)
+    slack: TestClient = await aiohttp_client(build_web_app(services))
+    body = forged_form(300_000)
+
+    response = await slack.post(
+        "/slack/events",
+        data=body.encode(),
+        headers=signed_headers(body, payloads.FORM, "not-the-secret"),
+    )
+
+    assert response.status == 401
+    messages = [record.getMessage() for record in caplog.records]
+    assert any("signature" in message for message in messages)  # the refusal is still told
+    for message in messages:
+        assert "FAKE LOG LINE" not in message
+        assert "A" * 64 not in message
+        assert "\n" not in message
+        assert len(message) <= MAX_MESSAGE
 
 
 async def test_help_answers_ephemerally_with_blocks(slack: TestClient) -> None:
