@@ -16,10 +16,17 @@ from bot.web.dashboard import add_dashboard_routes
 from bot.web.health import ENGINE_KEY, add_health_routes
 
 log = logging.getLogger("followthrough")
+# The largest request body accepted; a larger one gets 413 before any handler reads it. The
+# chat platforms send less: Teams caps a message at about 100 KB and the Bot Framework
+# connector refuses activities over 256 KiB; Slack's largest, at worst, is a message event at
+# its 40,000-character cap, written out twice (text and rich text blocks) in \uXXXX escapes,
+# about 480 KB. The biggest view Slack echoes back to us, the commit modal with every catalog
+# option, is about 15 KB form-encoded. aiohttp's default is 1 MiB.
+MAX_REQUEST_BODY = 512 * 1024
 
 
 def build_web_app(services: Services, *, run_scheduler: bool = False) -> web.Application:
-    app = web.Application()
+    app = web.Application(client_max_size=MAX_REQUEST_BODY)
     app[ENGINE_KEY] = services.engine
     app[SERVICES_KEY] = services
     add_health_routes(app)

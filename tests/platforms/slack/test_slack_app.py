@@ -23,7 +23,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from sqlalchemy import select
 
-from bot.app import build_web_app
+from bot.app import MAX_REQUEST_BODY, build_web_app
 from bot.config import Settings
 from bot.handlers import dispatch
 from bot.logs import MAX_MESSAGE
@@ -166,7 +166,7 @@ async def test_a_forged_request_is_refused_without_its_body_reaching_the_log(
     # Before the app is built: Bolt gives its loggers the level logging has at that moment.
     caplog.set_level(logging.DEBUG)
     slack: TestClient = await aiohttp_client(build_web_app(services))
-    body = forged_form(300_000)
+    body = forged_form(300_000)  # large, yet under the request size limit: Bolt sees it
 
     response = await slack.post(
         "/slack/events",
@@ -182,6 +182,33 @@ async def test_a_forged_request_is_refused_without_its_body_reaching_the_log(
         assert "A" * 64 not in message
         assert "\n" not in message
         assert len(message) <= MAX_MESSAGE
+
+
+async def test_a_body_over_the_size_limit_gets_413_and_stays_out_of_the_log(
+    slack: TestClient, services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    body = forged_form(MAX_REQUEST_BODY + 50_000)  # under aiohttp's default 1 MiB
+    headers = signed_headers(body, payloads.FORM, SECRET)
+
+    response = await slack.post("/slack/events", data=body.encode(), headers=headers)
+
+    assert response.status == 413
+    assert rows(services, Person) == []
+    assert not [r for r in caplog.records if "FAKE LOG LINE" in r.getMessage()]
+
+
+async def test_a_payload_as_large_as_slack_sends_is_still_accepted(slack: TestClient) -> None:
+    # A 40,000-character message (Slack's cap), written out twice as Slack does (text and rich
+    # text blocks) with every character a \uXXXX escape: about 480 KB.
+    challenge = "\u00e9" * 80_000
+    body, content_type = payloads.url_verification(challenge)
+    assert 470_000 < len(body.encode()) < MAX_REQUEST_BODY
+
+    response = await post(slack, body, content_type)
+
+    assert response.status == 200
+    assert (await response.json())["challenge"] == challenge
 
 
 async def test_help_answers_ephemerally_with_blocks(slack: TestClient) -> None:

@@ -17,7 +17,7 @@ from botbuilder.schema import Activity
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from bot.app import build_web_app
+from bot.app import MAX_REQUEST_BODY, build_web_app
 from bot.cli import main
 from bot.config import Settings
 from bot.handlers import dispatch
@@ -424,6 +424,20 @@ async def test_with_an_app_id_requests_need_a_valid_token(
     assert response.status in (200, 201)
     assert rows(services, ConversationRef)
     services.engine.dispose()
+
+
+async def test_an_activity_over_the_size_limit_gets_413(
+    teams: tuple[TestClient, Services], connector: MockConnector
+) -> None:
+    client, services = teams
+    # Over the limit, under aiohttp's default 1 MiB; Bot Framework activities are far smaller.
+    padding = "x" * (MAX_REQUEST_BODY + 50_000)
+    activity = {**act.installation_update(service_url=connector.url), "padding": padding}
+
+    response = await client.post("/api/messages", json=activity)
+
+    assert response.status == 413
+    assert rows(services, ConversationRef) == []
 
 
 def test_teams_package_fills_in_the_app_id_and_address(tmp_path: Path) -> None:
