@@ -14,7 +14,11 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from bot.platforms.teams.bot import FollowThroughTeamsBot
 from bot.platforms.teams.channel import TeamsChannel
 from bot.platforms.teams.settings import TeamsSettings
-from bot.platforms.teams.setup import teams_adapter, warn_if_unauthenticated
+from bot.platforms.teams.setup import (
+    SigningKeysUnavailable,
+    teams_adapter,
+    warn_if_unauthenticated,
+)
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -34,6 +38,11 @@ def add_teams_routes(
         except REJECTED_TOKEN as error:
             log.warning("Teams request refused: %r", error)
             raise web.HTTPUnauthorized(text="A valid Bot Framework token is required.") from None
+        except SigningKeysUnavailable as error:
+            log.warning("Teams request not checked: %s", error)
+            raise web.HTTPServiceUnavailable(
+                text="The token could not be checked now; try again."
+            ) from None
         return response
 
     app.router.add_post("/api/messages", messages)

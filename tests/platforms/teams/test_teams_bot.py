@@ -5,6 +5,9 @@ what the bot sends and can answer 429 and 403."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
+import threading
 import zipfile
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
@@ -438,6 +441,104 @@ async def test_an_activity_over_the_size_limit_gets_413(
 
     assert response.status == 413
     assert rows(services, ConversationRef) == []
+
+
+class SilentKeyEndpoint:
+    """A key endpoint that accepts connections and never answers (until closed)."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        port = self._listener.getsockname()[1]
+        self.metadata_url = f"http://127.0.0.1:{port}/v1/.well-known/openidconfiguration"
+        self.asked = threading.Event()
+        self.holding = True
+        self._held: list[socket.socket] = []
+        threading.Thread(target=self._accept, name="silent-key-endpoint", daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self._listener.accept()
+            except OSError:  # closed
+                return
+            self._held.append(connection)
+            self.asked.set()
+
+    def close(self) -> None:
+        """Let go: the held connections end, and a fetch waiting on one fails."""
+        self.holding = False
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() above
+        self._listener.close()
+        for connection in self._held:
+            connection.close()
+
+
+def authenticated_settings(url: str, metadata_url: str) -> Settings:
+    return settings(
+        url,
+        microsoft_app_id=act.APP_ID,
+        microsoft_app_password="secret",
+        bot_openid_metadata_url=metadata_url,
+    )
+
+
+@pytest.mark.waits_out_a_timeout
+async def test_a_key_endpoint_that_never_answers_neither_freezes_the_service_nor_hangs_teams(
+    aiohttp_client: ClientMaker, databases: FreshDatabase, connector: MockConnector
+) -> None:
+    """botframework-connector fetches signing keys with a blocking requests.get and no
+    timeout: on the service's loop, a key endpoint that never answered froze every route."""
+    keys = SilentKeyEndpoint()
+    # Before the fix the fetch froze this test's loop too: the watchdog lets go after 30 s, so
+    # that shows as a failed assertion below instead of a run that never ends.
+    watchdog = threading.Timer(30, keys.close)
+    services = build_services(authenticated_settings(databases.url(), keys.metadata_url))
+    migrate(services.engine)
+    client: TestClient = await aiohttp_client(build_web_app(services))
+    token = make_token(act.APP_ID, service_url=connector.url)
+    watchdog.start()
+    try:
+        teams = asyncio.create_task(
+            client.post(
+                "/api/messages",
+                json=act.installation_update("add", service_url=connector.url),
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        )
+        assert await asyncio.to_thread(keys.asked.wait, 10), "the keys were never asked for"
+
+        health = await asyncio.wait_for(client.get("/healthz"), 10)
+        assert health.status == 200
+        assert keys.holding, "/healthz answered only once the key endpoint let go"
+        answered = await asyncio.wait_for(teams, 20)
+        assert answered.status == 503
+        assert keys.holding
+        assert rows(services, ConversationRef) == []
+    finally:
+        watchdog.cancel()
+        keys.close()
+        services.engine.dispose()
+
+
+async def test_a_key_endpoint_that_cannot_be_reached_is_503_not_a_crash(
+    aiohttp_client: ClientMaker, databases: FreshDatabase, connector: MockConnector
+) -> None:
+    keys = SilentKeyEndpoint()
+    keys.close()  # nothing listens on its port now: connections are refused
+    services = build_services(authenticated_settings(databases.url(), keys.metadata_url))
+    migrate(services.engine)
+    client: TestClient = await aiohttp_client(build_web_app(services))
+    token = make_token(act.APP_ID, service_url=connector.url)
+
+    response = await client.post(
+        "/api/messages",
+        json=act.installation_update("add", service_url=connector.url),
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+    assert response.status == 503
+    services.engine.dispose()
 
 
 def test_teams_package_fills_in_the_app_id_and_address(tmp_path: Path) -> None:
