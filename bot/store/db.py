@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
@@ -19,6 +20,14 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The advisory lock copies of the service take to migrate one at a time ("FTMIGRAT").
 MIGRATION_LOCK = 0x46544D4947524154
 
+# How long the service waits on its database before it gives up and says so, rather than
+# hanging a request (docs/security.md, 5). A DATABASE_URL that names its own connect_timeout,
+# or a statement_timeout in `options`, keeps it.
+CONNECT_TIMEOUT = 5  # seconds to reach PostgreSQL and log in (libpq connect_timeout)
+STATEMENT_TIMEOUT = 10  # seconds one statement may run or wait for a lock (PostgreSQL
+# statement_timeout; SQLite's busy timeout, its only wait); migrations are exempt
+POOL_TIMEOUT = 5  # seconds to wait for a free connection when the pool is all in use
+
 
 def normalize_url(url: str) -> str:
     """Accept `postgresql://` and `postgres://` URLs and drive them with psycopg 3."""
@@ -29,15 +38,34 @@ def normalize_url(url: str) -> str:
 
 
 def create_db_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`; SQLite gets foreign keys and a busy timeout, like a real server."""
+    """An engine for `url` that gives up waiting on its database after the timeouts above;
+    SQLite gets foreign keys too, like a real server."""
     url = normalize_url(url)
-    if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"timeout": 30})
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        kwargs.setdefault("connect_args", {"timeout": STATEMENT_TIMEOUT})
+    elif parsed.get_backend_name() == "postgresql":
+        kwargs.setdefault("connect_args", _postgres_timeouts(parsed.query))
+    if parsed.database not in (None, "", ":memory:"):  # an in-memory SQLite has no pool to wait on
+        kwargs.setdefault("pool_timeout", POOL_TIMEOUT)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _postgres_timeouts(query: Mapping[str, str | tuple[str, ...]]) -> dict[str, Any]:
+    """libpq's connect_timeout, and statement_timeout sent at connection start in `options`
+    (added to any options the URL has, such as a search_path): no extra round trip."""
+    timeouts: dict[str, Any] = {}
+    if "connect_timeout" not in query:
+        timeouts["connect_timeout"] = CONNECT_TIMEOUT
+    given = query.get("options", "")
+    options = " ".join(given) if isinstance(given, tuple) else given
+    if "statement_timeout" not in options:
+        timeouts["options"] = f"{options} -c statement_timeout={STATEMENT_TIMEOUT}s".strip()
+    return timeouts
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

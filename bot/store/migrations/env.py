@@ -11,6 +11,10 @@ config = context.config
 
 def run_migrations(connection: Connection) -> None:
     with connection.begin():
+        if connection.dialect.name == "postgresql":
+            # The service's statement_timeout (bot.store.db) is for requests; a migration may
+            # rewrite a big table and must not be cut off halfway.
+            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
         context.configure(
             connection=connection,
             target_metadata=Base.metadata,
