@@ -12,24 +12,33 @@ from sqlalchemy import Engine, text
 from bot.store.db import alembic_config
 
 ENGINE_KEY = web.AppKey("engine", Engine)
+# A probe wants an answer, not a wait: a database that has not answered in this long is
+# unavailable (the engine's own timeouts, bot.store.db, are longer, for requests).
+READY_WITHIN = 2.0  # seconds
 
 
 async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def _schema_state(engine: Engine) -> tuple[str | None, str | None]:
-    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+def _head(engine: Engine) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+def _current(engine: Engine) -> str | None:
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"))
-        current = MigrationContext.configure(connection).get_current_revision()
-    return current, head
+        return MigrationContext.configure(connection).get_current_revision()
 
 
 async def readyz(request: web.Request) -> web.Response:
     engine = request.app[ENGINE_KEY]
+    head = await asyncio.to_thread(_head, engine)  # the migration files: no database
     try:
-        current, head = await asyncio.to_thread(_schema_state, engine)
+        current = await asyncio.wait_for(asyncio.to_thread(_current, engine), READY_WITHIN)
+    except TimeoutError:
+        error = f"no answer within {READY_WITHIN:g} s"
+        return web.json_response({"status": "database unavailable", "error": error}, status=503)
     except Exception as exc:  # any database failure means "not ready", reported, not raised
         return web.json_response({"status": "database unavailable", "error": str(exc)}, status=503)
     if current != head:

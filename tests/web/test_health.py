@@ -3,6 +3,7 @@ is up to date), as a load balancer or Kubernetes probe sees them."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
@@ -15,6 +16,7 @@ from bot.config import Settings
 from bot.services import Services, build_services
 from bot.store.db import migrate
 from tests.conftest import FreshDatabase
+from tests.private_postgres import PrivatePostgres, private_postgres
 
 UNREACHABLE_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=1"
 UNOPENABLE_SQLITE = "sqlite:////nonexistent-directory/for-followthrough/test.db"
@@ -33,6 +35,13 @@ def fresh_url(databases: FreshDatabase) -> Iterator[str]:
     if databases.admin is not None and schema is not None:
         with databases.admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+
+
+@pytest.fixture
+def private_pg() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL server of this test's own, which it may freeze."""
+    with private_postgres() as server:
+        yield server
 
 
 @pytest.fixture
@@ -124,3 +133,26 @@ async def test_healthz_answers_ok_even_when_the_database_cannot_be_reached(
     client, _ = await serve(UNREACHABLE_POSTGRES)
     response = await client.get("/healthz")
     assert response.status == 200
+
+
+async def test_readyz_is_503_within_seconds_when_the_database_is_frozen(
+    private_pg: PrivatePostgres, serve: MakeClient
+) -> None:
+    """Every server process stopped: connections open, nothing answers. /readyz used to wait
+    on its pooled connection for as long as the database stayed frozen."""
+    client, services = await serve(private_pg.url)
+    migrate(services.engine)
+    assert (await client.get("/readyz")).status == 200  # and a connection is in the pool
+    private_pg.freeze()
+    try:
+        response = await asyncio.wait_for(client.get("/readyz"), 10)
+        health = await asyncio.wait_for(client.get("/healthz"), 10)
+    finally:
+        private_pg.thaw()
+
+    assert response.status == 503
+    assert await response.json() == {
+        "status": "database unavailable",
+        "error": "no answer within 2 s",
+    }
+    assert health.status == 200
