@@ -103,6 +103,9 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     with engine.connect() as connection:
         locked = connection.dialect.name == "postgresql"
         if locked:
+            # Waiting for another copy's migration is not a slow request: no statement
+            # timeout while this connection holds or waits for the lock.
+            connection.exec_driver_sql("SET statement_timeout = 0")
             connection.execute(select(func.pg_advisory_lock(MIGRATION_LOCK)))
             connection.commit()
         try:
@@ -111,6 +114,7 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         finally:
             if locked:
                 connection.execute(select(func.pg_advisory_unlock(MIGRATION_LOCK)))
+                connection.exec_driver_sql("RESET statement_timeout")
                 connection.commit()
 
 
