@@ -49,19 +49,25 @@ def _scheduler(services: Services) -> Callable[[web.Application], AsyncIterator[
     return run
 
 
-def serve(settings: Settings) -> None:
-    """Run the web server and the scheduler, the database migrated first (on PostgreSQL
-    under a lock, so copies starting together migrate once)."""
+def refuse_unsafe_start(settings: Settings) -> None:
+    """Stop (SystemExit, saying what to do) before anything is bound or written when these
+    settings would expose the service; log what is allowed but risky."""
     if settings.production and not registry.chat_configured(settings):
         raise SystemExit(
             f"FOLLOWTHROUGH_ENV=production needs {registry.credentials_wanted()}: without "
             "them the service would run unauthenticated, where anyone can act as anyone."
         )
-    if settings.production and "secret_key" not in settings.model_fields_set:
-        raise SystemExit(
-            "FOLLOWTHROUGH_ENV=production needs FOLLOWTHROUGH_SECRET: without it dashboard "
-            "links stop working at every restart."
-        )
+    problem = settings.secret_problem()
+    if problem and settings.production:
+        raise SystemExit(f"FOLLOWTHROUGH_ENV=production needs FOLLOWTHROUGH_SECRET. {problem}")
+    if problem and settings.secret_given:
+        log.warning("%s (Fine for trying it out; production refuses to start.)", problem)
+
+
+def serve(settings: Settings) -> None:
+    """Run the web server and the scheduler, the database migrated first (on PostgreSQL
+    under a lock, so copies starting together migrate once)."""
+    refuse_unsafe_start(settings)
     services = build_services(settings)
     migrate(services.engine)
     log.info(

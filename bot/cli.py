@@ -13,7 +13,7 @@ import click
 from sqlalchemy import or_, select
 
 from bot.app import serve
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 from bot.core.catalog import CatalogError, load_catalog
 from bot.core.clock import Clock, SetClock
 from bot.core.messages import render_text
@@ -36,7 +36,18 @@ from bot.store.db import migrate
 from bot.store.models import Person, Workspace
 
 
-@click.group()
+class Commands(click.Group):
+    """The command group: settings that can't be read end any command with one line that
+    names them, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SettingsError as error:
+            raise click.ClickException(f"Settings can't be read: {error}") from None
+
+
+@click.group(cls=Commands)
 @click.option("-v", "--verbose", is_flag=True, help="Log more.")
 def main(verbose: bool) -> None:
     """Follow-Through: help leaders follow through on leadership-behavior commitments."""

@@ -7,16 +7,46 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, Self, TypeVar
 
-from pydantic import AliasChoices, Field, PrivateAttr, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENVIRONMENTS = ("development", "production")
+MIN_SECRET_BYTES = 32
+MAKE_A_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+
+
+class SettingsError(ValueError):
+    """Settings that can't be read, with a message naming each setting and what to write."""
+
+    @classmethod
+    def of(cls, error: ValidationError) -> SettingsError:
+        problems = []
+        for found in error.errors():
+            name = str(found["loc"][0]).upper() if found["loc"] else "settings"
+            message = found["msg"].removeprefix("Value error, ")
+            problems.append(f"{name}: {message}")
+        return cls("; ".join(problems))
 
 
 class PlatformSettings(BaseSettings):
     """A chat platform's settings, from the same environment and `.env` file as the core's."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as error:
+            raise SettingsError.of(error) from None
 
 
 P = TypeVar("P", bound=PlatformSettings)
@@ -31,7 +61,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///followthrough.db"
     host: str = "127.0.0.1"
     port: int = 3978
-    followthrough_env: str = "development"
+    followthrough_env: Literal["development", "production"] = "development"
 
     followthrough_admins: str = ""
     catalog_path: Path | None = None
@@ -46,7 +76,10 @@ class Settings(BaseSettings):
 
     def __init__(self, **values: Any) -> None:
         core = {"secret_key", "FOLLOWTHROUGH_SECRET", "SECRET_KEY", *type(self).model_fields}
-        super().__init__(**{k: v for k, v in values.items() if k in core or k.startswith("_")})
+        try:
+            super().__init__(**{k: v for k, v in values.items() if k in core or k.startswith("_")})
+        except ValidationError as error:
+            raise SettingsError.of(error) from None
         self._given = {k: v for k, v in values.items() if k not in core}
 
     def of(self, model: type[P]) -> P:
@@ -71,6 +104,49 @@ class Settings(BaseSettings):
         """An empty CATALOG_PATH (a .env template leaves one) means the built-in catalog."""
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("followthrough_env", mode="before")
+    @classmethod
+    def _known_environment(cls, value: object) -> object:
+        """development or production, in any case and spacing; a typo (`prod`) is refused
+        rather than quietly running without production's checks."""
+        if isinstance(value, str) and value.strip().lower() in ENVIRONMENTS:
+            return value.strip().lower()
+        raise ValueError(
+            f"must be development or production, not {value!r}: production turns on the "
+            "safety checks, so a misspelt value is refused rather than ignored"
+        )
+
+    @model_validator(mode="after")
+    def _blank_secret_is_unset(self) -> Self:
+        """A blank FOLLOWTHROUGH_SECRET (a .env template leaves one) is no secret: it counts
+        as not set, and a random one is made for this process."""
+        if not self.secret_key.strip():
+            self.secret_key = secrets.token_urlsafe(32)
+            self.model_fields_set.discard("secret_key")
+        return self
+
+    @property
+    def secret_given(self) -> bool:
+        """FOLLOWTHROUGH_SECRET is set (not made up for this process)."""
+        return "secret_key" in self.model_fields_set
+
+    def secret_problem(self) -> str | None:
+        """What is wrong with FOLLOWTHROUGH_SECRET for production, and what to do; None when
+        it is set and at least 32 bytes long."""
+        if not self.secret_given:
+            found = "it is missing or empty, so dashboard links would stop working at every restart"
+        elif len(self.secret_key.encode()) < MIN_SECRET_BYTES:
+            found = (
+                f"it is only {len(self.secret_key.encode())} bytes, short enough to guess, "
+                "and anyone who guesses it can sign themselves into the dashboard"
+            )
+        else:
+            return None
+        return (
+            f"FOLLOWTHROUGH_SECRET needs at least {MIN_SECRET_BYTES} random bytes: {found}. "
+            f"Make one with {MAKE_A_SECRET} and set it as FOLLOWTHROUGH_SECRET."
+        )
+
     @cached_property
     def bootstrap_admins(self) -> frozenset[str]:
         """Platform user ids and emails (lower-cased) who are admins from the start."""
@@ -79,4 +155,4 @@ class Settings(BaseSettings):
 
     @property
     def production(self) -> bool:
-        return self.followthrough_env.strip().lower() == "production"
+        return self.followthrough_env == "production"

@@ -51,14 +51,13 @@ def _catalog(settings: Settings) -> Check:
 
 
 def _production(settings: Settings) -> list[Check]:
+    problem = settings.secret_problem()
     if not settings.production:
+        if problem and settings.secret_given:  # short: a warning, as `serve` logs it
+            return [Check(True, "FOLLOWTHROUGH_SECRET", f"fine for development, but {problem}")]
         return []
     return [
-        Check(
-            "secret_key" in settings.model_fields_set,
-            "FOLLOWTHROUGH_SECRET",
-            "set" if "secret_key" in settings.model_fields_set else "missing in production",
-        ),
+        Check(problem is None, "FOLLOWTHROUGH_SECRET", problem or "set"),
         Check(
             bool(settings.public_url),
             "PUBLIC_URL",
