@@ -13,6 +13,7 @@ from bot.platforms import registry
 from bot.services import SERVICES_KEY, Services, build_services
 from bot.store.db import migrate
 from bot.web.dashboard import add_dashboard_routes
+from bot.web.guard import is_loopback_name
 from bot.web.health import ENGINE_KEY, add_health_routes
 
 log = logging.getLogger("followthrough")
@@ -62,6 +63,21 @@ def refuse_unsafe_start(settings: Settings) -> None:
         raise SystemExit(f"FOLLOWTHROUGH_ENV=production needs FOLLOWTHROUGH_SECRET. {problem}")
     if problem and settings.secret_given:
         log.warning("%s (Fine for trying it out; production refuses to start.)", problem)
+    open_to_anyone = registry.unauthenticated(settings)
+    if open_to_anyone and not is_loopback_name(settings.host):
+        names = " and ".join(platform.title for platform in open_to_anyone)
+        risk = (
+            f"HOST={settings.host} lets other machines reach {names}, which "
+            "authenticate no one: whoever reaches it can act as anyone, make themselves an "
+            "admin and read every record"
+        )
+        if not settings.allow_unauthenticated_remote:
+            raise SystemExit(
+                f"Refusing to start: {risk}. Set HOST=127.0.0.1 to keep it to this machine, "
+                f"or set {registry.credentials_wanted()}; if every machine that can reach "
+                "this address is trusted, set ALLOW_UNAUTHENTICATED_REMOTE=true."
+            )
+        log.warning("ALLOW_UNAUTHENTICATED_REMOTE is set: %s.", risk)
 
 
 def serve(settings: Settings) -> None:

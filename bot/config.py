@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 3978
     followthrough_env: Literal["development", "production"] = "development"
+    allow_unauthenticated_remote: bool = False
+    """Serve a platform that lets anyone act as anyone on an address other machines reach."""
 
     followthrough_admins: str = ""
     catalog_path: Path | None = None

@@ -66,6 +66,11 @@ class Platform(ABC):
         """It runs in this service; `chat_configured`: some platform is credentialed."""
         return self.credentialed(settings)
 
+    def unauthenticated(self, settings: Settings) -> bool:
+        """With these settings it lets whoever reaches its routes act as anyone (no sign-in,
+        no signed requests): safe only on an address other machines can't reach."""
+        return False
+
     def checks(self, settings: Settings) -> list[Check]:
         """What `doctor` reports about its settings, credentials and scopes."""
         return []

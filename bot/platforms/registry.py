@@ -23,6 +23,11 @@ def wanted(settings: Settings) -> list[Platform]:
     return [p for p in PLATFORMS if p.wanted(settings, chat_configured=configured)]
 
 
+def unauthenticated(settings: Settings) -> list[Platform]:
+    """The running platforms that let whoever reaches them act as anyone."""
+    return [platform for platform in wanted(settings) if platform.unauthenticated(settings)]
+
+
 def loopback_workspace(settings: Settings) -> tuple[str, str, str] | None:
     """(platform, workspace, its name) whose dashboard opens to this machine's browser
     without a link, when a running platform lets anyone on this machine act as anyone."""

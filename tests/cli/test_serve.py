@@ -193,3 +193,58 @@ def test_doctor_passes_a_strong_secret_in_production(tmp_path: Path) -> None:
 
     assert "[ok ] FOLLOWTHROUGH_SECRET: set" in output
 
+
+# 2. A platform that authenticates no one, on an address other machines reach
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10", "followthrough.example"])
+def test_the_local_chat_on_an_address_others_reach_refuses_to_start(
+    tmp_path: Path, bound: list[dict[str, Any]], host: str
+) -> None:
+    code, output = serve(tmp_path, FOLLOWTHROUGH_ENV="development", HOST=host)
+
+    assert code == 1
+    assert f"HOST={host}" in output
+    assert "Teams and Local chat" in output  # Teams without an app id authenticates no one
+    assert "act as anyone" in output
+    assert "HOST=127.0.0.1" in output
+    assert "ALLOW_UNAUTHENTICATED_REMOTE=true" in output
+    assert bound == []
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_allow_unauthenticated_remote_starts_and_names_the_risk(
+    tmp_path: Path, bound: list[dict[str, Any]], caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="followthrough"):
+        code, output = serve(
+            tmp_path,
+            FOLLOWTHROUGH_ENV="development",
+            HOST="0.0.0.0",
+            ALLOW_UNAUTHENTICATED_REMOTE="true",
+        )
+
+    assert code == 0, output
+    assert [call["host"] for call in bound] == ["0.0.0.0"]
+    [warning] = [r for r in caplog.records if "ALLOW_UNAUTHENTICATED_REMOTE" in r.getMessage()]
+    assert warning.levelno == logging.WARNING
+    assert "act as anyone" in warning.getMessage()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "127.0.0.2"])
+def test_the_local_chat_on_this_machine_only_starts(
+    tmp_path: Path, bound: list[dict[str, Any]], host: str
+) -> None:
+    code, output = serve(tmp_path, FOLLOWTHROUGH_ENV="development", HOST=host)
+
+    assert code == 0, output
+    assert [call["host"] for call in bound] == [host]
+
+
+def test_authenticated_teams_starts_on_any_address(
+    tmp_path: Path, bound: list[dict[str, Any]]
+) -> None:
+    code, output = serve(tmp_path, HOST="0.0.0.0", FOLLOWTHROUGH_SECRET=STRONG, **TEAMS)
+
+    assert code == 0, output
+    assert [call["host"] for call in bound] == ["0.0.0.0"]

@@ -26,6 +26,9 @@ class Local(Platform):
     def wanted(self, settings: Settings, *, chat_configured: bool) -> bool:
         return not chat_configured
 
+    def unauthenticated(self, settings: Settings) -> bool:
+        return True  # the page lets whoever opens it be anyone
+
     def start(self, services: Services) -> Edge:
         from bot.platforms.local.web import LocalRunning  # its routes import the services
 

@@ -28,6 +28,9 @@ class Teams(Platform):
     def wanted(self, settings: Settings, *, chat_configured: bool) -> bool:
         return self.credentialed(settings) or not (chat_configured or settings.production)
 
+    def unauthenticated(self, settings: Settings) -> bool:
+        return not self.credentialed(settings)  # without an app id no token is checked
+
     def checks(self, settings: Settings) -> list[Check]:
         return teams_checks(settings.of(TeamsSettings), production=settings.production)
 

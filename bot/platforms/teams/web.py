@@ -20,11 +20,33 @@ from bot.platforms.teams.setup import (
     warn_if_unauthenticated,
 )
 from bot.services import Services
+from bot.web.guard import is_loopback_url
 
 log = logging.getLogger(__name__)
 # What botframework-connector raises for a token it won't accept: only PermissionError becomes
 # a 401 inside the adapter; an expired, tampered or unknown-key token surfaces as these.
 REJECTED_TOKEN = (PermissionError, jwt.PyJWTError, IndexError)
+NOT_LOOPBACK = (
+    "MICROSOFT_APP_ID is empty, so Teams requests are not authenticated and the bot answers "
+    "only activities whose serviceUrl is on this machine (http://127.0.0.1, localhost or "
+    "[::1], as the Agents Playground sends). To talk to Teams, set MICROSOFT_APP_ID and "
+    "MICROSOFT_APP_PASSWORD."
+)
+
+
+async def _loopback_only(request: web.Request) -> None:
+    """Unauthenticated, the adapter would call whatever serviceUrl an activity names (with
+    whatever it reads back stored): refuse any but this machine's, before the adapter runs."""
+    try:
+        activity = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(text="Send a Bot Framework activity as JSON.") from None
+    if not isinstance(activity, dict):
+        raise web.HTTPBadRequest(text="Send a Bot Framework activity as a JSON object.")
+    service_url = activity.get("serviceUrl")
+    if not isinstance(service_url, str) or not is_loopback_url(service_url):
+        log.warning("Unauthenticated Teams activity for serviceUrl %r refused", service_url)
+        raise web.HTTPForbidden(text=NOT_LOOPBACK)
 
 
 def add_teams_routes(
@@ -33,6 +55,8 @@ def add_teams_routes(
     async def messages(request: web.Request) -> web.StreamResponse:
         if authenticated and not request.headers.get("Authorization"):
             raise web.HTTPUnauthorized(text="A valid Bot Framework token is required.")
+        if not authenticated:
+            await _loopback_only(request)
         try:
             response: web.StreamResponse = await adapter.process(request, bot)
         except REJECTED_TOKEN as error:

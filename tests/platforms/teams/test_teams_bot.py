@@ -24,10 +24,11 @@ from bot.app import MAX_REQUEST_BODY, build_web_app
 from bot.cli import main
 from bot.config import Settings
 from bot.handlers import dispatch
-from bot.platforms.teams.bot import from_teams
+from bot.platforms.teams.bot import FollowThroughTeamsBot, from_teams
 from bot.services import Services, build_services
 from bot.store.db import migrate
-from bot.store.models import ConversationRef, Person, Prompt, Record
+from bot.store.models import ConversationRef, Person, Prompt, Record, Workspace
+from bot.web.guard import is_loopback_url
 from tests.conftest import FreshDatabase
 from tests.platforms.teams import activities as act
 from tests.platforms.teams.jwt_keys import SigningKey, make_token, publish_keys
@@ -539,6 +540,98 @@ async def test_a_key_endpoint_that_cannot_be_reached_is_503_not_a_crash(
 
     assert response.status == 503
     services.engine.dispose()
+
+
+# Unauthenticated (no app id), the bot answers this machine's service URLs only
+
+
+ELSEWHERE = [
+    pytest.param("https://attacker.invalid/", id="another host"),
+    pytest.param("http://localhost.attacker.invalid/", id="a name starting with localhost"),
+    pytest.param("http://127.0.0.1.attacker.invalid/", id="a name starting with 127.0.0.1"),
+    pytest.param("http://localhost@attacker.invalid/", id="localhost as the user"),
+    pytest.param("ftp://127.0.0.1/", id="not http"),
+    pytest.param("", id="empty"),
+    pytest.param(None, id="missing"),
+    pytest.param(42, id="not a string"),
+]
+
+
+@pytest.mark.parametrize("service_url", ELSEWHERE)
+@pytest.mark.parametrize("kind", ["message", "installation"])
+async def test_without_an_app_id_an_activity_for_a_service_url_elsewhere_is_refused(
+    teams: tuple[TestClient, Services],
+    connector: MockConnector,
+    monkeypatch: pytest.MonkeyPatch,
+    service_url: Any,
+    kind: str,
+) -> None:
+    """Unauthenticated, the adapter would call (SSRF) whatever serviceUrl the activity names
+    and store it for later prompts: 403, the bot never runs, nothing is stored or called."""
+    client, services = teams
+    turns: list[Any] = []
+
+    async def on_turn(self: Any, turn_context: Any) -> None:
+        turns.append(turn_context.activity)
+
+    monkeypatch.setattr(FollowThroughTeamsBot, "on_turn", on_turn)
+    activity = (
+        act.message("help", **personal(connector, SAM))
+        if kind == "message"
+        else act.installation_update("add", service_url=connector.url)
+    )
+    if service_url is None:
+        del activity["serviceUrl"]
+    else:
+        activity["serviceUrl"] = service_url
+
+    response = await client.post("/api/messages", json=activity)
+
+    assert response.status == 403
+    assert "MICROSOFT_APP_ID" in await response.text()
+    assert turns == []
+    assert connector.calls == []
+    for model in (ConversationRef, Person, Workspace):
+        assert rows(services, model) == []
+
+
+@pytest.mark.parametrize(
+    "body", [pytest.param(b"not json", id="not JSON"), pytest.param(b"[]", id="a list")]
+)
+async def test_without_an_app_id_a_body_that_is_not_an_activity_is_400(
+    teams: tuple[TestClient, Services], body: bytes
+) -> None:
+    client, services = teams
+
+    response = await client.post(
+        "/api/messages", data=body, headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status == 400
+    assert rows(services, Workspace) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "here"),
+    [
+        ("http://127.0.0.1:56000/", True),
+        ("https://localhost/", True),
+        ("http://LOCALHOST:3978/api/", True),
+        ("http://[::1]:56000/", True),
+        ("https://smba.trafficmanager.net/amer/", False),
+        ("http://169.254.169.254/latest/meta-data/", False),
+        ("http://10.0.0.5/", False),
+        ("http://0.0.0.0/", False),
+        ("http://localhost.attacker.invalid/", False),
+        ("http://127.0.0.1@attacker.invalid/", False),
+        ("http://attacker.invalid@127.0.0.1/", False),
+        ("file:///etc/passwd", False),
+        ("http://[::1/", False),
+        ("", False),
+    ],
+)
+def test_which_service_urls_are_this_machine(url: str, here: bool) -> None:
+    assert is_loopback_url(url) is here
 
 
 def test_teams_package_fills_in_the_app_id_and_address(tmp_path: Path) -> None:
