@@ -36,6 +36,7 @@ from bot.web.access import (
     is_loopback,
     session_viewer,
 )
+from bot.web.guard import address_problem
 from bot.web.sections import sections
 
 T = TypeVar("T")
@@ -51,6 +52,7 @@ HEADERS = {
     ),
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
 }
 # Every template is HTML, so everything put into one is escaped unless it is Markup: the
 # charts, whose text is escaped where they are drawn.
@@ -248,7 +250,7 @@ async def _as_viewer(request: web.Request, work: Callable[[Session, Viewer, date
     its page."""
     services = _services(request)
     cookie = request.cookies.get(COOKIE)
-    local = registry.loopback_workspace(services.settings) if is_loopback(request.remote) else None
+    local = _loopback_trust(request, services)
     now = services.clock.now()
 
     def run() -> T:
@@ -262,6 +264,22 @@ async def _as_viewer(request: web.Request, work: Callable[[Session, Viewer, date
         raise _refusal(web.HTTPForbidden, refused.title, refused.advice) from None
     except BadFilter as problem:
         raise _refusal(web.HTTPBadRequest, "That filter doesn't read right", str(problem)) from None
+
+
+def _loopback_trust(request: web.Request, services: Services) -> tuple[str, str, str] | None:
+    """The workspace this machine's browser opens without a link, if the request is from
+    that browser, on this service's own address (not another site's page in it)."""
+    if not is_loopback(request.remote):
+        return None
+    local = registry.loopback_workspace(services.settings)
+    if local is None:
+        return None
+    problem = address_problem(request, services.settings)
+    if problem is not None:
+        status, advice = problem
+        kind = web.HTTPMisdirectedRequest if status == 421 else web.HTTPForbidden
+        raise _refusal(kind, "This isn't this computer's own dashboard page", advice)
+    return local
 
 
 async def dashboard(request: web.Request) -> web.Response:

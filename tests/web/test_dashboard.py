@@ -363,6 +363,82 @@ async def test_even_in_local_mode_a_bad_link_is_refused(open_dashboard: OpenDash
 
 
 @pytest.mark.parametrize(
+    "host",
+    [
+        pytest.param("attacker.example", id="another name"),
+        pytest.param("attacker.example:3978", id="another name with a port"),
+        pytest.param("127.0.0.1.attacker.example", id="a name starting with 127.0.0.1"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/dashboard", f"/dashboard/records.csv?{FOUR_WEEKS}"])
+async def test_in_local_mode_a_page_naming_another_host_is_not_this_computer(
+    open_dashboard: OpenDashboard, host: str, path: str
+) -> None:
+    """DNS rebinding: another site's name re-pointed at 127.0.0.1 reaches the dashboard from
+    this computer, but with that name in Host; it is not let in as this computer."""
+    dashboard = await open_dashboard(local=True, platform="local")
+
+    response = await dashboard.client.get(path, headers={"Host": host})
+
+    assert response.status == 421
+    page = await page_text(response)
+    assert refused(page, "This isn't this computer's own dashboard page")
+    assert "127.0.0.1" in page
+    assert "Ana Alvarez" not in page
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+async def test_in_local_mode_a_request_from_another_site_is_not_this_computer(
+    open_dashboard: OpenDashboard,
+) -> None:
+    dashboard = await open_dashboard(local=True, platform="local")
+
+    response = await dashboard.client.get(
+        "/dashboard", headers={"Origin": "https://attacker.example"}
+    )
+
+    assert response.status == 403
+    assert "Ana Alvarez" not in await page_text(response)
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1:3978", "[::1]:3978"])
+async def test_in_local_mode_this_computers_names_are_let_in(
+    open_dashboard: OpenDashboard, host: str
+) -> None:
+    dashboard = await open_dashboard(local=True, platform="local")
+
+    response = await dashboard.client.get(f"/dashboard?{FOUR_WEEKS}", headers={"Host": host})
+
+    assert response.status == 200
+    assert "Shown to this computer" in await page_text(response)
+
+
+async def test_with_a_link_another_host_name_is_no_matter(dashboard: Dashboard) -> None:
+    """Only the trust in this computer looks at Host; a session is its own proof."""
+    await dashboard.sign_in(dashboard.agency.avery)
+
+    response = await dashboard.client.get(
+        f"/dashboard?{FOUR_WEEKS}", headers={"Host": "ft.agency.gov"}
+    )
+
+    assert response.status == 200
+
+
+async def test_the_dashboard_and_its_refusals_may_not_be_framed(
+    open_dashboard: OpenDashboard,
+) -> None:
+    dashboard = await open_dashboard(local=True, platform="local", remote="203.0.113.9")
+    refusal = await dashboard.client.get("/dashboard")
+    await dashboard.sign_in(dashboard.agency.avery)
+    page = await dashboard.client.get(f"/dashboard?{FOUR_WEEKS}")
+
+    assert [refusal.status, page.status] == [403, 200]
+    for response in (refusal, page):
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
     ("remote", "loopback"),
     [
         ("127.0.0.1", True),

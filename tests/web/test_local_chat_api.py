@@ -3,6 +3,7 @@ real web app and a real database (SQLite, and PostgreSQL when TEST_DATABASE_URL 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import timedelta
@@ -16,6 +17,7 @@ from sqlalchemy import func, select, text
 from bot.app import build_web_app
 from bot.config import Settings
 from bot.core.clock import SetClock
+from bot.platforms.local.web import PAGE
 from bot.services import Services, build_services
 from bot.store.db import migrate
 from bot.store.models import (
@@ -702,3 +704,167 @@ async def test_with_a_slack_token_the_local_chat_is_not_served(
 
     assert response.status == 404
     assert (await chat.client.get("/healthz")).status == 200
+
+
+# Other sites and other addresses (docs/security.md, finding 3)
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        pytest.param("text/plain", id="text/plain (a no-cors fetch)"),
+        pytest.param("application/x-www-form-urlencoded", id="a form"),
+        pytest.param("multipart/form-data; boundary=x", id="a multipart form"),
+        pytest.param(None, id="none"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/local/api/say", "/local/api/people", "/local/api/press"])
+async def test_a_post_that_is_not_json_is_415_and_changes_nothing(
+    chat: LocalChat, content_type: str | None, path: str
+) -> None:
+    """What another site's page can send without asking the browser's permission (a form, or
+    fetch with mode no-cors) is never application/json."""
+    sam = await chat.join(SAM)
+    before = (chat.counts(), chat.count(LocalMessage))
+    body = {"person": sam, "text": "commit 6.a", "user": ADMIN, "message": 1}
+    headers = {} if content_type is None else {"Content-Type": content_type}
+
+    response = await chat.client.post(
+        path,
+        data=json.dumps(body).encode(),
+        headers=headers,
+        skip_auto_headers=["Content-Type"],
+    )
+
+    assert response.status == 415
+    assert "application/json" in await response.text()
+    assert (chat.counts(), chat.count(LocalMessage)) == before
+
+
+async def test_json_with_a_charset_is_json(chat: LocalChat) -> None:
+    response = await chat.client.post(
+        "/local/api/people",
+        data=json.dumps({"user": SAM}).encode(),
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
+
+    assert response.status == 200
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        pytest.param("https://attacker.example", id="another site"),
+        pytest.param("http://localhost:1", id="another port"),
+        pytest.param("null", id="a sandboxed frame or file"),
+    ],
+)
+async def test_a_request_from_another_site_is_403_and_changes_nothing(
+    chat: LocalChat, origin: str
+) -> None:
+    sam = await chat.join(SAM)
+    before = (chat.counts(), chat.count(LocalMessage))
+
+    said = await chat.client.post(
+        "/local/api/say", json={"person": sam, "text": "help"}, headers={"Origin": origin}
+    )
+    joined = await chat.client.post(
+        "/local/api/people", json={"user": ADMIN}, headers={"Origin": origin}
+    )
+    listed = await chat.client.get("/local/api/people", headers={"Origin": origin})
+
+    assert [said.status, joined.status, listed.status] == [403, 403, 403]
+    assert "another site" in await said.text()
+    assert (chat.counts(), chat.count(LocalMessage)) == before
+
+
+async def test_a_request_from_the_page_itself_names_its_own_origin(chat: LocalChat) -> None:
+    sam = await chat.join(SAM)
+    host = f"{chat.client.host}:{chat.client.port}"
+
+    response = await chat.client.post(
+        "/local/api/say",
+        json={"person": sam, "text": "help"},
+        headers={"Origin": f"http://{host}"},
+    )
+
+    assert response.status == 200
+
+
+FOREIGN_HOSTS = [
+    pytest.param("attacker.example", id="another name"),
+    pytest.param("attacker.example:3978", id="another name with a port"),
+    pytest.param("127.0.0.1.attacker.example", id="a name starting with 127.0.0.1"),
+    pytest.param("localhost.attacker.example:80", id="a name starting with localhost"),
+    pytest.param("0.0.0.0:3978", id="the wildcard address"),
+    pytest.param("evil@127.0.0.1", id="not a host name"),
+]
+
+
+@pytest.mark.parametrize("host", FOREIGN_HOSTS)
+async def test_a_request_naming_another_host_is_refused_and_changes_nothing(
+    chat: LocalChat, host: str
+) -> None:
+    """DNS rebinding: another site's name re-pointed at 127.0.0.1 arrives with that name."""
+    sam = await chat.join(SAM)
+    before = (chat.counts(), chat.count(LocalMessage))
+
+    page = await chat.client.get("/local", headers={"Host": host})
+    listed = await chat.client.get("/local/api/people", headers={"Host": host})
+    said = await chat.client.post(
+        "/local/api/say", json={"person": sam, "text": "help"}, headers={"Host": host}
+    )
+
+    assert [page.status, listed.status, said.status] == [421, 421, 421]
+    assert "127.0.0.1" in await said.text()
+    assert "Follow-Through" not in await page.text()
+    assert (chat.counts(), chat.count(LocalMessage)) == before
+
+
+@pytest.mark.parametrize(
+    "host", ["localhost", "localhost:3978", "127.0.0.1", "127.0.0.1:8080", "[::1]", "[::1]:3978"]
+)
+async def test_this_machines_names_are_answered(chat: LocalChat, host: str) -> None:
+    response = await chat.client.get("/local/api/people", headers={"Host": host})
+
+    assert response.status == 200
+
+
+@pytest.mark.parametrize(
+    ("settings", "host"),
+    [
+        ({"public_url": "https://ft.agency.gov/"}, "ft.agency.gov"),
+        ({"public_url": "http://chat.lan:3978"}, "chat.lan:3978"),
+        ({"host": "192.0.2.10"}, "192.0.2.10:3978"),
+    ],
+)
+async def test_the_configured_address_is_answered(
+    fresh_url: str,
+    open_chat: Callable[..., Awaitable[LocalChat]],
+    settings: dict[str, str],
+    host: str,
+) -> None:
+    chat = await open_chat(fresh_url, **settings)
+
+    response = await chat.client.get("/local/api/people", headers={"Host": host})
+
+    assert response.status == 200
+
+
+async def test_the_page_and_its_answers_may_not_be_framed(chat: LocalChat) -> None:
+    for path in ("/local", "/local/api/people"):
+        response = await chat.client.get(path)
+        assert response.status == 200
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+
+
+def test_the_pages_own_script_posts_json() -> None:
+    """The page talks to its API through one helper, which sends application/json."""
+    script = PAGE.read_text(encoding="utf-8")
+
+    assert script.count("fetch(") == 1
+    assert re.search(
+        r'fetch\(path,[^)]*method: "POST", headers: \{ "Content-Type": "application/json" \}',
+        script,
+    )

@@ -29,6 +29,7 @@ from bot.platforms.local.directory import (
 )
 from bot.services import SERVICES_KEY, Services
 from bot.store.models import LocalMessage, Person, Team
+from bot.web.guard import same_site
 
 PAGE = Path(__file__).resolve().parent / "static" / "index.html"
 
@@ -238,13 +239,15 @@ async def home(request: web.Request) -> web.Response:
 
 
 def add_local_routes(app: web.Application) -> None:
+    """The page and its API answer only this machine's own page (`same_site`): whoever uses
+    them acts as anyone, so no other site may send them requests or frame the page."""
     app.router.add_get("/", home)
-    app.router.add_get("/local", page)
-    app.router.add_get("/local/api/people", people)
-    app.router.add_post("/local/api/people", join)
-    app.router.add_get("/local/api/conversations/{name}", conversation)
-    app.router.add_post("/local/api/say", say)
-    app.router.add_post("/local/api/press", press)
+    app.router.add_get("/local", same_site(page))
+    app.router.add_get("/local/api/people", same_site(people))
+    app.router.add_post("/local/api/people", same_site(join))
+    app.router.add_get("/local/api/conversations/{name}", same_site(conversation))
+    app.router.add_post("/local/api/say", same_site(say))
+    app.router.add_post("/local/api/press", same_site(press))
 
 
 @dataclass
