@@ -63,5 +63,11 @@ async def run_in_core(
             now=services.clock.now(),
         )
     except OUTAGE as error:
-        log.error("database unavailable, nothing saved: %s", type(error).__name__)
-        raise NotSaved from error
+        raise NotSaved from unavailable(error)
+
+
+def unavailable(error: Exception) -> Exception:
+    """Log a database outage once, in a line (what the driver said), and hand it back."""
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+    log.error("database unavailable, nothing saved: %s", reason[0] if reason else error)
+    return error

@@ -76,7 +76,7 @@ async def test_a_command_fails_within_seconds_when_the_database_is_frozen(
         finally:
             server.thaw()
 
-    assert status == 500
+    assert status == 503  # nothing saved, and said so
     assert "connection timeout expired" in caplog.text
 
 
@@ -101,7 +101,7 @@ async def test_a_command_fails_within_seconds_when_a_lock_is_not_let_go(
     finally:
         holder.dispose()
 
-    assert status == 500
+    assert status == 503  # nothing saved, and said so
     expected = "statement timeout" if databases.backend == "postgresql" else "database is locked"
     assert expected in caplog.text
 

@@ -18,7 +18,7 @@ from bot.core.messages import Message, message_to_dict
 from bot.handlers.context import Context
 from bot.handlers.dispatch import enter, handle_action, handle_text
 from bot.handlers.people import identify
-from bot.platforms.edge import OUTAGE, not_saved
+from bot.platforms.edge import OUTAGE, not_saved, unavailable
 from bot.platforms.local.channel import LocalChannel, dm_conversation, post
 from bot.platforms.local.directory import (
     LOCAL_PLATFORM,
@@ -188,7 +188,8 @@ async def _as_person(
 
     try:
         return web.json_response(await asyncio.to_thread(run))
-    except OUTAGE:
+    except OUTAGE as error:
+        unavailable(error)
         return web.json_response({"ok": False, "error": not_saved().text}, status=503)
 
 

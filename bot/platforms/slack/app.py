@@ -28,7 +28,7 @@ from bot.handlers.context import Context, PlatformUser
 from bot.handlers.dispatch import handle_action, handle_text, once
 from bot.handlers.home import commit_choices, home_sections
 from bot.handlers.replies import AnswerResult
-from bot.platforms.edge import OUTAGE, NotSaved, not_saved, run_in_core
+from bot.platforms.edge import OUTAGE, NotSaved, not_saved, run_in_core, unavailable
 from bot.platforms.slack.channel import PLATFORM, SlackChannel
 from bot.platforms.slack.logs import bolt_logger
 from bot.platforms.slack.people import SlackDirectory, platform_user
@@ -98,7 +98,7 @@ class SlackEdge:
         try:
             user = await self.person(client, team_id, user_id)
         except OUTAGE as error:
-            raise NotSaved from error
+            raise NotSaved from unavailable(error)
         token = client.token or await self.setup.token_for(team_id) or ""
         directory = SlackDirectory(token=token, base_url=self.setup.settings.slack_api_url)
         return await run_in_core(

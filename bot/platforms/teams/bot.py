@@ -26,7 +26,7 @@ from bot.core.messages import Message
 from bot.handlers.context import Context, PlatformUser
 from bot.handlers.dispatch import handle_action, handle_text, once
 from bot.handlers.replies import AnswerResult
-from bot.platforms.edge import OUTAGE, NotSaved, not_saved, run_in_core
+from bot.platforms.edge import OUTAGE, NotSaved, not_saved, run_in_core, unavailable
 from bot.platforms.teams.cards import CARD_TYPE, render_card
 from bot.platforms.teams.references import PLATFORM, remember, tenant_of
 from bot.services import Services
@@ -95,7 +95,7 @@ class FollowThroughTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         try:
             await asyncio.to_thread(store)
         except OUTAGE as error:
-            raise NotSaved from error
+            raise NotSaved from unavailable(error)
 
     # -- activities ---------------------------------------------------------------------------
 
