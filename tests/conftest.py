@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.core.catalog import Catalog, load_catalog
+from bot.handlers import dispatch
 from bot.platforms.fake import FakePlatform
 from bot.store.db import create_db_engine, migrate, normalize_url
 
@@ -106,6 +108,21 @@ def settings() -> Settings:
         followthrough_admins="U-ADMIN",
         secret_key="test-secret",
     )
+
+
+@pytest.fixture
+def grammar_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every text the command grammar is given to read, in order (what an edge made of what
+    a person typed)."""
+    read: list[str] = []
+    parse = dispatch.parse_command
+
+    def spy(text: str, **kwargs: Any) -> Any:
+        read.append(text)
+        return parse(text, **kwargs)
+
+    monkeypatch.setattr(dispatch, "parse_command", spy)
+    return read
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ from sqlalchemy import select
 
 from bot.app import MAX_REQUEST_BODY, build_web_app
 from bot.config import Settings
-from bot.handlers import dispatch
 from bot.logs import MAX_MESSAGE
 from bot.platforms.slack.channel import SlackChannel
 from bot.platforms.slack.setup import BOT_SCOPES
@@ -533,22 +532,13 @@ async def test_a_digest_joins_the_teams_public_channel_if_it_must(
 
 
 async def test_the_grammar_reads_slack_markup_as_neutral_mentions(
-    slack: TestClient, monkeypatch: pytest.MonkeyPatch
+    slack: TestClient, grammar_reads: list[str]
 ) -> None:
-    read: list[str] = []
-    parse = dispatch.parse_command
-
-    def spy(text: str, **kwargs: Any) -> Any:
-        read.append(text)
-        return parse(text, **kwargs)
-
-    monkeypatch.setattr(dispatch, "parse_command", spy)
-
     answer = await command(slack, f"leader add <@{LEADER}|sam> role=supervisor", user=ADMIN)
     await command(slack, "team add North <#C0NORTH|impl-north>", user=ADMIN)
 
     assert "Enrolled Sam Rivera" in answer["text"]
-    assert read == [
+    assert grammar_reads == [
         f"leader add @[sam]({LEADER}) role=supervisor",
         "team add North #[impl-north](C0NORTH)",
     ]

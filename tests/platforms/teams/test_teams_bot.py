@@ -23,7 +23,6 @@ from sqlalchemy import select
 from bot.app import MAX_REQUEST_BODY, build_web_app
 from bot.cli import main
 from bot.config import Settings
-from bot.handlers import dispatch
 from bot.platforms.teams.bot import FollowThroughTeamsBot, from_teams
 from bot.services import Services, build_services
 from bot.store.db import migrate
@@ -136,18 +135,8 @@ async def test_a_command_after_a_mention_in_a_channel_resolves_teams_mentions(
 
 
 async def test_the_grammar_reads_teams_mentions_as_neutral_mentions(
-    teams: tuple[TestClient, Services],
-    connector: MockConnector,
-    monkeypatch: pytest.MonkeyPatch,
+    teams: tuple[TestClient, Services], connector: MockConnector, grammar_reads: list[str]
 ) -> None:
-    read: list[str] = []
-    parse = dispatch.parse_command
-
-    def spy(text: str, **kwargs: Any) -> Any:
-        read.append(text)
-        return parse(text, **kwargs)
-
-    monkeypatch.setattr(dispatch, "parse_command", spy)
     client, _ = teams
     await install(client, connector)
     await send(
@@ -160,7 +149,7 @@ async def test_the_grammar_reads_teams_mentions_as_neutral_mentions(
         ),
     )
 
-    assert read == [f"leader add @[Sam Rivera]({SAM['id']}) role=supervisor"]
+    assert grammar_reads == [f"leader add @[Sam Rivera]({SAM['id']}) role=supervisor"]
 
 
 def test_a_teams_mention_without_its_entity_is_the_name_as_typed() -> None:
