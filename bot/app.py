@@ -15,6 +15,7 @@ from bot.store.db import migrate
 from bot.web.dashboard import add_dashboard_routes
 from bot.web.guard import is_loopback_name
 from bot.web.health import ENGINE_KEY, add_health_routes
+from bot.web.metrics import add_metrics, count_pass
 
 log = logging.getLogger("followthrough")
 # The largest request body accepted; a larger one gets 413 before any handler reads it. The
@@ -31,6 +32,7 @@ def build_web_app(services: Services, *, run_scheduler: bool = False) -> web.App
     app[ENGINE_KEY] = services.engine
     app[SERVICES_KEY] = services
     add_health_routes(app)
+    add_metrics(app)
     add_dashboard_routes(app)
     for edge in services.edges.values():
         edge.add_routes(app)
@@ -43,7 +45,9 @@ def _scheduler(services: Services) -> Callable[[web.Application], AsyncIterator[
     """Run the scheduling passes for as long as the web app runs."""
 
     async def run(app: web.Application) -> AsyncIterator[None]:
-        scheduler = services.scheduling().start()
+        scheduling = services.scheduling()
+        scheduling.observe = count_pass
+        scheduler = scheduling.start()
         yield
         scheduler.shutdown(wait=False)
 

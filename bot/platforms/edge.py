@@ -14,6 +14,7 @@ from sqlalchemy import exc
 from bot.core.messages import Message
 from bot.handlers.context import Context, Directory, PlatformUser
 from bot.handlers.dispatch import in_context
+from bot.web.metrics import DATABASE_UNAVAILABLE
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -68,6 +69,7 @@ async def run_in_core(
 
 def unavailable(error: Exception) -> Exception:
     """Log a database outage once, in a line (what the driver said), and hand it back."""
+    DATABASE_UNAVAILABLE.inc()
     reason = str(getattr(error, "orig", None) or error).strip().splitlines()
     log.error("database unavailable, nothing saved: %s", reason[0] if reason else error)
     return error

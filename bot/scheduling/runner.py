@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -35,6 +35,8 @@ class Scheduling:
     channels: Mapping[str, Channel]
     clock: Clock
     grace: timedelta = DEFAULT_GRACE
+    # Told of every pass and how many seconds it took (the service's metrics).
+    observe: Callable[[TickResult, float], None] | None = None
 
     def __post_init__(self) -> None:
         self.outbox = Outbox(self.sessions, self.catalog, self.channels, grace=self.grace)
@@ -47,11 +49,15 @@ class Scheduling:
         """Plan everything due up to `now` (default: the clock's moment; the catch-up after a
         restart included), then send."""
         now = now or self.clock.now()
+        started = asyncio.get_running_loop().time()
         planned = await asyncio.to_thread(self.plan, now)
         delivered = await self.outbox.run(now)
         if planned.pending or planned.missed or delivered.sent or delivered.failed:
             log.info("pass at %s: planned %s, delivered %s", now.isoformat(), planned, delivered)
-        return TickResult(planned, delivered)
+        result = TickResult(planned, delivered)
+        if self.observe is not None:
+            self.observe(result, asyncio.get_running_loop().time() - started)
+        return result
 
     def start(self) -> AsyncIOScheduler:
         """Run a pass now (catch-up) and then every minute, in the running event loop."""

@@ -9,13 +9,11 @@ from collections.abc import Awaitable, Callable, Iterator
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from sqlalchemy import text
 
 from bot.app import build_web_app
 from bot.config import Settings
 from bot.services import Services, build_services
 from bot.store.db import migrate
-from tests.conftest import FreshDatabase
 from tests.private_postgres import PrivatePostgres, private_postgres
 
 UNREACHABLE_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=1"
@@ -23,18 +21,6 @@ UNOPENABLE_SQLITE = "sqlite:////nonexistent-directory/for-followthrough/test.db"
 
 Client = TestClient[web.Request, web.Application]
 MakeClient = Callable[[str], Awaitable[tuple[Client, Services]]]
-
-
-@pytest.fixture
-def fresh_url(databases: FreshDatabase) -> Iterator[str]:
-    """A brand-new empty database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set); a
-    PostgreSQL schema is dropped as soon as its test ends."""
-    url = databases.url()
-    schema = databases.schemas[-1] if databases.admin is not None else None
-    yield url
-    if databases.admin is not None and schema is not None:
-        with databases.admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
 
 
 @pytest.fixture

@@ -5,37 +5,22 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient
-from sqlalchemy import func, select, text
 
-from bot.app import build_web_app
-from bot.config import Settings
-from bot.core.clock import SetClock
 from bot.platforms.local.web import PAGE
-from bot.services import Services, build_services
-from bot.store.db import migrate
 from bot.store.models import (
-    AuditEvent,
-    Base,
     LocalMessage,
     Person,
     Record,
-    Team,
     Workspace,
 )
-from tests.conftest import NOW, FreshDatabase
+from tests.conftest import NOW
+from tests.web.local_chat import ADMIN, SAM, LocalChat
 
-Client = TestClient[web.Request, web.Application]
-MakeClient = Callable[..., Awaitable[Client]]
-
-ADMIN = "avery@agency.org"
-SAM = "sam@agency.org"
 PROMPT_ACTIONS = [
     "answer.done",
     "answer.partly",
@@ -44,108 +29,6 @@ PROMPT_ACTIONS = [
     "note",
     "share",
 ]
-PLATFORM_VARIABLES = (
-    "SLACK_BOT_TOKEN",
-    "SLACK_APP_TOKEN",
-    "SLACK_CLIENT_ID",
-    "MICROSOFT_APP_ID",
-    "MicrosoftAppId",
-)
-
-
-@pytest.fixture
-def fresh_url(databases: FreshDatabase) -> Iterator[str]:
-    """An empty database of its own; a PostgreSQL schema is dropped when the test ends."""
-    url = databases.url()
-    schema = databases.schemas[-1] if databases.admin is not None else None
-    yield url
-    if databases.admin is not None and schema is not None:
-        with databases.admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-
-
-@pytest.fixture
-def no_platform_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Whatever the shell exports, these tests choose the run mode themselves."""
-    for name in PLATFORM_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-
-
-class LocalChat:
-    """The page's side of the conversation: join as someone, say things, press buttons."""
-
-    def __init__(self, client: Client, services: Services) -> None:
-        self.client = client
-        self.services = services
-
-    async def join(self, user: str) -> int:
-        response = await self.client.post("/local/api/people", json={"user": user})
-        assert response.status == 200, await response.text()
-        return int((await response.json())["id"])
-
-    async def say(self, person: int, said: str) -> dict[str, Any]:
-        response = await self.client.post("/local/api/say", json={"person": person, "text": said})
-        assert response.status == 200, await response.text()
-        return dict(await response.json())
-
-    async def press(
-        self, person: int, message: int, action: str, value: str, note: str | None = None
-    ) -> dict[str, Any]:
-        response = await self.client.post(
-            "/local/api/press",
-            json={"person": person, "message": message, "action": action, "value": value}
-            | ({"text": note} if note is not None else {}),
-        )
-        assert response.status == 200, await response.text()
-        return dict(await response.json())
-
-    async def messages(self, person: int, after: int | None = None) -> list[dict[str, Any]]:
-        query = "" if after is None else f"?after={after}"
-        response = await self.client.get(f"/local/api/conversations/dm:{person}{query}")
-        assert response.status == 200, await response.text()
-        return list((await response.json())["messages"])
-
-    def count(self, model: type[Base]) -> int:
-        with self.services.sessions() as session:
-            return int(session.scalar(select(func.count()).select_from(model)) or 0)
-
-    def records(self) -> list[Record]:
-        with self.services.sessions() as session:
-            return list(session.scalars(select(Record).order_by(Record.id)))
-
-    def counts(self) -> dict[str, int]:
-        """Everything a command could change, besides the transcript itself."""
-        return {
-            model.__name__: self.count(model)
-            for model in (Person, Team, Record, AuditEvent, Workspace)
-        }
-
-
-@pytest.fixture
-async def open_chat(
-    aiohttp_client: MakeClient, no_platform_credentials: None
-) -> AsyncIterator[Callable[..., Awaitable[LocalChat]]]:
-    """`chat = await open_chat(url)`: the web app on a freshly migrated database."""
-    made: list[Services] = []
-
-    async def open_chat(url: str, **settings: Any) -> LocalChat:
-        services = build_services(
-            Settings(
-                _env_file=None,
-                database_url=url,
-                followthrough_admins=ADMIN,
-                secret_key="x",
-                **settings,
-            ),
-            clock=SetClock(NOW),
-        )
-        made.append(services)
-        migrate(services.engine)
-        return LocalChat(await aiohttp_client(build_web_app(services)), services)
-
-    yield open_chat
-    for services in made:
-        services.engine.dispose()
 
 
 @pytest.fixture
