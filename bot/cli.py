@@ -61,9 +61,11 @@ def serve_command() -> None:
 
 
 def _services(settings: Settings, clock: Clock | None = None) -> Services:
-    """The services for a one-off command; a SQLite database is migrated on the spot, as
-    `serve` does (PostgreSQL is migrated deliberately, with `followthrough migrate`)."""
+    """The services for a one-off command, its database connections closed when the command
+    ends; a SQLite database is migrated on the spot (PostgreSQL deliberately, with
+    `followthrough migrate`, or by `serve`)."""
     services = build_services(settings, clock=clock)
+    click.get_current_context().call_on_close(services.engine.dispose)
     if services.engine.dialect.name == "sqlite":
         migrate(services.engine)
     return services
@@ -92,6 +94,7 @@ def demo_command() -> None:
 def migrate_command() -> None:
     """Bring the database schema up to date."""
     services = build_services(Settings())
+    click.get_current_context().call_on_close(services.engine.dispose)
     migrate(services.engine)
     click.echo(f"Database at {services.engine.url.render_as_string()} is up to date.")
 
