@@ -110,6 +110,35 @@ def settings() -> Settings:
     )
 
 
+PLATFORM_VARIABLES = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_CLIENT_ID",
+    "MICROSOFT_APP_ID",
+    "MicrosoftAppId",
+)
+
+
+@pytest.fixture
+def fresh_url(databases: FreshDatabase) -> Iterator[str]:
+    """The URL of a brand-new empty database: SQLite, and PostgreSQL when TEST_DATABASE_URL is
+    set. A PostgreSQL schema is dropped when its test ends: dropping a whole run's schemas in
+    the one transaction at the end of the session runs out of PostgreSQL's lock slots."""
+    url = databases.url()
+    schema = databases.schemas[-1] if databases.admin is not None else None
+    yield url
+    if databases.admin is not None and schema is not None:
+        with databases.admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+
+
+@pytest.fixture
+def no_platform_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever the shell exports, the test chooses the run mode itself."""
+    for name in PLATFORM_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def grammar_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every text the command grammar is given to read, in order (what an edge made of what

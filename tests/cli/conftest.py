@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from bot.cli import main
@@ -28,7 +28,6 @@ from bot.store.models import (
     TeamMembership,
     Workspace,
 )
-from tests.conftest import FreshDatabase
 
 REPO = Path(__file__).resolve().parents[2]
 ADMIN = "boss@agency.org"
@@ -83,19 +82,6 @@ class Database:
 
     def audit_actions(self) -> list[str]:
         return [event.action for event in self.rows(AuditEvent)]
-
-
-@pytest.fixture
-def fresh_url(databases: FreshDatabase) -> Iterator[str]:
-    """The URL of a brand-new empty database: SQLite, and PostgreSQL when TEST_DATABASE_URL is
-    set. A PostgreSQL schema is dropped when its test ends: dropping a whole run's schemas in
-    the one transaction at the end of the session runs out of PostgreSQL's lock slots."""
-    url = databases.url()
-    schema = databases.schemas[-1] if databases.admin is not None else None
-    yield url
-    if databases.admin is not None and schema is not None:
-        with databases.admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
 
 
 @pytest.fixture

@@ -3,46 +3,20 @@ in local-chat mode on it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from bot.app import build_web_app
 from bot.config import Settings
 from bot.core.clock import SetClock
 from bot.services import Services, build_services
 from bot.store.db import migrate
-from tests.conftest import NOW, FreshDatabase
+from tests.conftest import NOW
 from tests.web.local_chat import ADMIN, Client, LocalChat
 
 MakeClient = Callable[..., Awaitable[Client]]
-PLATFORM_VARIABLES = (
-    "SLACK_BOT_TOKEN",
-    "SLACK_APP_TOKEN",
-    "SLACK_CLIENT_ID",
-    "MICROSOFT_APP_ID",
-    "MicrosoftAppId",
-)
-
-
-@pytest.fixture
-def fresh_url(databases: FreshDatabase) -> Iterator[str]:
-    """An empty database of its own; a PostgreSQL schema is dropped when the test ends."""
-    url = databases.url()
-    schema = databases.schemas[-1] if databases.admin is not None else None
-    yield url
-    if databases.admin is not None and schema is not None:
-        with databases.admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-
-
-@pytest.fixture
-def no_platform_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Whatever the shell exports, these tests choose the run mode themselves."""
-    for name in PLATFORM_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

@@ -8,14 +8,14 @@ import csv
 import html
 import io
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 
 from bot.config import Settings
 from bot.core import links
@@ -27,7 +27,6 @@ from bot.store.db import create_db_engine, migrate, session_factory
 from bot.store.models import Person, Record, Team, TeamMembership, UsedDashboardLink
 from bot.web.access import COOKIE, is_loopback
 from bot.web.dashboard import add_dashboard_routes
-from tests.conftest import FreshDatabase
 from tests.reports.agency import Agency, build_agency
 
 Client = TestClient[web.Request, web.Application]
@@ -36,27 +35,8 @@ FIRST_MONDAY = date(2026, 11, 2)
 # The dashboard's clock: the Monday after the agency's four weeks, at noon.
 AFTER_FOUR_WEEKS = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 FOUR_WEEKS = "from=2026-11-02&to=2026-11-29"
-PLATFORM_VARIABLES = (
-    "SLACK_BOT_TOKEN",
-    "SLACK_APP_TOKEN",
-    "SLACK_CLIENT_ID",
-    "MICROSOFT_APP_ID",
-    "MicrosoftAppId",
-)
-
-
-@pytest.fixture
-def fresh_url(databases: FreshDatabase, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """An empty database of its own (a PostgreSQL schema is dropped when the test ends); the
-    run mode is the test's choice, whatever the shell exports."""
-    for name in PLATFORM_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    url = databases.url()
-    schema = databases.schemas[-1] if databases.admin is not None else None
-    yield url
-    if databases.admin is not None and schema is not None:
-        with databases.admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+# The run mode is each test's choice, whatever the shell exports.
+pytestmark = pytest.mark.usefixtures("no_platform_credentials")
 
 
 class Dashboard:
@@ -524,7 +504,7 @@ async def test_names_and_notes_are_shown_as_text_never_as_markup(dashboard: Dash
                 barrier=f"Court {image}",
                 shared=True,
                 source="log",
-                created_at=datetime(2026, 11, 25, 12, 0, tzinfo=UTC),
+                created_at=AFTER_FOUR_WEEKS - timedelta(days=5),  # the fourth week's Wednesday
             )
         )
     await dashboard.sign_in(dashboard.agency.avery)
@@ -668,7 +648,7 @@ async def test_the_csv_download_turns_formulas_into_text(dashboard: Dashboard) -
                 barrier="+1+cmd|' /C calc'!A0",
                 shared=True,
                 source="log",
-                created_at=datetime(2026, 11, 25, 12, 0, tzinfo=UTC),
+                created_at=AFTER_FOUR_WEEKS - timedelta(days=5),  # the fourth week's Wednesday
             )
         )
     await dashboard.sign_in(dashboard.agency.avery)
