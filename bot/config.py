@@ -21,6 +21,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENVIRONMENTS = ("development", "production")
 MIN_SECRET_BYTES = 32
+# Random bytes, however written (hex, base64), use far more; a pattern or a placeholder fewer.
+MIN_SECRET_CHARACTERS = 10
 MAKE_A_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 
@@ -134,13 +136,20 @@ class Settings(BaseSettings):
 
     def secret_problem(self) -> str | None:
         """What is wrong with FOLLOWTHROUGH_SECRET for production, and what to do; None when
-        it is set and at least 32 bytes long."""
+        it is set, at least 32 bytes long, and not a pattern."""
         if not self.secret_given:
             found = "it is missing or empty, so dashboard links would stop working at every restart"
         elif len(self.secret_key.encode()) < MIN_SECRET_BYTES:
             found = (
                 f"it is only {len(self.secret_key.encode())} bytes, short enough to guess, "
                 "and anyone who guesses it can sign themselves into the dashboard"
+            )
+        elif len(set(self.secret_key)) < MIN_SECRET_CHARACTERS:
+            distinct = len(set(self.secret_key))
+            found = (
+                f"it is made of only {distinct} distinct "
+                f"{'character' if distinct == 1 else 'characters'}, like a pattern or a "
+                "placeholder rather than random bytes"
             )
         else:
             return None

@@ -1,4 +1,4 @@
-"""The admin's command line: roster import (all or nothing), digests, and doctor."""
+"""The admin's command line: roster import (all or nothing) and digests."""
 
 from __future__ import annotations
 
@@ -89,25 +89,3 @@ def test_digest_preview_and_send_from_the_command_line(
     assert db.count(Digest) == 1
     assert invoke("digest", "send", "North", DATABASE_URL=db.url).exit_code == 1
     assert invoke("digest", "preview", "Nowhere", DATABASE_URL=db.url).exit_code == 1
-
-
-def test_doctor_reports_a_healthy_local_setup(db: Database, invoke: Invoke) -> None:
-    result = invoke("doctor", DATABASE_URL=db.url)
-    assert result.exit_code == 0, result.output
-    assert "[ok ] database" in result.output
-    assert "[ok ] catalog: 16 behaviors, 41 items" in result.output
-
-
-def test_doctor_names_what_is_wrong(invoke: Invoke, tmp_path: Path) -> None:
-    result = invoke(
-        "doctor",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'empty.db'}",
-        MICROSOFT_APP_ID="not-a-guid",
-        MICROSOFT_APP_TYPE="SingleTenant",
-        SLACK_BOT_TOKEN=None,
-    )
-    assert result.exit_code == 1
-    assert "run `followthrough migrate`" in result.output
-    assert "[FAIL] Teams app id: not-a-guid" in result.output
-    assert "[FAIL] Teams tenant: MICROSOFT_APP_TENANT_ID is required" in result.output
-    assert "[FAIL] Teams password" in result.output

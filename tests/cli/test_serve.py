@@ -32,7 +32,7 @@ UNSET = {
         "ALLOW_UNAUTHENTICATED_REMOTE",
     )
 }
-STRONG = "k" * 32  # 32 bytes, the least production takes
+STRONG = "Rk4vZ8pQ2mXw7nTb3yLc9hJd5fGs1aVe"  # 32 random bytes, the least production takes
 TEAMS = {"MICROSOFT_APP_ID": "11111111-2222-3333-4444-555555555555", "MICROSOFT_APP_PASSWORD": "p"}
 
 
@@ -90,9 +90,11 @@ def test_production_with_no_platform_refuses_to_start(tmp_path: Path) -> None:
         pytest.param("s", id="one byte"),
         pytest.param("k" * 31, id="31 bytes"),
         pytest.param("é" * 15, id="30 bytes in 15 characters"),
+        pytest.param("k" * 32, id="32 bytes of one character"),
+        pytest.param("change-me" * 4, id="a placeholder"),
     ],
 )
-def test_production_with_an_empty_or_short_secret_refuses_to_start_and_says_how_to_make_one(
+def test_production_with_an_empty_short_or_patterned_secret_refuses_and_says_how_to_make_one(
     tmp_path: Path, bound: list[dict[str, Any]], secret: str
 ) -> None:
     code, output = serve(tmp_path, FOLLOWTHROUGH_SECRET=secret, **TEAMS)

@@ -10,6 +10,9 @@ from bot.platforms.platform import Check
 from bot.platforms.slack.settings import SlackSettings
 from bot.platforms.slack.setup import BOT_SCOPES
 
+# Slack's answers to a token that is wrong, revoked or from another app.
+REFUSED_TOKEN = {"invalid_auth", "not_authed", "token_revoked", "account_inactive", "token_expired"}
+
 
 def slack_checks(slack: SlackSettings) -> list[Check]:
     if not slack.configured:
@@ -25,11 +28,26 @@ def slack_checks(slack: SlackSettings) -> list[Check]:
 
 
 def _token(slack: SlackSettings) -> Check:
-    client = WebClient(token=slack.slack_bot_token, base_url=slack.slack_api_url)
+    client = WebClient(token=slack.slack_bot_token, base_url=slack.slack_api_url, timeout=10)
     try:
         answer = client.auth_test()
     except SlackApiError as error:
-        return Check(False, "Slack token", str(error.response.get("error")))
+        reason = error.response.get("error")
+        return Check(
+            False,
+            "Slack token",
+            f"Slack refused SLACK_BOT_TOKEN ({reason}): copy the Bot User OAuth Token "
+            "(xoxb-…) from the app's OAuth & Permissions page"
+            if reason in REFUSED_TOKEN
+            else f"Slack answered {reason}",
+        )
+    except OSError as error:  # no route, refused, timed out, TLS: the request never landed
+        return Check(
+            False,
+            "Slack token",
+            f"cannot reach Slack at {slack.slack_api_url}: {error}. Check SLACK_API_URL and "
+            "this machine's outbound network (proxy, firewall).",
+        )
     granted = set((answer.headers.get("x-oauth-scopes") or "").replace(" ", "").split(","))
     missing = sorted(set(BOT_SCOPES) - granted) if granted != {""} else []
     return Check(
