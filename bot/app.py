@@ -85,19 +85,21 @@ def refuse_unsafe_start(settings: Settings) -> None:
 
 
 def serve(settings: Settings) -> None:
-    """Run the web server and the scheduler, the database migrated first (on PostgreSQL
-    under a lock, so copies starting together migrate once)."""
+    """Run the web server and, unless SCHEDULER=external leaves them to `followthrough
+    tick`, the scheduling passes, the database migrated first (on PostgreSQL under a lock,
+    so copies starting together migrate once)."""
     refuse_unsafe_start(settings)
     services = build_services(settings)
     migrate(services.engine)
     log.info(
-        "Follow-Through on http://%s:%s (%s)",
+        "Follow-Through on http://%s:%s (%s; scheduling passes %s)",
         settings.host,
         settings.port,
         ", ".join(services.edges) or "no chat platform",
+        "every minute here" if settings.scheduling_in_process else "left to `followthrough tick`",
     )
     web.run_app(
-        build_web_app(services, run_scheduler=True),
+        build_web_app(services, run_scheduler=settings.scheduling_in_process),
         host=settings.host,
         port=settings.port,
         print=None,

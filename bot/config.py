@@ -20,6 +20,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENVIRONMENTS = ("development", "production")
+SCHEDULERS = ("in-process", "external")
 MIN_SECRET_BYTES = 32
 # Random bytes, however written (hex, base64), use far more; a pattern or a placeholder fewer.
 MIN_SECRET_CHARACTERS = 10
@@ -64,6 +65,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 3978
     followthrough_env: Literal["development", "production"] = "development"
+    scheduler: Literal["in-process", "external"] = "in-process"
+    """Who runs the scheduling passes: `serve` itself, or something outside it that runs
+    `followthrough tick` every minute (cron, a Kubernetes CronJob)."""
+
     allow_unauthenticated_remote: bool = False
     """Serve a platform that lets anyone act as anyone on an address other machines reach."""
 
@@ -120,6 +125,18 @@ class Settings(BaseSettings):
             "safety checks, so a misspelt value is refused rather than ignored"
         )
 
+    @field_validator("scheduler", mode="before")
+    @classmethod
+    def _known_scheduler(cls, value: object) -> object:
+        """in-process or external, in any case and spacing; anything else is refused rather
+        than guessed, since a wrong guess either way leaves passes to no one or to both."""
+        if isinstance(value, str) and value.strip().lower() in SCHEDULERS:
+            return value.strip().lower()
+        raise ValueError(
+            f"must be in-process (serve runs the scheduling passes) or external (run "
+            f"`followthrough tick` every minute from cron or a CronJob), not {value!r}"
+        )
+
     @model_validator(mode="after")
     def _blank_secret_is_unset(self) -> Self:
         """A blank FOLLOWTHROUGH_SECRET (a .env template leaves one) is no secret: it counts
@@ -163,6 +180,11 @@ class Settings(BaseSettings):
         """Platform user ids and emails (lower-cased) who are admins from the start."""
         parts = self.followthrough_admins.replace(";", ",").replace(" ", ",").split(",")
         return frozenset(p.strip().lower() for p in parts if p.strip())
+
+    @property
+    def scheduling_in_process(self) -> bool:
+        """`serve` runs the scheduling passes itself (SCHEDULER=in-process)."""
+        return self.scheduler == "in-process"
 
     @property
     def production(self) -> bool:
