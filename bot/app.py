@@ -15,7 +15,7 @@ from bot.store.db import migrate
 from bot.web.dashboard import add_dashboard_routes
 from bot.web.guard import is_loopback_name
 from bot.web.health import ENGINE_KEY, add_health_routes
-from bot.web.metrics import add_metrics, count_pass
+from bot.web.metrics import SCHEDULER_IN_PROCESS, add_metrics, count_pass
 
 log = logging.getLogger("followthrough")
 # The largest request body accepted; a larger one gets 413 before any handler reads it. The
@@ -48,7 +48,9 @@ def _scheduler(services: Services) -> Callable[[web.Application], AsyncIterator[
         scheduling = services.scheduling()
         scheduling.observe = count_pass
         scheduler = scheduling.start()
+        SCHEDULER_IN_PROCESS.set(1)
         yield
+        SCHEDULER_IN_PROCESS.set(0)
         scheduler.shutdown(wait=False)
 
     return run

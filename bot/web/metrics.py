@@ -14,6 +14,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
 )
@@ -41,6 +42,12 @@ PASS_OUTCOMES = Counter(
     "What scheduling passes did: prompts planned, missed, sent, failed, retried, reminded, "
     "expired, and digests posted.",
     ["outcome"],
+)
+# Whether this process's passes are expected: with SCHEDULER=external the web processes run
+# none, and an alert on "no pass lately" must not fire for them.
+SCHEDULER_IN_PROCESS = Gauge(
+    "followthrough_scheduler_in_process",
+    "1 while this process runs the scheduling passes itself (SCHEDULER=in-process), else 0.",
 )
 DATABASE_UNAVAILABLE = Counter(
     "followthrough_database_unavailable_total",

@@ -22,6 +22,7 @@ from bot.scheduling.runner import Scheduling, TickResult
 from bot.services import SERVICES_KEY
 from tests.cli.test_serve import UNSET
 
+IN_PROCESS = "followthrough_scheduler_in_process"
 MakeClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 
 
@@ -68,10 +69,14 @@ def serve_app(monkeypatch: pytest.MonkeyPatch, url: str, **env: str) -> web.Appl
     return application
 
 
-async def run_until_answering(client: TestClient[Any, Any]) -> None:
-    """Start-up is over (the scheduler, if any, started) once the app answers."""
+async def run_until_answering(client: TestClient[Any, Any]) -> float:
+    """Start-up is over (the scheduler, if any, started) once the app answers; what it then
+    says of itself in `followthrough_scheduler_in_process`."""
     response = await client.get("/healthz")
     assert response.status == 200
+    metrics = await (await client.get("/metrics")).text()
+    [line] = [line for line in metrics.splitlines() if line.startswith(IN_PROCESS + " ")]
+    return float(line.split()[-1])
 
 
 async def close(application: web.Application, client: TestClient[Any, Any]) -> None:
@@ -85,7 +90,7 @@ async def test_by_default_serve_runs_a_scheduling_pass_at_start(
     application = serve_app(monkeypatch, fresh_url)
     client = await aiohttp_client(application)
     try:
-        await run_until_answering(client)
+        in_process = await run_until_answering(client)
         for _ in range(200):  # the catch-up pass is due at once; allow a slow machine 10 s
             if spy.passes:
                 break
@@ -93,6 +98,7 @@ async def test_by_default_serve_runs_a_scheduling_pass_at_start(
     finally:
         await close(application, client)
 
+    assert in_process == 1.0
     assert spy.started == 1
     assert len(spy.passes) >= 1
 
@@ -103,11 +109,12 @@ async def test_with_an_external_scheduler_serve_runs_no_pass(
     application = serve_app(monkeypatch, fresh_url, SCHEDULER="External")
     client = await aiohttp_client(application)
     try:
-        await run_until_answering(client)
+        in_process = await run_until_answering(client)
         await asyncio.sleep(0.2)  # as long again as the default's first pass takes to start
     finally:
         await close(application, client)
 
+    assert in_process == 0.0
     assert spy.started == 0
     assert spy.passes == []
 
