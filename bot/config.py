@@ -4,6 +4,7 @@ The core's settings are here; each chat platform keeps its own in its folder, re
 
 from __future__ import annotations
 
+import re
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +25,8 @@ SCHEDULERS = ("in-process", "external")
 MIN_SECRET_BYTES = 32
 # Random bytes, however written (hex, base64), use far more; a pattern or a placeholder fewer.
 MIN_SECRET_CHARACTERS = 10
+# What deploy/followthrough.env.example holds until someone replaces it (CHANGE-ME-…).
+PLACEHOLDER = "changeme"
 MAKE_A_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 
@@ -161,6 +164,8 @@ class Settings(BaseSettings):
                 f"it is only {len(self.secret_key.encode())} bytes, short enough to guess, "
                 "and anyone who guesses it can sign themselves into the dashboard"
             )
+        elif PLACEHOLDER in re.sub(r"[^a-z]", "", self.secret_key.lower()):
+            found = "it is still the placeholder from the example settings"
         elif len(set(self.secret_key)) < MIN_SECRET_CHARACTERS:
             distinct = len(set(self.secret_key))
             found = (
