@@ -13,7 +13,7 @@ import click
 from sqlalchemy import or_, select
 
 from bot.app import serve
-from bot.config import Settings, SettingsError
+from bot.config import LoggingSettings, Settings, SettingsError
 from bot.core.catalog import CatalogError, load_catalog
 from bot.core.clock import Clock, SetClock
 from bot.core.messages import render_text
@@ -51,7 +51,7 @@ class Commands(click.Group):
 @click.option("-v", "--verbose", is_flag=True, help="Log more.")
 def main(verbose: bool) -> None:
     """Follow-Through: help leaders follow through on leadership-behavior commitments."""
-    configure_logging(verbose=verbose)
+    configure_logging(verbose=verbose, log_format=LoggingSettings().log_format)
 
 
 @main.command("serve")

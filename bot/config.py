@@ -22,6 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENVIRONMENTS = ("development", "production")
 SCHEDULERS = ("in-process", "external")
+LOG_FORMATS = ("json", "text")
 MIN_SECRET_BYTES = 32
 # Random bytes, however written (hex, base64), use far more; a pattern or a placeholder fewer.
 MIN_SECRET_CHARACTERS = 10
@@ -58,11 +59,37 @@ class PlatformSettings(BaseSettings):
 P = TypeVar("P", bound=PlatformSettings)
 
 
-class Settings(BaseSettings):
-    """The core's settings. Values given to the constructor that are not the core's go to
-    the platforms' settings models (read through `of`), as the environment's would."""
+class LoggingSettings(BaseSettings):
+    """The settings the log needs, read on their own before any other: the command sets up
+    its log first, so that whatever happens next (the rest of the settings refused among it)
+    is logged as configured."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    log_format: Literal["json", "text"] = "json"
+    """`json`, one object a line for a log collector; `text`, lines for a person at a terminal."""
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as error:
+            raise SettingsError.of(error) from None
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _known_log_format(cls, value: object) -> object:
+        """json or text, in any case and spacing; anything else is refused, naming both."""
+        if isinstance(value, str) and value.strip().lower() in LOG_FORMATS:
+            return value.strip().lower()
+        raise ValueError(
+            f"must be json or text, not {value!r}: json writes one JSON object a line (for a "
+            "log collector), text writes lines for a person at a terminal"
+        )
+
+
+class Settings(LoggingSettings):
+    """The core's settings. Values given to the constructor that are not the core's go to
+    the platforms' settings models (read through `of`), as the environment's would."""
 
     database_url: str = "sqlite:///followthrough.db"
     host: str = "127.0.0.1"
@@ -88,10 +115,7 @@ class Settings(BaseSettings):
 
     def __init__(self, **values: Any) -> None:
         core = {"secret_key", "FOLLOWTHROUGH_SECRET", "SECRET_KEY", *type(self).model_fields}
-        try:
-            super().__init__(**{k: v for k, v in values.items() if k in core or k.startswith("_")})
-        except ValidationError as error:
-            raise SettingsError.of(error) from None
+        super().__init__(**{k: v for k, v in values.items() if k in core or k.startswith("_")})
         self._given = {k: v for k, v in values.items() if k not in core}
 
     def of(self, model: type[P]) -> P:

@@ -1,23 +1,37 @@
-"""What reaches the log: one line per record, of bounded length.
+"""What reaches the log: one line per record, of bounded length, as a JSON object (or, for a
+terminal, as text) carrying the context of the work it belongs to.
 
 Anyone who can reach the web server decides some of what is logged (a library may quote a
 request, a refusal quotes what was refused). Unbounded, one client could fill the disk through
 the log, and a value holding a line break could write a line that reads like the service's own.
 So every record is escaped onto one line and cut at MAX_MESSAGE characters: `configure_logging`
 puts the filter on the handler that writes the log, and an edge may also put it on a library's
-logger, so that the record is safe before any handler sees it."""
+logger, so that the record is safe before any handler sees it. The JSON encoder escapes line
+breaks too, but not length: the cap holds in both formats.
+
+The service and its libraries (aiohttp, Bolt, APScheduler, Alembic, botbuilder) log through the
+standard library's loggers; structlog's formatter turns each record into JSON with the values
+bound with `structlog.contextvars` where it was logged (a request's `request_id`, a send's
+`delivery_key`), which worker threads (`asyncio.to_thread`) and tasks started meanwhile inherit."""
 
 from __future__ import annotations
 
 import logging
 import re
-from typing import IO
+from datetime import UTC, datetime
+from typing import IO, Literal
+
+import structlog
+from structlog.typing import EventDict, WrappedLogger
 
 MAX_MESSAGE = 4096  # characters; a traceback comes on top (it is formatted after the filter)
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+LogFormat = Literal["json", "text"]
 # Line breaks (including U+2028/2029, which some viewers honour), and every other control
 # character, terminal escapes among them.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# The keys every JSON line starts with, in this order; bound context follows.
+_FIRST = ("timestamp", "level", "logger", "event")
 
 
 def _escaped(match: re.Match[str]) -> str:
@@ -46,10 +60,55 @@ class OneLine(logging.Filter):
         return True
 
 
-def configure_logging(*, verbose: bool, stream: IO[str] | None = None) -> None:
+def _timestamp(logger: WrappedLogger, method: str, event: EventDict) -> EventDict:
+    """When the record was made (not when it was formatted), ISO 8601 in UTC."""
+    record: logging.LogRecord = event["_record"]
+    event["timestamp"] = datetime.fromtimestamp(record.created, UTC).isoformat()
+    return event
+
+
+def _in_order(logger: WrappedLogger, method: str, event: EventDict) -> EventDict:
+    """Time, level, logger and message first, so that a line reads from its start."""
+    first = {key: event.pop(key) for key in _FIRST if key in event}
+    first.update(event)
+    return first
+
+
+class _TextWithContext(logging.Formatter):
+    """FORMAT, followed by the bound context (`request_id=…`) when there is some."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        context = structlog.contextvars.get_contextvars()
+        line = super().formatMessage(record)
+        return " ".join([line, *(f"{key}={value}" for key, value in context.items())])
+
+
+def formatter(log_format: LogFormat) -> logging.Formatter:
+    """How a record is written: `json`, one object a line; `text`, FORMAT for a terminal."""
+    if log_format == "text":
+        return _TextWithContext(FORMAT)
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[
+            structlog.contextvars.merge_contextvars,
+            structlog.stdlib.add_log_level,
+            structlog.stdlib.add_logger_name,
+            _timestamp,
+        ],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            _in_order,
+            structlog.processors.JSONRenderer(),
+        ],
+    )
+
+
+def configure_logging(
+    *, verbose: bool, log_format: LogFormat = "json", stream: IO[str] | None = None
+) -> None:
     """The service's log: to standard error, one capped line per record."""
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setFormatter(formatter(log_format))
     handler.addFilter(OneLine())
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
     if not verbose:
