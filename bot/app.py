@@ -16,6 +16,7 @@ from bot.web.dashboard import add_dashboard_routes
 from bot.web.guard import is_loopback_name
 from bot.web.health import ENGINE_KEY, add_health_routes
 from bot.web.metrics import SCHEDULER_IN_PROCESS, add_metrics, count_pass
+from bot.web.request_ids import AccessLog, add_request_ids
 
 log = logging.getLogger("followthrough")
 # The largest request body accepted; a larger one gets 413 before any handler reads it. The
@@ -31,6 +32,7 @@ def build_web_app(services: Services, *, run_scheduler: bool = False) -> web.App
     app = web.Application(client_max_size=MAX_REQUEST_BODY)
     app[ENGINE_KEY] = services.engine
     app[SERVICES_KEY] = services
+    add_request_ids(app)
     add_health_routes(app)
     add_metrics(app)
     add_dashboard_routes(app)
@@ -105,4 +107,5 @@ def serve(settings: Settings) -> None:
         host=settings.host,
         port=settings.port,
         print=None,
+        access_log_class=AccessLog,
     )

@@ -3,9 +3,12 @@ TEST_DATABASE_URL is set, each run in a schema of its own that is dropped afterw
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.core.catalog import Catalog, load_catalog
 from bot.handlers import dispatch
+from bot.logs import OneLine, formatter
 from bot.platforms.fake import FakePlatform
 from bot.store.db import create_db_engine, migrate, normalize_url
 
@@ -165,6 +169,46 @@ def chat(sessions: sessionmaker[Session], settings: Settings, catalog: Catalog) 
     platform.add_user("U-MGR", name="Morgan Manager", email="morgan@agency.org", tz="Europe/London")
     platform.add_user("U-DIR", name="Dana Director", email="dana@agency.org", tz="UTC")
     return platform
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One line of the service's JSON log, and the thread that wrote it."""
+
+    thread: str
+    entry: dict[str, Any]
+
+
+class JsonLog(logging.Handler):
+    """The lines the service's log would write (bot.logs' JSON formatter and filter), read
+    back as objects."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(formatter("json"))
+        self.addFilter(OneLine())
+        self.lines: list[LogLine] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(LogLine(record.threadName or "", json.loads(self.format(record))))
+
+    def of(self, **fields: object) -> list[LogLine]:
+        """The lines carrying all these field values."""
+        return [
+            line
+            for line in self.lines
+            if all(line.entry.get(key) == value for key, value in fields.items())
+        ]
+
+
+@pytest.fixture
+def json_log() -> Iterator[JsonLog]:
+    """Every record logged during the test (of the levels its loggers let through), as the
+    service's JSON log lines."""
+    handler = JsonLog()
+    logging.root.addHandler(handler)
+    yield handler
+    logging.root.removeHandler(handler)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
