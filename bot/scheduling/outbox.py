@@ -10,12 +10,14 @@ most once: their claim is the write that marks them done."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TypeVar, cast
 
+import structlog
 from aiolimiter import AsyncLimiter
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -56,6 +58,8 @@ from bot.store.models import (
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
+_S = TypeVar("_S")
+_A = TypeVar("_A")
 
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 6
@@ -72,6 +76,20 @@ def _wait(state: RetryCallState) -> float:
     if isinstance(error, TransientDeliveryError) and error.retry_after is not None:
         return min(error.retry_after, MAX_WAIT)
     return float(_backoff(state))
+
+
+def _about_a_delivery(
+    method: Callable[[_S, _A, Delivery], Awaitable[_T]],
+) -> Callable[[_S, _A, Delivery], Awaitable[_T]]:
+    """Every log line written while `method` works on a delivery (the platform SDK's among
+    them) carries its `delivery_key`."""
+
+    @functools.wraps(method)
+    async def bound(self: _S, first: _A, delivery: Delivery) -> _T:
+        with structlog.contextvars.bound_contextvars(delivery_key=delivery.key):
+            return await method(self, first, delivery)
+
+    return bound
 
 
 @dataclass
@@ -259,6 +277,7 @@ class Outbox:
             settled += 1
         return settled
 
+    @_about_a_delivery
     async def _check(self, channel: Channel, delivery: Delivery) -> str | Exception | None:
         """Whether an earlier send landed: its message id, None when the platform says it is
         not there, or the error when the platform could not be asked (which is no answer)."""
@@ -341,6 +360,7 @@ class Outbox:
 
         return list(await asyncio.gather(*(one(d, p) for d, p in claimed)))
 
+    @_about_a_delivery
     async def send(self, platform: str, delivery: Delivery) -> str:
         """Send through the platform, paced per platform and per conversation, retrying
         transient failures in process (honoring Retry-After)."""
