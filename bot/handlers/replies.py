@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import object_session
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session, object_session
 
 from bot.core.catalog import Catalog
 from bot.core.lifecycle import PromptTimes
@@ -15,6 +15,7 @@ from bot.core.messages import Button, Message
 from bot.core.prompts import next_phrasing, prompt_buttons, prompt_message
 from bot.core.states import PromptStatus
 from bot.handlers.context import Context, Refusal
+from bot.metrics import count_answer
 from bot.store.models import Commitment, Person, Prompt, Record, Workspace
 
 OUTCOME_LABELS = {"done": "Done", "partly": "Partly", "not_this_week": "Not this week"}
@@ -147,6 +148,7 @@ def answer(
             created_at=ctx.now,
         )
         ctx.session.add(record)
+        _count_when_kept(ctx.session, record, prompt)
     else:
         changed = (
             (outcome is not None and outcome != record.outcome)
@@ -171,6 +173,18 @@ def answer(
         answered_message(prompt, record, ctx.caller, ctx.catalog),
         _answer_reply(prompt, record, shared=bool(shared), late=late),
     )
+
+
+def _count_when_kept(session: Session, record: Record, prompt: Prompt) -> None:
+    """Count the answer once its record is committed: a transaction rolled back made none
+    (and a second press finds this record, locked behind the first, and edits it). What is
+    counted is read now: a commit expires the objects."""
+    outcome, sent_at, recorded_at = record.outcome, prompt.sent_at, record.created_at
+
+    def kept(_: Session) -> None:
+        count_answer(outcome, sent_at, recorded_at)
+
+    event.listen(session, "after_commit", kept, once=True)
 
 
 def _answer_reply(prompt: Prompt, record: Record, *, shared: bool, late: bool) -> Message:

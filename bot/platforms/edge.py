@@ -14,7 +14,7 @@ from sqlalchemy import exc
 from bot.core.messages import Message
 from bot.handlers.context import Context, Directory, PlatformUser
 from bot.handlers.dispatch import in_context
-from bot.web.metrics import DATABASE_UNAVAILABLE
+from bot.metrics import DATABASE_UNAVAILABLE
 
 if TYPE_CHECKING:
     from bot.services import Services

@@ -36,6 +36,7 @@ from bot.core.messages import Message
 from bot.core.prompts import prompt_message
 from bot.core.schedule import next_allowed
 from bot.core.states import DigestStatus, PromptStatus
+from bot.metrics import PLATFORM_RATE_LIMITED, PLATFORM_RETRIES
 from bot.reports.digest import read_digest
 from bot.reports.digest_message import render_digest
 from bot.scheduling.cadences import holidays_by_workspace, leader_calendar
@@ -90,6 +91,11 @@ def _about_a_delivery(
             return await method(self, first, delivery)
 
     return bound
+
+
+def _count_if_rate_limited(platform: str, error: Exception) -> None:
+    if isinstance(error, TransientDeliveryError) and error.retry_after is not None:
+        PLATFORM_RATE_LIMITED.labels(platform).inc()
 
 
 @dataclass
@@ -285,6 +291,7 @@ class Outbox:
             return await channel.find(delivery)
         except Exception as error:  # one platform's trouble must not stop the whole pass
             log.warning("could not check delivery %s: %r", delivery.key, error)
+            _count_if_rate_limited(channel.platform, error)
             return error
 
     def _check_failed(
@@ -381,7 +388,11 @@ class Outbox:
         async def attempt() -> str:
             for limit in limits:
                 await limit.acquire()
-            return await channel.send(delivery)
+            try:
+                return await channel.send(delivery)
+            except TransientDeliveryError as error:
+                _count_if_rate_limited(platform, error)
+                raise
 
         # Most sends succeed at once; tenacity takes over only after a transient failure
         # (it costs more per call than the send itself against a fast platform).
@@ -398,6 +409,7 @@ class Outbox:
             reraise=True,
         ):
             with retry:
+                PLATFORM_RETRIES.labels(platform).inc()
                 message_id = await attempt()
         return message_id
 

@@ -1,6 +1,7 @@
 """`GET /metrics` in Prometheus' text format: request latency by route, what each scheduling
-pass did, how long passes take, database outages, and, read from the database when scraped,
-the outbox's backlog and how late its oldest due prompt is."""
+pass did, how long passes take, and, read from the database when scraped, the outbox's backlog
+and how late its oldest due prompt is; with them, what the work counts itself (`bot.metrics`:
+database outages, answers and their latency, platforms' rate limits and retries)."""
 
 from __future__ import annotations
 
@@ -48,10 +49,6 @@ PASS_OUTCOMES = Counter(
 SCHEDULER_IN_PROCESS = Gauge(
     "followthrough_scheduler_in_process",
     "1 while this process runs the scheduling passes itself (SCHEDULER=in-process), else 0.",
-)
-DATABASE_UNAVAILABLE = Counter(
-    "followthrough_database_unavailable_total",
-    "Requests the database could not take (nothing of them was kept).",
 )
 
 

@@ -1,5 +1,6 @@
-"""What an operator sees of Slack work: the log lines of a send and of a button press, each
-carrying what it was about (delivery_key, request_id)."""
+"""What an operator sees of Slack work: GET /metrics after a real scheduling pass (a send
+rate limited by Slack and retried) and a prompt answered by a button, and the log lines of a
+send and of a button press, each carrying what it was about (delivery_key, request_id)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
 from bot.app import build_web_app
@@ -18,7 +20,8 @@ from bot.config import Settings
 from bot.core.clock import SetClock
 from bot.services import Services, build_services
 from bot.store.db import migrate
-from bot.store.models import Prompt
+from bot.store.models import Prompt, Record
+from bot.web.metrics import count_pass
 from tests.conftest import NOW, FreshDatabase, JsonLog
 from tests.platforms.slack import payloads
 from tests.platforms.slack.mock_web_api import MockSlackWebAPI
@@ -28,6 +31,7 @@ SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 ADMIN, LEADER = "U0ADM", "U0SUP"
 # Sam works in Los Angeles, where the default cadence (Monday 09:00) falls an hour after NOW.
 DUE = NOW + timedelta(hours=1, minutes=5)
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
 @pytest.fixture
@@ -79,10 +83,73 @@ async def committed_sam(client: TestClient) -> None:
     await command(client, "commit 6.a")
 
 
+async def scrape(client: TestClient) -> Samples:
+    response = await client.get("/metrics")
+    assert response.status == 200
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(await response.text())
+        for sample in family.samples
+    }
+
+
+def value(samples: Samples, name: str, **labels: str) -> float:
+    return samples.get((name, frozenset(labels.items())), 0.0)
+
+
 def prompt_of(services: Services) -> Prompt:
     with services.sessions() as session:
         (prompt,) = session.scalars(select(Prompt))
         return prompt
+
+
+async def press(client: TestClient, slack_api: MockSlackWebAPI, action: str, value: str) -> None:
+    updates = len(slack_api.calls_to("chat.update"))
+    await post(client, *payloads.block_actions(f"ft:answer.{action}", value))
+    await asyncio.to_thread(slack_api.wait_for, "chat.update", updates + 1)
+
+
+async def test_metrics_after_a_rate_limited_pass_and_an_answer(
+    slack: tuple[TestClient, Services], slack_api: MockSlackWebAPI, clock: SetClock
+) -> None:
+    client, services = slack
+    await committed_sam(client)
+    slack_api.fail("chat.postMessage", times=1, status=429, retry_after=1)
+    before = await scrape(client)
+
+    clock.set(DUE)
+    scheduling = services.scheduling()
+    scheduling.observe = count_pass
+    result = await scheduling.tick()
+    assert (result.planned.pending, result.delivered.sent) == (1, 1)
+    sent = await scrape(client)
+    prompt = prompt_of(services)
+    clock.set(DUE + timedelta(hours=3))  # Sam answers three hours after the prompt came
+    await press(client, slack_api, "done", str(prompt.id))
+    await press(client, slack_api, "partly", str(prompt.id))  # an edit, not another answer
+    after = await scrape(client)
+
+    def moved(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert len(slack_api.calls_to("chat.postMessage")) == 2
+    assert moved("followthrough_scheduling_outcomes_total", outcome="planned") == 1
+    assert moved("followthrough_scheduling_outcomes_total", outcome="sent") == 1
+    assert moved("followthrough_scheduling_pass_duration_seconds_count") == 1
+    assert moved("followthrough_platform_rate_limited_total", platform="slack") == 1
+    assert moved("followthrough_platform_retries_total", platform="slack") == 1
+    assert moved("followthrough_prompts_answered_total", outcome="done") == 1
+    assert moved("followthrough_prompts_answered_total", outcome="partly") == 0
+    assert moved("followthrough_answer_latency_seconds_count") == 1
+    assert moved("followthrough_answer_latency_seconds_sum") == 3 * 3600
+    assert moved("followthrough_answer_latency_seconds_bucket", le="3600.0") == 0
+    assert moved("followthrough_answer_latency_seconds_bucket", le="14400.0") == 1
+    assert value(before, "followthrough_outbox_due") == 0
+    assert value(sent, "followthrough_outbox_due") == 0
+    assert value(after, "followthrough_outbox_oldest_due_seconds") == 0
+    with services.sessions() as session:
+        (record,) = session.scalars(select(Record))
+        assert record.outcome == "partly"
 
 
 async def test_every_line_of_a_send_carries_its_delivery_key(
