@@ -5,6 +5,7 @@ passes, the outbox's backlog)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from prometheus_client import Counter, Histogram
@@ -47,6 +48,19 @@ PLATFORM_RETRIES = Counter(
     "Platform calls the outbox made again after a transient failure.",
     ["platform"],
 )
+
+
+# Every series a dashboard or an alert asks for exists from the start, at zero: a series that
+# appears only with its first event reads as "no data" rather than "none yet".
+for _outcome in ("done", "partly", "not_this_week"):
+    PROMPTS_ANSWERED.labels(_outcome)
+
+
+def expect_platforms(names: Iterable[str]) -> None:
+    """The per-platform series, at zero, for each platform this process sends through."""
+    for name in names:
+        PLATFORM_RATE_LIMITED.labels(name)
+        PLATFORM_RETRIES.labels(name)
 
 
 def count_answer(outcome: str, sent_at: datetime | None, recorded_at: datetime) -> None:

@@ -36,7 +36,7 @@ from bot.core.messages import Message
 from bot.core.prompts import prompt_message
 from bot.core.schedule import next_allowed
 from bot.core.states import DigestStatus, PromptStatus
-from bot.metrics import PLATFORM_RATE_LIMITED, PLATFORM_RETRIES
+from bot.metrics import PLATFORM_RATE_LIMITED, PLATFORM_RETRIES, expect_platforms
 from bot.reports.digest import read_digest
 from bot.reports.digest_message import render_digest
 from bot.scheduling.cadences import holidays_by_workspace, leader_calendar
@@ -122,6 +122,9 @@ class Outbox:
     _undeliverable: list[tuple[int, str]] = field(default_factory=list)
     _platform_limits: dict[str, AsyncLimiter] = field(default_factory=dict)
     _conversation_limits: dict[str, AsyncLimiter] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        expect_platforms(self.channels)
 
     async def run(self, now: datetime) -> PassResult:
         """One delivery pass for the moment `now`: recover stale claims, send everything due,
