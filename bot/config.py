@@ -105,6 +105,9 @@ class Settings(LoggingSettings):
     followthrough_admins: str = ""
     catalog_path: Path | None = None
     public_url: str = ""
+    retention_days: int = 0
+    """Purge records, prompts, digests and chat transcripts older than this many days, once a
+    day in the scheduling pass; 0 keeps everything."""
     secret_key: str = Field(
         default_factory=lambda: secrets.token_urlsafe(32),
         validation_alias=AliasChoices("FOLLOWTHROUGH_SECRET", "SECRET_KEY"),
@@ -139,6 +142,24 @@ class Settings(LoggingSettings):
     def _empty_path_is_none(cls, value: object) -> object:
         """An empty CATALOG_PATH (a .env template leaves one) means the built-in catalog."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("retention_days", mode="before")
+    @classmethod
+    def _days_to_keep(cls, value: object) -> object:
+        """Blank (a .env template leaves one) keeps everything; a negative number is refused
+        rather than read as "purge everything", which it could too easily mean."""
+        if isinstance(value, str) and not value.strip():
+            return 0
+        if isinstance(value, int | str) and str(value).strip().lstrip("-").isdigit():
+            if int(value) < 0:
+                raise ValueError(
+                    f"must be a number of days to keep records, or 0 to keep them forever, "
+                    f"not {int(value)}"
+                )
+            return int(value)
+        raise ValueError(
+            f"must be a whole number of days to keep records (0 keeps them forever), not {value!r}"
+        )
 
     @field_validator("followthrough_env", mode="before")
     @classmethod

@@ -34,7 +34,13 @@ class Services:
         return {name: e.channel for name, e in self.edges.items() if e.channel is not None}
 
     def scheduling(self) -> Scheduling:
-        return Scheduling(self.sessions, self.catalog, self.channels, self.clock)
+        return Scheduling(
+            self.sessions,
+            self.catalog,
+            self.channels,
+            self.clock,
+            retention_days=self.settings.retention_days,
+        )
 
 
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:

@@ -17,6 +17,7 @@ from bot.core.clock import Clock
 from bot.scheduling.delivery import Channel
 from bot.scheduling.outbox import Outbox, PassResult
 from bot.scheduling.planner import DEFAULT_GRACE, PlanResult, plan
+from bot.store.retention import PurgeResult, retention_pass
 
 log = logging.getLogger(__name__)
 JOB_ID = "followthrough-scheduling-pass"
@@ -26,6 +27,8 @@ JOB_ID = "followthrough-scheduling-pass"
 class TickResult:
     planned: PlanResult
     delivered: PassResult
+    # The day's purge, on the one pass of the day that ran it (RETENTION_DAYS set).
+    purged: PurgeResult | None = None
 
 
 @dataclass
@@ -35,6 +38,8 @@ class Scheduling:
     channels: Mapping[str, Channel]
     clock: Clock
     grace: timedelta = DEFAULT_GRACE
+    # RETENTION_DAYS: purge what is older than this many days, once a day; 0 keeps all.
+    retention_days: int = 0
     # Told of every pass and how many seconds it took (the service's metrics).
     observe: Callable[[TickResult, float], None] | None = None
 
@@ -45,16 +50,32 @@ class Scheduling:
         with self.sessions.begin() as session:
             return plan(session, self.catalog, now=now, grace=self.grace)
 
+    def keep_retention(self, now: datetime) -> PurgeResult | None:
+        """The day's purge under RETENTION_DAYS, in its own transaction (once a day)."""
+        if self.retention_days <= 0:
+            return None
+        with self.sessions.begin() as session:
+            return retention_pass(session, now=now, days=self.retention_days)
+
     async def tick(self, now: datetime | None = None) -> TickResult:
         """Plan everything due up to `now` (default: the clock's moment; the catch-up after a
-        restart included), then send."""
+        restart included), then send, then purge what RETENTION_DAYS no longer keeps (on
+        the first pass of each day)."""
         now = now or self.clock.now()
         started = asyncio.get_running_loop().time()
         planned = await asyncio.to_thread(self.plan, now)
         delivered = await self.outbox.run(now)
         if planned.pending or planned.missed or delivered.sent or delivered.failed:
             log.info("pass at %s: planned %s, delivered %s", now.isoformat(), planned, delivered)
-        result = TickResult(planned, delivered)
+        purged = await asyncio.to_thread(self.keep_retention, now)
+        if purged is not None:
+            log.info(
+                "purged what is older than %s (RETENTION_DAYS=%s): %s",
+                purged.before.isoformat(),
+                self.retention_days,
+                ", ".join(purged.lines()),
+            )
+        result = TickResult(planned, delivered, purged)
         if self.observe is not None:
             self.observe(result, asyncio.get_running_loop().time() - started)
         return result

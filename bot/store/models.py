@@ -93,11 +93,25 @@ class Person(Base):
             self.preferred_name, self.display_name, self.email, self.platform_user_id
         )
 
+    @property
+    def forgotten(self) -> bool:
+        """Whether `followthrough forget` took this person's identity away."""
+        return self.platform_user_id.startswith(FORGOTTEN_PREFIX)
+
+
+# A forgotten person's row stays (the audit trail points at it) with every identifying field
+# emptied and the platform user id replaced by this prefix and the row's id: unique in the
+# workspace, and never a platform's id, so no message or command can find them again.
+FORGOTTEN_PREFIX = "forgotten:"
+FORGOTTEN_NAME = "a forgotten person"
+
 
 def address_name(
     preferred_name: str | None, display_name: str, email: str | None, platform_user_id: str
 ) -> str:
     """The name the bot uses for someone (CPM 1.b: the name they request)."""
+    if platform_user_id.startswith(FORGOTTEN_PREFIX):
+        return FORGOTTEN_NAME
     return preferred_name or display_name or email or platform_user_id
 
 
@@ -349,7 +363,8 @@ class AuditEvent(Base):
 
 
 class SchedulerState(Base):
-    """How far the scheduling passes have planned, so a restart catches up from there."""
+    """How far the scheduling passes have planned, so a restart catches up from there; the
+    row named `retention` holds when the last daily purge ran instead."""
 
     __tablename__ = "scheduler_state"
 
