@@ -209,6 +209,11 @@ class Export:
 
 
 @dataclass(frozen=True)
+class Audit:
+    since: date | None = None
+
+
+@dataclass(frozen=True)
 class AdminChange:
     action: Literal["add", "remove"]
     user: UserRef
@@ -254,6 +259,7 @@ Command = (
     | DigestRun
     | DigestSchedule
     | Export
+    | Audit
     | AdminChange
     | SendNow
     | Dashboard

@@ -100,6 +100,12 @@ SYNTAX: tuple[Syntax, ...] = (
         admin=True,
     ),
     Syntax("export", "export [since YYYY-MM-DD]", "every record as CSV", admin=True),
+    Syntax(
+        "audit",
+        "audit [since YYYY-MM-DD]",
+        "who changed what and when, newest first",
+        admin=True,
+    ),
     Syntax("admin add", "admin add <user>", "make someone an admin", admin=True),
     Syntax("admin remove", "admin remove <user>", "take admin rights away", admin=True),
     Syntax("send-now", "send-now <user> [behavior-id]", "prompt a leader right away", admin=True),
@@ -635,16 +641,18 @@ def _digest_schedule(rest: str, ctx: ParseContext, usage: str) -> c.Command:
     return c.DigestSchedule(_team_name(tokens[0], usage), _cadence(" ".join(tokens[1:]), usage))
 
 
-def _export(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+def _since(rest: str, ctx: ParseContext, usage: str) -> date | None:
+    """`[since] <date>` after a command that looks back (`export`, `audit`): a day that has
+    come, or None for no limit."""
     if re.fullmatch(r"since", rest, flags=re.IGNORECASE):
         raise CommandError("Since when? Give a date after `since`.", usage=usage)
     rest = re.sub(r"^since(?:\s+|$)", "", rest, flags=re.IGNORECASE)
     if not rest:
-        return c.Export()
+        return None
     day = parse_date(rest, ctx, usage, future=False)
     if day > ctx.today:
         raise CommandError(f"{day.isoformat()} is in the future.", usage=usage)
-    return c.Export(day)
+    return day
 
 
 def _admin(action: str) -> Parser:
@@ -692,7 +700,8 @@ PARSERS: dict[str, Parser] = {
     "digest preview": _digest_run("preview"),
     "digest send": _digest_run("send"),
     "digest schedule": _digest_schedule,
-    "export": _export,
+    "export": lambda rest, ctx, usage: c.Export(_since(rest, ctx, usage)),
+    "audit": lambda rest, ctx, usage: c.Audit(_since(rest, ctx, usage)),
     "admin add": _admin("add"),
     "admin remove": _admin("remove"),
     "send-now": _send_now,

@@ -1,6 +1,9 @@
-"""Admin use cases: enrolling leaders, teams, cadences, quiet hours, holidays, admins, send-now."""
+"""Admin use cases: enrolling leaders, teams, cadences, quiet hours, holidays, admins, send-now,
+and reading the audit trail."""
 
 from __future__ import annotations
+
+from datetime import datetime, time
 
 from sqlalchemy import func, select
 
@@ -10,6 +13,7 @@ from bot.handlers.cadences import effective_cadence
 from bot.handlers.context import Context, Refusal
 from bot.handlers.people import current_teams, find_team, is_bootstrap_admin, resolve
 from bot.handlers.replies import choose_phrasing
+from bot.reports.audit import audit_entries, count_audit
 from bot.scheduling.cadences import DEFAULT_CADENCE
 from bot.store.models import (
     CadenceRule,
@@ -21,6 +25,7 @@ from bot.store.models import (
     TeamMembership,
 )
 from bot.store.prompts import cancel_unsent
+from bot.store.retention import plural
 
 
 def _join_team(ctx: Context, person: Person, team: Team) -> bool:
@@ -401,4 +406,33 @@ def send_now(command: c.SendNow, ctx: Context) -> Message:
     return Message(
         text=f"Queued a prompt for {person.name} about {', '.join(queued)}; "
         "it goes out with the next delivery pass.",
+    )
+
+
+# The most audit entries a chat reply shows: the rest are a `followthrough audit` away.
+AUDIT_SHOWN = 20
+
+
+def audit_trail(command: c.Audit, ctx: Context) -> Message:
+    """The workspace's audit trail, newest first, in the admin's own time zone."""
+    since = datetime.combine(command.since, time(0), tzinfo=ctx.zone) if command.since else None
+    total = count_audit(ctx.session, workspace_id=ctx.workspace.id, since=since)
+    when = f" since {command.since.isoformat()}" if command.since else ""
+    if total == 0:
+        return Message(text=f"No changes recorded{when}.")
+    entries = audit_entries(
+        ctx.session, workspace_id=ctx.workspace.id, since=since, limit=AUDIT_SHOWN
+    )
+    items = [
+        f"{entry.at.astimezone(ctx.zone):%Y-%m-%d %H:%M %Z} — {entry.actor} {entry.summary}"
+        for entry in entries
+    ]
+    if total > len(entries):
+        items.append(f"and {total - len(entries)} more — use `followthrough audit` for all")
+    counted = plural(total, "change")
+    shown = f"The last {len(entries)} of {counted}" if total > len(entries) else counted
+    return Message(
+        title="Audit trail",
+        text=f"{shown}{when}, newest first ({ctx.caller.timezone}):",
+        items=tuple(items),
     )

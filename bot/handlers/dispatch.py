@@ -102,6 +102,7 @@ HANDLERS: Mapping[type, tuple[Handler, bool]] = {
     c.DigestRun: (digest.digest_run, True),
     c.DigestSchedule: (digest.digest_schedule, True),
     c.Export: (export, True),
+    c.Audit: (admin.audit_trail, True),
     c.AdminChange: (admin.admin_change, True),
     c.SendNow: (admin.send_now, True),
     c.Dashboard: (dashboard, False),

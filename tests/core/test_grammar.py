@@ -465,6 +465,19 @@ def test_export(parse: Parse, text: str, since: date | None) -> None:
     assert parse(text) == c.Export(since)
 
 
+@pytest.mark.parametrize(
+    ("text", "since"),
+    [
+        ("audit", None),
+        ("audit since 2026-01-01", date(2026, 1, 1)),
+        ("audit 2026-11-02", date(2026, 11, 2)),
+        ("Audit SINCE today", TODAY),
+    ],
+)
+def test_audit_reads_since_as_export_does(parse: Parse, text: str, since: date | None) -> None:
+    assert parse(text) == c.Audit(since)
+
+
 def test_admin_send_now_and_dashboard(parse: Parse) -> None:
     assert parse("admin add @[](U1)") == c.AdminChange("add", mentioned("U1"))
     assert parse("admin remove jo@agency.org") == c.AdminChange("remove", email("jo@agency.org"))
@@ -724,6 +737,10 @@ def test_history_out_of_range(parse: Parse, text: str, problem: str) -> None:
         ("export since tomorrow", "2026-11-24 is in the future"),
         ("export since yesterday", "`yesterday` is not a date"),
         ("export sincerely", "`sincerely` is not a date"),
+        ("audit since", "Since when? Give a date after `since`"),
+        ("audit since 7d", "`7d` is not a date: use YYYY-MM-DD"),
+        ("audit since 2026-02-30", "`2026-02-30` is not a real date"),
+        ("audit 2027-01-01", "2027-01-01 is in the future"),
     ],
 )
 def test_bad_dates(parse: Parse, text: str, problem: str) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.platforms.fake import FakePlatform
 from bot.store.models import (
@@ -21,6 +23,7 @@ from bot.store.models import (
     TeamMembership,
     Workspace,
 )
+from bot.store.retention import forget
 from tests.conftest import NOW
 
 
@@ -395,6 +398,8 @@ def test_every_admin_command_is_refused_to_non_admins(agency: FakePlatform) -> N
         "admin add <@U-SUP>",
         "admin remove <@U-ADMIN>",
         "send-now <@U-SUP>",
+        "audit",
+        "audit since 2026-01-01",
     ]
     with agency.sessions() as session:
         before = session.scalar(select(func.count()).select_from(AuditEvent))
@@ -404,3 +409,95 @@ def test_every_admin_command_is_refused_to_non_admins(agency: FakePlatform) -> N
         assert "for Follow-Through admins" in reply.text
     with agency.sessions() as session:
         assert session.scalar(select(func.count()).select_from(AuditEvent)) == before
+
+
+def test_audit_shows_who_changed_what_newest_first_in_the_admins_zone(
+    agency: FakePlatform,
+) -> None:
+    agency.exchange("U-ADMIN", "timezone America/Chicago")
+    agency.now = NOW + timedelta(days=2)
+    assert agency.exchange("U-ADMIN", "leader role <@U-SUP> manager").ok
+
+    reply = agency.exchange("U-ADMIN", "audit")
+
+    assert reply.ok
+    assert reply.text == "4 changes, newest first (America/Chicago):"
+    later = (NOW + timedelta(days=2)).astimezone(ZoneInfo("America/Chicago"))
+    earlier = NOW.astimezone(ZoneInfo("America/Chicago"))
+    assert reply.items == (
+        f"{later:%Y-%m-%d %H:%M %Z} — Avery Admin (admin) made Sam Supervisor a manager "
+        "(was supervisor)",
+        f"{earlier:%Y-%m-%d %H:%M %Z} — Avery Admin (admin) enrolled Morgan Manager as a "
+        "manager in team North (Europe/London)",
+        f"{earlier:%Y-%m-%d %H:%M %Z} — Avery Admin (admin) enrolled Sam Supervisor as a "
+        "supervisor in team North (America/Los_Angeles)",
+        f"{earlier:%Y-%m-%d %H:%M %Z} — Avery Admin (admin) added team North (channel C0NORTH)",
+    )
+
+
+def test_audit_since_a_day_leaves_out_what_came_before(agency: FakePlatform) -> None:
+    agency.now = NOW + timedelta(days=2)
+    agency.exchange("U-ADMIN", "holiday add 2026-12-25")
+    since = (NOW + timedelta(days=1)).date().isoformat()
+
+    reply = agency.exchange("U-ADMIN", f"audit since {since}")
+
+    assert reply.text == f"1 change since {since}, newest first (UTC):"
+    assert len(reply.items) == 1
+    assert "Avery Admin (admin) made 2026-12-25 a holiday" in reply.items[0]
+    later = (NOW + timedelta(days=3)).date().isoformat()
+    agency.now = NOW + timedelta(days=3)
+    assert agency.say("U-ADMIN", f"audit {later}") == f"No changes recorded since {later}."
+
+
+def test_audit_shows_the_newest_twenty_and_says_how_many_more(agency: FakePlatform) -> None:
+    for hours in range(1, 24):
+        assert agency.exchange("U-ADMIN", f"reminder {hours}").ok
+
+    reply = agency.exchange("U-ADMIN", "audit")
+
+    assert reply.text == "The last 20 of 26 changes, newest first (UTC):"
+    assert len(reply.items) == 21
+    assert reply.items[0].endswith("set reminders to 23 hours (was 22 hours)")
+    assert reply.items[-1] == "and 6 more — use `followthrough audit` for all"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("audit since", "Since when? Give a date after `since`."),
+        ("audit since last week", "`last week` is not a date: use YYYY-MM-DD."),
+        ("audit 7d", "`7d` is not a date: use YYYY-MM-DD."),
+    ],
+)
+def test_audit_with_a_malformed_since_says_what_is_wrong(
+    agency: FakePlatform, text: str, problem: str
+) -> None:
+    reply = agency.exchange("U-ADMIN", text)
+    assert not reply.ok
+    assert reply.text == f"{problem}\nUsage: `audit [since YYYY-MM-DD]`"
+
+
+def test_audit_names_a_forgotten_person_and_an_operator(
+    agency: FakePlatform, sessions: sessionmaker[Session]
+) -> None:
+    agency.exchange("U-ADMIN", "admin add <@U-MGR>")
+    agency.exchange("U-MGR", "leader remove <@U-SUP>")
+    with sessions.begin() as session:
+        morgan = session.get_one(Person, person(agency, "U-MGR").id)
+        forget(session, morgan, now=NOW, by="an operator (followthrough forget)")
+
+    items = agency.exchange("U-ADMIN", "audit").items
+
+    assert items[0].endswith(
+        "an operator (followthrough forget) forgot a person: deleted their records and took "
+        "their identity out of the trail"
+    )
+    assert items[1].endswith("a forgotten person removed Sam Supervisor as a leader")
+    assert items[2].endswith("Avery Admin (admin) made a forgotten person an admin")
+    assert not any("Morgan" in item for item in items)
+
+
+def test_help_lists_audit_for_admins_only(agency: FakePlatform) -> None:
+    assert "audit [since YYYY-MM-DD]" in agency.say("U-ADMIN", "help")
+    assert "audit" not in agency.say("U-SUP", "help")

@@ -542,3 +542,21 @@ async def test_the_grammar_reads_slack_markup_as_neutral_mentions(
         f"leader add @[sam]({LEADER}) role=supervisor",
         "team add North #[impl-north](C0NORTH)",
     ]
+
+
+async def test_audit_answers_an_admin_and_refuses_a_leader(slack: TestClient) -> None:
+    enrolled = await command(
+        slack, "leader add <mailto:sam@agency.org|sam@agency.org> role=supervisor", user=ADMIN
+    )
+    assert "Enrolled Sam Rivera" in enrolled["text"]
+
+    answer = await command(slack, "audit", user=ADMIN)
+
+    assert answer["response_type"] == "ephemeral"
+    shown = answer["text"] + str(answer["blocks"])
+    assert "1 change, newest first (America/Chicago)" in shown
+    assert "Avery Admin (admin) enrolled Sam Rivera as a supervisor" in shown
+    refused = await command(slack, "audit")
+    assert "for Follow-Through admins" in refused["text"]
+    malformed = await command(slack, "audit since someday", user=ADMIN)
+    assert "`someday` is not a date: use YYYY-MM-DD." in malformed["text"]
