@@ -1,9 +1,11 @@
-"""The `followthrough` command: serve, migrate, catalog, chat and export."""
+"""The `followthrough` command: serve, migrate, catalog, chat, export, and the data care
+commands (audit, purge, forget)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -30,10 +32,12 @@ from bot.platforms.local.directory import (
     local_user,
     local_workspace,
 )
+from bot.reports.audit import audit_entries
 from bot.reports.export import export_rows, write_csv, write_jsonl
 from bot.services import Services, build_services
 from bot.store.db import migrate
-from bot.store.models import Person, Workspace
+from bot.store.models import FORGOTTEN_PREFIX, Person, Workspace
+from bot.store.retention import FORGOTTEN_KINDS, forget, holdings, plural, purge, start_of
 
 
 class Commands(click.Group):
@@ -325,6 +329,12 @@ def tick_command(at: str | None) -> None:
         f"recovered {delivered.recovered}, retrying {delivered.retried}, "
         f"failed {delivered.failed}, reminded {delivered.reminded}, expired {delivered.expired}."
     )
+    if result.purged is not None:
+        click.echo(
+            f"Purged what is older than {result.purged.before.isoformat()} (RETENTION_DAYS): "
+            + ", ".join(result.purged.lines())
+            + "."
+        )
 
 
 def _instant(text: str) -> datetime:
@@ -353,6 +363,141 @@ def export_command(since: Any, fmt: str, out: IO[str]) -> None:
         count = (write_csv if fmt == "csv" else write_jsonl)(rows, out)
     if out is not sys.stdout:
         click.echo(f"{count} records written.", err=True)
+
+
+def _day(text: str, option: str) -> date:
+    """A YYYY-MM-DD date given on the command line, or a clear refusal."""
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text.strip()):
+        try:
+            return date.fromisoformat(text.strip())
+        except ValueError:
+            raise click.BadParameter(f"{text!r} is not a real date.", param_hint=option) from None
+    raise click.BadParameter(f"{text!r} is not a date: use YYYY-MM-DD.", param_hint=option)
+
+
+@main.command("audit")
+@click.option("--since", "since", help="From this date on (YYYY-MM-DD, UTC).")
+@click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text")
+def audit_command(since: str | None, fmt: str) -> None:
+    """Every workspace's audit trail, oldest first: who changed what and when (UTC)."""
+    start = start_of(_day(since, "--since")) if since else None
+    services = _services(Settings())
+    with services.sessions() as session:
+        entries = audit_entries(session, since=start, newest_first=False)
+    for entry in entries:
+        if fmt == "jsonl":
+            click.echo(json.dumps(entry.to_json(), ensure_ascii=False))
+        else:
+            click.echo(
+                f"{entry.at.astimezone(UTC):%Y-%m-%d %H:%M} UTC  [{entry.workspace}] "
+                f"{entry.actor} {entry.summary}"
+            )
+    if fmt == "text" and not entries:
+        click.echo("No changes recorded" + (f" since {since}." if since else "."))
+
+
+PURGE_HELP = """Delete what is older than DATE (YYYY-MM-DD, midnight UTC), in every workspace, in
+one transaction: accountability records (with their notes and barriers), prompts, team digests
+whose week ended before DATE, local chat messages and seen platform events.
+
+Prompts still waiting to go out, snoozed or awaiting an answer are kept whatever their age:
+they expire within days, and the next purge takes them. People, teams, commitments and
+cadences are kept (`followthrough forget` removes a person), and so is the audit trail, which
+holds no notes: each workspace that lost anything gets an audit event with the counts."""
+
+
+@main.command("purge", help=PURGE_HELP)
+@click.option("--before", "before", required=True, help="Delete what is older than this date.")
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
+def purge_command(before: str, dry_run: bool) -> None:
+    day = _day(before, "--before")
+    services = _services(Settings())
+    now = services.clock.now()
+    if day > now.astimezone(UTC).date():
+        raise click.BadParameter(
+            f"{day.isoformat()} is in the future: purge deletes only what is older than a day "
+            "that has come.",
+            param_hint="--before",
+        )
+    with services.sessions.begin() as session:
+        result = purge(
+            session, before=day, now=now, by="an operator (followthrough purge)", dry_run=dry_run
+        )
+    verb = "Would delete" if dry_run else "Deleted"
+    click.echo(f"{verb} what is older than {day.isoformat()} (UTC), in all workspaces:")
+    for line in result.lines():
+        click.echo(f"  {line}")
+    if dry_run:
+        click.echo("Nothing was deleted (--dry-run).")
+
+
+@main.command("forget")
+@click.argument("user")
+@click.option(
+    "--workspace",
+    "workspace_name",
+    help="The workspace (its name or platform id), when the person is known in several.",
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def forget_command(user: str, workspace_name: str | None, yes: bool) -> None:
+    """Forget a person, by platform user id or email: delete their records, notes, prompts,
+    commitments, team memberships and transcripts, and take their name, email and ids out of
+    everything kept, the audit trail included (which then says only that someone was
+    forgotten). Cannot be undone."""
+    services = _services(Settings())
+    now = services.clock.now()
+    with services.sessions.begin() as session:
+        person, workspace = _find_person(session, user, workspace_name)
+        held = holdings(session, person)
+        if not yes:
+            click.echo(
+                f"This forgets {person.name} ({person.email or person.platform_user_id}) in "
+                f"{workspace.name or workspace.external_id}, for good, and deletes their "
+                + ", ".join(kind.count(held[kind.key]) for kind in FORGOTTEN_KINDS)
+                + "."
+            )
+            click.confirm("Forget them?", abort=True)
+        result = forget(session, person, now=now, by="an operator (followthrough forget)")
+    click.echo("Forgotten. Deleted:")
+    for line in result.lines():
+        click.echo(f"  {line}")
+
+
+def _find_person(session: Any, user: str, workspace_name: str | None) -> tuple[Person, Workspace]:
+    """The one person a platform user id or an email names (in the workspace given), or an
+    exit with a message that says what to do."""
+    query = (
+        select(Person, Workspace)
+        .join(Workspace, Person.workspace_id == Workspace.id)
+        .where(
+            or_(Person.platform_user_id == user.strip(), Person.email == user.strip().lower()),
+            ~Person.platform_user_id.startswith(FORGOTTEN_PREFIX),
+        )
+    )
+    if workspace_name:
+        query = query.where(
+            or_(Workspace.name == workspace_name, Workspace.external_id == workspace_name)
+        )
+    found = session.execute(query).tuples().all()
+    where = f" in workspace {workspace_name}" if workspace_name else ""
+    if not found:
+        click.echo(
+            f"No one with the user id or email {user} is known{where}; nothing was changed.",
+            err=True,
+        )
+        sys.exit(1)
+    if len(found) > 1:
+        places = ", ".join(
+            sorted(f"{w.name or w.external_id} ({w.platform} {w.external_id})" for _, w in found)
+        )
+        click.echo(
+            f"{user} is known in {plural(len(found), 'workspace')}: {places}. Name one with "
+            "--workspace; nothing was changed.",
+            err=True,
+        )
+        sys.exit(2)
+    person, workspace = found[0]
+    return person, workspace
 
 
 for platform in registry.PLATFORMS:

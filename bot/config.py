@@ -153,12 +153,13 @@ class Settings(LoggingSettings):
         if isinstance(value, int | str) and str(value).strip().lstrip("-").isdigit():
             if int(value) < 0:
                 raise ValueError(
-                    f"must be a number of days to keep records, or 0 to keep them forever, "
+                    f"must be 0 (keep records forever) or a number of days to keep them, "
                     f"not {int(value)}"
                 )
             return int(value)
         raise ValueError(
-            f"must be a whole number of days to keep records (0 keeps them forever), not {value!r}"
+            "must be 0 (keep records forever) or a whole number of days to keep them, "
+            f"not {value!r}"
         )
 
     @field_validator("followthrough_env", mode="before")
