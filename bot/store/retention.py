@@ -196,11 +196,11 @@ def retention_pass(session: Session, *, now: datetime, days: int) -> PurgeResult
     """The daily purge RETENTION_DAYS asks for: everything older than `days` days before
     `now`'s date (UTC). At most once a UTC day, however many passes and copies of the service
     run: the state row is locked, and the first pass of the day marks it; None when today's
-    purge already ran (or `days` is 0: keep forever)."""
+    purge already ran or another copy is running it (or `days` is 0: keep forever)."""
     if days <= 0:
         return None
     state = _locked_state(session, now)
-    if state.planned_until.astimezone(UTC).date() >= now.astimezone(UTC).date():
+    if state is None or state.planned_until.astimezone(UTC).date() >= now.astimezone(UTC).date():
         return None
     before = now.astimezone(UTC).date() - timedelta(days=days)
     result = purge(
@@ -210,20 +210,24 @@ def retention_pass(session: Session, *, now: datetime, days: int) -> PurgeResult
     return result
 
 
-def _locked_state(session: Session, now: datetime) -> SchedulerState:
-    query = select(SchedulerState).filter_by(name=RETENTION_STATE).with_for_update()
-    state = session.scalar(query)
-    if state is None:
-        # A day before `now`, so that the first pass purges; another copy may insert it first.
-        insert_ignoring_conflicts(
-            session,
-            SchedulerState,
-            [{"name": RETENTION_STATE, "planned_until": now - timedelta(days=1)}],
-            ["name"],
-        )
-        state = session.scalar(query)
-        assert state is not None
-    return state
+def _locked_state(session: Session, now: datetime) -> SchedulerState | None:
+    """The retention row, locked for this pass; None while another copy holds it (that copy
+    is purging today, so this pass has nothing to do and should not wait for it)."""
+    row = select(SchedulerState).filter_by(name=RETENTION_STATE)
+    state = session.scalar(row.with_for_update(skip_locked=True))
+    if state is not None:
+        return state
+    if session.scalar(row) is not None:
+        return None
+    # The very first purge: a mark from a day before `now`, so that this pass purges. A copy
+    # inserting it at the same moment waits for this one here, that one time only.
+    insert_ignoring_conflicts(
+        session,
+        SchedulerState,
+        [{"name": RETENTION_STATE, "planned_until": now - timedelta(days=1)}],
+        ["name"],
+    )
+    return session.scalar(row.with_for_update(skip_locked=True))
 
 
 FORGOTTEN_KINDS = (

@@ -8,7 +8,8 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.catalog import Catalog
@@ -28,6 +29,7 @@ from bot.store.models import (
     Person,
     Prompt,
     Record,
+    SchedulerState,
     SeenEvent,
     Team,
     TeamMembership,
@@ -512,3 +514,29 @@ def test_the_purge_cutoff_is_midnight_utc(sessions: sessionmaker[Session]) -> No
         result = purge(session, before=CUTOFF, now=NOW, by="a test")
     assert result.total["records"] == 2  # the one from 40 days ago and the last second
     assert count(sessions, Record) == 2
+
+
+def test_a_copy_does_not_wait_while_another_is_purging(fresh_url: str) -> None:
+    """While one copy's purge holds the day's mark, another copy's pass moves on at once
+    instead of waiting (on PostgreSQL: SQLite lets one writer in at a time anyway)."""
+    engine = create_db_engine(fresh_url)
+    if engine.dialect.name != "postgresql":
+        engine.dispose()
+        pytest.skip("SQLite runs one writing transaction at a time: a second copy waits at BEGIN")
+    migrate(engine)
+    sessions = session_factory(engine)
+    with sessions.begin() as session:
+        fill(session)
+    with sessions.begin() as session:  # yesterday's purge (the mark's row exists from then on)
+        retention_pass(session, now=NOW - timedelta(days=1), days=30)
+    try:
+        with sessions.begin() as purging:
+            assert retention_pass(purging, now=NOW, days=30) is not None
+            with sessions.begin() as other:
+                other.execute(text("SET LOCAL lock_timeout = '2s'"))
+                assert retention_pass(other, now=NOW, days=30) is None
+        with sessions() as session:
+            mark = session.get_one(SchedulerState, "retention")
+        assert mark.planned_until == NOW  # the pass that held the mark ran today's purge
+    finally:
+        engine.dispose()
