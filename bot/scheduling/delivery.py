@@ -41,15 +41,20 @@ class PermanentDeliveryError(Exception):
 
 
 class Channel(Protocol):
-    """A platform's way of reaching people; one per platform name. `rate` is the most
-    messages a second the platform takes from us overall, `conversation_rate` into one
-    conversation (None: no limit)."""
+    """A platform's way of reaching people; one per platform name.
+
+    Its limits hold per workspace, because that is how the platforms count: a Follow-Through
+    workspace is one Slack team (one bot token) or one Teams tenant, so `rate` is the most
+    messages a second one workspace takes from us, `conversation_rate` the most into one
+    conversation of it, and `checks_per_pass` the most "did this send land?" questions a pass
+    asks of one workspace (None: no limit). Each process keeps its own count: N copies of the
+    service may send up to N times the rate, and the platform's 429s (whose Retry-After holds
+    that workspace alone) pace them."""
 
     platform: str
     rate: float | None
     conversation_rate: float | None
-    # How many "did this send land?" questions one pass may ask (passes run a minute apart,
-    # so a per-minute limit); None: no limit.
+    # Passes run a minute apart, so this is a per-minute limit.
     checks_per_pass: int | None
 
     async def send(self, delivery: Delivery) -> str:

@@ -5,7 +5,12 @@ the platform's message id in another. If the process dies in between, the claim 
 after `lease` the prompt's platform is asked whether that send landed (`Channel.find`): if it
 did, the prompt is marked sent with that id, otherwise it goes back to pending and is sent.
 So a crash neither doubles a prompt nor loses one. Reminders and snooze re-asks are sent at
-most once: their claim is the write that marks them done."""
+most once: their claim is the write that marks them done.
+
+Platforms limit us per workspace (a Slack team's token, a Teams tenant), so pacing is kept per
+workspace, and workspaces are served side by side: a claim takes every workspace's earliest
+prompts in turn, and a workspace told to wait (a 429's Retry-After) waits alone while the
+others' sends go on."""
 
 from __future__ import annotations
 
@@ -15,11 +20,11 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TypeVar, cast
+from typing import Concatenate, ParamSpec, TypeVar, cast
 
 import structlog
 from aiolimiter import AsyncLimiter
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, select, true, update
 from sqlalchemy.orm import Session, sessionmaker
 from tenacity import (
     AsyncRetrying,
@@ -61,6 +66,7 @@ log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 _S = TypeVar("_S")
 _A = TypeVar("_A")
+_P = ParamSpec("_P")
 
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 6
@@ -71,24 +77,27 @@ _backoff = wait_exponential(multiplier=0.5, max=30)
 
 
 def _wait(state: RetryCallState) -> float:
-    """Honor Retry-After when the platform gives one (up to a cap, so in-process retries stay
-    well inside the claim lease); back off exponentially otherwise."""
+    """Back off exponentially, except after a Retry-After: then the next attempt waits out
+    its workspace's hold (`_Pace`, capped at MAX_WAIT so in-process retries stay well inside
+    the claim lease), and no more."""
     error = state.outcome.exception() if state.outcome else None
     if isinstance(error, TransientDeliveryError) and error.retry_after is not None:
-        return min(error.retry_after, MAX_WAIT)
+        return 0.0
     return float(_backoff(state))
 
 
 def _about_a_delivery(
-    method: Callable[[_S, _A, Delivery], Awaitable[_T]],
-) -> Callable[[_S, _A, Delivery], Awaitable[_T]]:
+    method: Callable[Concatenate[_S, _A, Delivery, _P], Awaitable[_T]],
+) -> Callable[Concatenate[_S, _A, Delivery, _P], Awaitable[_T]]:
     """Every log line written while `method` works on a delivery (the platform SDK's among
     them) carries its `delivery_key`."""
 
     @functools.wraps(method)
-    async def bound(self: _S, first: _A, delivery: Delivery) -> _T:
+    async def bound(
+        self: _S, first: _A, delivery: Delivery, /, *args: _P.args, **kwargs: _P.kwargs
+    ) -> _T:
         with structlog.contextvars.bound_contextvars(delivery_key=delivery.key):
-            return await method(self, first, delivery)
+            return await method(self, first, delivery, *args, **kwargs)
 
     return bound
 
@@ -96,6 +105,29 @@ def _about_a_delivery(
 def _count_if_rate_limited(platform: str, error: Exception) -> None:
     if isinstance(error, TransientDeliveryError) and error.retry_after is not None:
         PLATFORM_RATE_LIMITED.labels(platform).inc()
+
+
+# Where one platform's limits apply: a workspace of that platform (a Workspace row is one
+# Slack team or one Teams tenant).
+PaceKey = tuple[str, int]
+Outcome = tuple[Delivery, str, object]
+
+
+@dataclass
+class _Pace:
+    """One workspace's pace: its share of the platform's rate, and while the platform has told
+    us to wait (a 429's Retry-After), that wait, which all its sends share."""
+
+    limit: AsyncLimiter | None
+    hold: asyncio.Future[None] | None = None
+
+    @property
+    def held(self) -> bool:
+        return self.hold is not None and not self.hold.done()
+
+    def wait_out(self, seconds: float, sleep: Callable[[float], Awaitable[None]]) -> None:
+        if not self.held:
+            self.hold = asyncio.ensure_future(sleep(seconds))
 
 
 @dataclass
@@ -119,9 +151,14 @@ class Outbox:
     in_process_attempts: int = 3
     lease: timedelta = LEASE
     grace: timedelta = DEFAULT_GRACE
+    # How the outbox waits out a Retry-After or a backoff (tests hold or release it).
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     _undeliverable: list[tuple[int, str]] = field(default_factory=list)
-    _platform_limits: dict[str, AsyncLimiter] = field(default_factory=dict)
+    _paces: dict[PaceKey, _Pace] = field(default_factory=dict)
     _conversation_limits: dict[str, AsyncLimiter] = field(default_factory=dict)
+    # At most `concurrency` requests on the wire; a send waiting for its turn holds no place.
+    _wire: asyncio.Semaphore | None = None
+    _turns: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
         expect_platforms(self.channels)
@@ -132,41 +169,76 @@ class Outbox:
         pass (`RunningFrom`), so the lease is measured on the pass's own timeline."""
         result = PassResult()
         clock = RunningFrom(now)
+        self._wire = asyncio.Semaphore(self.concurrency)
+        self._turns = asyncio.Lock()
         result.recovered = await self._recover(clock)
-        # A pipeline: the next batch is claimed, and the last one marked, while this one's
-        # sends are on the wire. The claims and marks are short and run on the event loop
-        # itself, one at a time (the lock): handing them to a thread cost more in GIL
-        # hand-offs than it saved (docs/performance.md).
-        lock = asyncio.Lock()
-
-        async def in_turn(work: Callable[..., _T], *args: object) -> _T:
-            async with lock:
-                await asyncio.sleep(0)
-                return work(*args)
-
-        marking: asyncio.Task[None] | None = None
-        claimed = await in_turn(self._claim, clock)
-        while claimed:
-            next_claim = asyncio.create_task(in_turn(self._claim, clock))
-            outcomes = await self._send_all(claimed)
-            if marking is not None:
-                await marking
-            marking = asyncio.create_task(in_turn(self._mark, outcomes, now, result))
-            claimed = await next_claim
-        if marking is not None:
-            await marking
+        held = await self._deliver_due(clock, now, result)
+        # Sends that waited out their workspace's Retry-After are done: what that workspace
+        # has left (its prompts are not claimed while it is held) goes out in this pass too.
+        while held:
+            await asyncio.gather(*held)
+            held = await self._deliver_due(clock, now, result)
         await self._tell_admins(now)
         await self._deliver_digests(clock, result)
         await self._remind_and_expire(now, result)
         return result
 
+    async def _in_turn(self, work: Callable[..., _T], *args: object) -> _T:
+        """Claims and marks are short and run on the event loop itself, one at a time:
+        handing them to a thread cost more in GIL hand-offs than it saved
+        (docs/performance.md)."""
+        async with self._turns:
+            await asyncio.sleep(0)
+            return work(*args)
+
+    async def _deliver_due(
+        self, clock: Clock, now: datetime, result: PassResult
+    ) -> list[asyncio.Future[None]]:
+        """Claim, send and mark every due prompt, batch after batch; returns the marking of
+        the sends still waiting out a Retry-After, which later batches did not wait for.
+
+        A pipeline: the next batch is claimed, and the last one marked, while this one's sends
+        are on the wire."""
+        marking: asyncio.Future[None] | None = None
+        held: list[asyncio.Future[None]] = []
+        claimed = await self._in_turn(self._claim, clock)
+        while claimed:
+            next_claim = asyncio.ensure_future(self._in_turn(self._claim, clock))
+            outcomes, waiting = await self._send_all(claimed)
+            if marking is not None:
+                await marking
+            marking = asyncio.ensure_future(self._in_turn(self._mark, outcomes, now, result))
+            if waiting is not None:
+                held.append(asyncio.ensure_future(self._mark_later(waiting, now, result)))
+            claimed = await next_claim
+        if marking is not None:
+            await marking
+        return held
+
+    async def _mark_later(
+        self, waiting: Awaitable[list[Outcome]], now: datetime, result: PassResult
+    ) -> None:
+        await self._in_turn(self._mark, await waiting, now, result)
+
     # -- claims -------------------------------------------------------------------------
 
     def _claim(self, clock: Clock) -> list[tuple[Delivery, str]]:
+        """Claim the next batch: the earliest due prompt of every workspace, then the second
+        of every workspace, and so on, so a batch serves all workspaces side by side. A
+        workspace held by a Retry-After in this process is left for after the hold."""
         now = clock.now()
+        held = [workspace for (_, workspace), pace in self._paces.items() if pace.held]
         with self.sessions.begin() as session:
-            query = (
-                select(Prompt.id)
+            due = (
+                select(
+                    Prompt.id,
+                    func.row_number()
+                    .over(
+                        partition_by=Person.workspace_id,
+                        order_by=(Prompt.scheduled_for, Prompt.id),
+                    )
+                    .label("turn"),
+                )
                 .join(Person, Prompt.person_id == Person.id)
                 .join(Workspace, Person.workspace_id == Workspace.id)
                 .where(
@@ -174,8 +246,16 @@ class Outbox:
                     Prompt.scheduled_for <= now,
                     Person.undeliverable_reason.is_(None),
                     Workspace.active.is_(True),
+                    Person.workspace_id.not_in(held) if held else true(),
                 )
-                .order_by(Prompt.scheduled_for, Prompt.id)
+                .subquery()
+            )
+            query = (
+                select(Prompt.id)
+                .join(due, due.c.id == Prompt.id)
+                # Checked again on the row itself: another process may have claimed it since.
+                .where(Prompt.status == PromptStatus.PENDING)
+                .order_by(due.c.turn, Prompt.scheduled_for, Prompt.id)
                 .limit(self.batch_size)
             )
             if session.get_bind().dialect.name == "postgresql":
@@ -188,7 +268,10 @@ class Outbox:
                 .where(Prompt.id.in_(ids), Prompt.status == PromptStatus.PENDING)
                 .values(status=PromptStatus.SENDING, claimed_at=now, attempts=Prompt.attempts + 1)
             )
-            return self._deliveries(session, ids, now=now)
+            turns = {prompt_id: turn for turn, prompt_id in enumerate(ids)}
+            claimed = self._deliveries(session, ids, now=now)
+            claimed.sort(key=lambda pair: turns[cast(int, pair[0].prompt_id)])
+            return claimed
 
     def _deliveries(
         self, session: Session, ids: list[int], *, reminder: str | None = None, now: datetime
@@ -263,16 +346,18 @@ class Outbox:
 
         deliveries, claims = await asyncio.to_thread(stale)
         settled = 0
-        checks: dict[str, int] = {}
-        halted: set[str] = set()
+        # Budgets and halts are per workspace, as the platforms' limits are.
+        checks: dict[PaceKey, int] = {}
+        halted: set[PaceKey] = set()
         for delivery, platform in deliveries:
             channel = self.channels.get(platform)
-            if channel is None or delivery.prompt_id is None or platform in halted:
+            where = (platform, delivery.workspace_id)
+            if channel is None or delivery.prompt_id is None or where in halted:
                 continue
             budget = channel.checks_per_pass
-            if budget is not None and checks.get(platform, 0) >= budget:
+            if budget is not None and checks.get(where, 0) >= budget:
                 continue  # left stale, so a later pass asks about it
-            checks[platform] = checks.get(platform, 0) + 1
+            checks[where] = checks.get(where, 0) + 1
             claimed_at = claims[delivery.prompt_id]
             check = await self._check(channel, delivery)
             if isinstance(check, Exception):
@@ -280,7 +365,7 @@ class Outbox:
                     self._check_failed, delivery.prompt_id, delivery.key, claimed_at, check, now
                 )
                 if isinstance(check, TransientDeliveryError) and check.retry_after is not None:
-                    halted.add(platform)  # rate limited: ask it nothing more in this pass
+                    halted.add(where)  # rate limited: ask that workspace nothing more this pass
                 continue
             await asyncio.to_thread(self._settle_stale, delivery, check, claimed_at, now)
             settled += 1
@@ -355,47 +440,86 @@ class Outbox:
 
     async def _send_all(
         self, claimed: list[tuple[Delivery, str]]
-    ) -> list[tuple[Delivery, str, object]]:
-        gate = asyncio.Semaphore(self.concurrency)
+    ) -> tuple[list[Outcome], asyncio.Future[list[Outcome]] | None]:
+        """Send a batch. Returns once every send has finished or is waiting out its
+        workspace's Retry-After: the outcomes so far, and the sends still waiting (None when
+        none is), so that the pass goes on with the other workspaces meanwhile."""
+        busy = len(claimed)
+        settled = asyncio.Event()
 
-        async def one(delivery: Delivery, platform: str) -> tuple[Delivery, str, object]:
-            async with gate:
-                try:
-                    return delivery, platform, await self.send(platform, delivery)
-                except (TransientDeliveryError, PermanentDeliveryError) as error:
-                    return delivery, platform, error
-                except Exception as error:  # a bug or surprise in one send: retry it later
-                    log.exception("send %s failed unexpectedly", delivery.key)
-                    return delivery, platform, TransientDeliveryError(repr(error))
+        def on_hold(waiting: bool) -> None:
+            nonlocal busy
+            busy += -1 if waiting else 1
+            if busy == 0:
+                settled.set()
 
-        return list(await asyncio.gather(*(one(d, p) for d, p in claimed)))
+        async def one(delivery: Delivery, platform: str) -> Outcome:
+            try:
+                return delivery, platform, await self.send(platform, delivery, on_hold=on_hold)
+            except (TransientDeliveryError, PermanentDeliveryError) as error:
+                return delivery, platform, error
+            except Exception as error:  # a bug or surprise in one send: retry it later
+                log.exception("send %s failed unexpectedly", delivery.key)
+                return delivery, platform, TransientDeliveryError(repr(error))
+            finally:
+                on_hold(True)  # done: no longer keeps the batch
+
+        sends = [asyncio.ensure_future(one(d, p)) for d, p in claimed]
+        await settled.wait()
+        waiting = [send for send in sends if not send.done()]
+        outcomes = [send.result() for send in sends if send.done()]
+        return outcomes, (asyncio.gather(*waiting) if waiting else None)
 
     @_about_a_delivery
-    async def send(self, platform: str, delivery: Delivery) -> str:
-        """Send through the platform, paced per platform and per conversation, retrying
-        transient failures in process (honoring Retry-After)."""
+    async def send(
+        self,
+        platform: str,
+        delivery: Delivery,
+        *,
+        on_hold: Callable[[bool], None] | None = None,
+    ) -> str:
+        """Send through the platform, paced per workspace and per conversation, retrying
+        transient failures in process (honoring Retry-After). A Retry-After holds every send
+        to that workspace, and only to it; `on_hold` is told when this send starts (True) and
+        stops (False) waiting for such a hold to end."""
         channel = self.channels.get(platform)
         if channel is None:
             raise TransientDeliveryError(f"no {platform} connection in this process")
-        limits = []
-        if channel.rate:
-            limits.append(self._platform_limits.setdefault(platform, AsyncLimiter(channel.rate, 1)))
+        pace = self._paces.get((platform, delivery.workspace_id))
+        if pace is None:
+            limit = AsyncLimiter(channel.rate, 1) if channel.rate else None
+            pace = self._paces[(platform, delivery.workspace_id)] = _Pace(limit)
+        limits = [pace.limit] if pace.limit is not None else []
         if channel.conversation_rate:
             limits.append(
                 self._conversation_limits.setdefault(
-                    f"{platform}:{delivery.conversation}",
+                    f"{platform}:{delivery.workspace_id}:{delivery.conversation}",
                     AsyncLimiter(channel.conversation_rate, 1),
                 )
             )
+        if self._wire is None:
+            self._wire = asyncio.Semaphore(self.concurrency)
+        wire = self._wire
 
         async def attempt() -> str:
+            while (hold := pace.hold) is not None and not hold.done():
+                if on_hold is not None:
+                    on_hold(True)
+                try:
+                    await asyncio.shield(hold)
+                finally:
+                    if on_hold is not None:
+                        on_hold(False)
             for limit in limits:
                 await limit.acquire()
-            try:
-                return await channel.send(delivery)
-            except TransientDeliveryError as error:
-                _count_if_rate_limited(platform, error)
-                raise
+            async with wire:
+                try:
+                    return await channel.send(delivery)
+                except TransientDeliveryError as error:
+                    _count_if_rate_limited(platform, error)
+                    if error.retry_after:
+                        pace.wait_out(min(error.retry_after, MAX_WAIT), self.sleep)
+                    raise
 
         # Most sends succeed at once; tenacity takes over only after a transient failure
         # (it costs more per call than the send itself against a fast platform).
@@ -404,11 +528,13 @@ class Outbox:
         except TransientDeliveryError as error:
             if self.in_process_attempts < 2:
                 raise
-            await asyncio.sleep(min(error.retry_after, MAX_WAIT) if error.retry_after else 0.5)
+            if not error.retry_after:
+                await self.sleep(0.5)
         async for retry in AsyncRetrying(
             retry=retry_if_exception_type(TransientDeliveryError),
             stop=stop_after_attempt(self.in_process_attempts - 1),
             wait=_wait,
+            sleep=self.sleep,
             reraise=True,
         ):
             with retry:
@@ -416,9 +542,7 @@ class Outbox:
                 message_id = await attempt()
         return message_id
 
-    def _mark(
-        self, outcomes: list[tuple[Delivery, str, object]], now: datetime, result: PassResult
-    ) -> None:
+    def _mark(self, outcomes: list[Outcome], now: datetime, result: PassResult) -> None:
         sent = [
             {"prompt": d.prompt_id, "message": outcome}
             for d, _platform, outcome in outcomes

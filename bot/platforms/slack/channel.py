@@ -37,7 +37,8 @@ ClientFor = Callable[[int], Awaitable[AsyncWebClient | None]]
 
 class SlackChannel:
     platform = PLATFORM
-    # chat.postMessage: about one message a second per conversation, short bursts allowed.
+    # chat.postMessage: about one message a second per conversation, short bursts allowed;
+    # `rate` and `checks_per_pass` count per workspace (one bot token), as Slack does.
     rate: float | None = 50.0
     conversation_rate: float | None = 1.0
     checks_per_pass: int | None = 50  # conversations.history: Tier 3, 50+ a minute
