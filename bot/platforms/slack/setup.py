@@ -10,6 +10,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.platforms.slack.channel import PLATFORM, SlackChannel
 from bot.platforms.slack.settings import SlackSettings
-from bot.store.db import normalize_url
+from bot.store.db import MIGRATION_LOCK, normalize_url
 from bot.store.models import Workspace
 
 BOT_SCOPES = [
@@ -65,10 +66,16 @@ class SlackSetup:
         )
 
     async def prepare(self) -> None:
-        """Create slack-sdk's installation and OAuth state tables if they are missing."""
-        if self.installation_store is not None and self.state_store is not None:
-            await self.installation_store.create_tables()  # type: ignore[no-untyped-call]
-            await self.state_store.create_tables()  # type: ignore[no-untyped-call]
+        """Create slack-sdk's installation and OAuth state tables if they are missing. On
+        PostgreSQL under the migrations' advisory lock: copies starting together would each
+        find the tables missing, and all but one would fail to create them."""
+        if self.installation_store is None or self.state_store is None:
+            return
+        async with self.installation_store.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                await connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK)))
+            await connection.run_sync(self.installation_store.metadata.create_all)
+            await connection.run_sync(self.state_store.metadata.create_all)
 
     async def token_for(self, team_id: str) -> str | None:
         if self.installation_store is None:
