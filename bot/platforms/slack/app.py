@@ -29,7 +29,7 @@ from bot.handlers.dispatch import handle_action, handle_text, once
 from bot.handlers.home import commit_choices, home_sections
 from bot.handlers.replies import AnswerResult
 from bot.platforms.edge import OUTAGE, NotSaved, not_saved, run_in_core, unavailable
-from bot.platforms.slack.channel import PLATFORM, SlackChannel
+from bot.platforms.slack.channel import PLATFORM, SlackChannel, api_error
 from bot.platforms.slack.logs import bolt_logger
 from bot.platforms.slack.people import SlackDirectory, platform_user
 from bot.platforms.slack.render import (
@@ -70,7 +70,7 @@ class SlackEdge:
         try:
             answer = await client.users_info(user=user_id)
         except SlackApiError as error:
-            log.error("Slack users.info failed: %s", error.response.get("error"))
+            log.error("Slack users.info failed: %s", api_error(error))
             return PlatformUser(user_id=user_id)
         return platform_user(answer["user"])
 
@@ -164,7 +164,7 @@ class SlackEdge:
                 initial_comment=f"Here is {attachment.filename}.",
             )
         except SlackApiError as error:
-            log.error("Slack file upload failed: %s", error.response.get("error"))
+            log.error("Slack file upload failed: %s", api_error(error))
 
     async def publish_home(self, client: AsyncWebClient, team_id: str, user_id: str) -> None:
         """Redraw the person's App Home (left as it was while the database is out)."""
@@ -175,7 +175,7 @@ class SlackEdge:
         try:
             await client.views_publish(user_id=user_id, view=home_view(sections))
         except SlackApiError as error:
-            log.error("Slack views.publish failed: %s", error.response.get("error"))
+            log.error("Slack views.publish failed: %s", api_error(error))
 
     async def show_answer(
         self,
@@ -202,7 +202,7 @@ class SlackEdge:
                     channel=channel, ts=ts, text=pressed_message.get("text", ""), blocks=blocks
                 )
             except SlackApiError as error:
-                log.error("Slack chat.update failed: %s", error.response.get("error"))
+                log.error("Slack chat.update failed: %s", api_error(error))
 
     async def redraw(
         self, client: AsyncWebClient, channel: str, ts: str, message: Message | None
@@ -215,7 +215,7 @@ class SlackEdge:
                 channel=channel, ts=ts, text=fallback_text(message), blocks=render_blocks(message)
             )
         except SlackApiError as error:
-            log.error("Slack chat.update failed: %s", error.response.get("error"))
+            log.error("Slack chat.update failed: %s", api_error(error))
 
 
 @dataclass
@@ -480,7 +480,7 @@ def _listen_events(edge: SlackEdge, app: AsyncApp) -> None:
 
     @app.error
     async def failed(error: Exception, body: dict[str, Any]) -> None:
-        log.error("Slack listener failed on %s: %r", body.get("type"), error)
+        log.error("Slack listener failed on %s: %r", body.get("type"), error, exc_info=error)
 
 
 def authorization_url(api_url: str) -> str:

@@ -54,7 +54,7 @@ class SlackChannel:
             try:
                 answer = await self._post(client, channel, delivery)
             except SlackApiError as error:
-                if not (delivery.channel and error.response.get("error") == "not_in_channel"):
+                if not (delivery.channel and api_error(error) == "not_in_channel"):
                     raise
                 # A team's public channel the bot wasn't invited to: join it (channels:join).
                 await client.conversations_join(channel=channel)
@@ -106,9 +106,19 @@ class SlackChannel:
         return channel
 
 
+def api_error(error: SlackApiError) -> str:
+    """Slack's error code (`invalid_auth`, `ratelimited`), or the HTTP status when the answer
+    was not Slack's JSON (a proxy's error page, a gateway timeout)."""
+    response: Any = error.response
+    if response is None:
+        return ""
+    code = response.data.get("error") if isinstance(response.data, dict) else None
+    return str(code) if code else f"HTTP {response.status_code}"
+
+
 def _classify(error: SlackApiError, method: str) -> Exception:
     response: Any = error.response
-    code = response.get("error", "") if response is not None else ""
+    code = api_error(error)
     log.error("Slack %s failed: %s", method, code or error)
     if response is not None and response.status_code == 429:
         retry_after = response.headers.get("retry-after") or response.headers.get("Retry-After")

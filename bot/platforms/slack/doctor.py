@@ -7,6 +7,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.platforms.platform import Check
+from bot.platforms.slack.channel import api_error
 from bot.platforms.slack.settings import SlackSettings
 from bot.platforms.slack.setup import BOT_SCOPES
 
@@ -32,7 +33,7 @@ def _token(slack: SlackSettings) -> Check:
     try:
         answer = client.auth_test()
     except SlackApiError as error:
-        reason = error.response.get("error")
+        reason = api_error(error)
         return Check(
             False,
             "Slack token",

@@ -65,8 +65,11 @@ class _Failure:
     error: str
     retry_after: int
     times: int
+    page: str | None = None
 
     def response(self) -> web.Response:
+        if self.page is not None:  # not Slack's answer: a proxy's or a gateway's error page
+            return web.Response(text=self.page, status=self.status, content_type="text/html")
         headers = {"Retry-After": str(self.retry_after)} if self.status == 429 else {}
         return web.json_response(
             {"ok": False, "error": self.error}, status=self.status, headers=headers
@@ -209,11 +212,13 @@ class MockSlackWebAPI:
         status: int | None = None,
         retry_after: int = 1,
         error: str | None = None,
+        page: str | None = None,
     ) -> None:
         """Makes the next `times` calls to `method` fail.
 
         fail(m) answers 429 + Retry-After + "ratelimited"; fail(m, error="account_inactive")
-        answers 200 {"ok": false, "error": ...}; fail(m, status=503) answers a server error.
+        answers 200 {"ok": false, "error": ...}; fail(m, status=503) answers a server error;
+        fail(m, status=502, page="<html>…") answers an HTML page, as a proxy in the way would.
         """
         if status is None:
             status = 200 if error else 429
@@ -221,7 +226,7 @@ class MockSlackWebAPI:
             error = "ratelimited" if status == 429 else "internal_error"
         with self._lock:
             self._failures.setdefault(method, []).append(
-                _Failure(status=status, error=error, retry_after=retry_after, times=times)
+                _Failure(status, error, retry_after, times, page)
             )
 
     def response_url(self, key: str = "T0001-1") -> str:

@@ -216,6 +216,20 @@ async def test_help_answers_ephemerally_with_blocks(slack: TestClient) -> None:
     assert "commit &lt;behavior-id&gt;" in str(answer["blocks"])
 
 
+async def test_a_newcomer_gets_an_answer_when_slack_answers_users_info_with_an_error_page(
+    slack: TestClient, slack_api: MockSlackWebAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack_api.add_user("U0NEW", name="noor", real_name="Noor Haddad")
+    slack_api.fail("users.info", status=502, page="<html><h1>502 Bad Gateway</h1></html>")
+
+    with caplog.at_level(logging.ERROR, logger="bot.platforms.slack.app"):
+        answer = await command(slack, "help", user="U0NEW")
+
+    assert answer["response_type"] == "ephemeral"
+    assert answer["text"].startswith("Follow-Through help: Hi U0NEW.")
+    assert "Slack users.info failed: HTTP 502" in caplog.messages
+
+
 async def test_a_malformed_command_gets_a_specific_ephemeral_answer(
     slack: TestClient, services: Services
 ) -> None:
