@@ -315,13 +315,14 @@ def doctor_command() -> None:
 @click.option(
     "--at",
     "at",
-    help="Run the pass as if it were this moment (ISO-8601, default now; UTC if no offset).",
+    help="Run the pass as if it were this moment (ISO-8601, default now; UTC if no offset). "
+    "A pass for a given moment leaves out the RETENTION_DAYS purge.",
 )
 def tick_command(at: str | None) -> None:
     """Run one scheduling pass: plan the prompts due (catching up after downtime), send them."""
     services = _services(Settings(), SetClock(_instant(at)) if at else None)
     now = services.clock.now()
-    result = asyncio.run(services.scheduling().tick(now))
+    result = asyncio.run(services.scheduling().tick(now, retention=at is None))
     planned, delivered = result.planned, result.delivered
     click.echo(
         f"Pass at {now.isoformat()}: planned {planned.pending} "

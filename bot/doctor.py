@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, make_url, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from bot.config import Settings
 from bot.core.catalog import CatalogError, load_catalog
@@ -37,7 +37,18 @@ def run_checks(settings: Settings, *, clock: Clock | None = None) -> list[Check]
 
 
 def _database(settings: Settings, clock: Clock) -> list[Check]:
-    url = make_url(normalize_url(settings.database_url))
+    try:
+        url = make_url(normalize_url(settings.database_url))
+        create_db_engine(settings.database_url).dispose()  # the driver is there: no connection yet
+    except (ArgumentError, ImportError) as error:  # NoSuchModuleError is an ArgumentError
+        return [
+            Check(
+                False,
+                "database",
+                f"DATABASE_URL can't be used: {error}. It takes sqlite:///FILE or "
+                "postgresql+psycopg://USER:PASSWORD@HOST:PORT/DATABASE.",
+            )
+        ]
     shown = url.render_as_string(hide_password=True)
     if _missing_sqlite_file(url.get_backend_name(), url.database):
         return [Check(False, "database", f"no database file at {url.database} yet: {CREATE_IT}")]

@@ -57,17 +57,18 @@ class Scheduling:
         with self.sessions.begin() as session:
             return retention_pass(session, now=now, days=self.retention_days)
 
-    async def tick(self, now: datetime | None = None) -> TickResult:
+    async def tick(self, now: datetime | None = None, *, retention: bool = True) -> TickResult:
         """Plan everything due up to `now` (default: the clock's moment; the catch-up after a
         restart included), then send, then purge what RETENTION_DAYS no longer keeps (on
-        the first pass of each day)."""
+        the first pass of each day). `retention=False` leaves the purge out: a pass for a
+        moment someone typed (`tick --at`) must not delete by it, nor mark the day done."""
         now = now or self.clock.now()
         started = asyncio.get_running_loop().time()
         planned = await asyncio.to_thread(self.plan, now)
         delivered = await self.outbox.run(now)
         if planned.pending or planned.missed or delivered.sent or delivered.failed:
             log.info("pass at %s: planned %s, delivered %s", now.isoformat(), planned, delivered)
-        purged = await asyncio.to_thread(self.keep_retention, now)
+        purged = await asyncio.to_thread(self.keep_retention, now) if retention else None
         if purged is not None:
             log.info(
                 "purged what is older than %s (RETENTION_DAYS=%s): %s",

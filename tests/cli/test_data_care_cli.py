@@ -185,6 +185,19 @@ def test_a_pass_with_retention_days_purges_once_a_day(agency: Database, invoke: 
     assert purged.detail["by"] == "the retention setting (RETENTION_DAYS=30)"
 
 
+def test_a_pass_for_a_typed_moment_purges_nothing_and_leaves_the_day_to_the_next(
+    agency: Database, invoke: Invoke
+) -> None:
+    next_year = (NOW + timedelta(days=365)).isoformat()
+    typed = invoke("tick", "--at", next_year, RETENTION_DAYS="30", DATABASE_URL=agency.url)
+
+    assert typed.exit_code == 0, typed.output
+    assert "Purged" not in typed.output
+    assert len(agency.rows(Record)) == 2
+    today = invoke("tick", RETENTION_DAYS="30", DATABASE_URL=agency.url)
+    assert f"Purged what is older than {CUTOFF} (RETENTION_DAYS): 1 record" in today.output
+
+
 @pytest.mark.parametrize("days", ["-7", "a month"])
 def test_a_negative_or_wordy_retention_is_refused(
     agency: Database, invoke: Invoke, days: str

@@ -87,6 +87,17 @@ def test_an_unreachable_database_is_named_without_its_password(invoke: Invoke) -
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("url", ["not a url", "mysql://followthrough@db/agency"])
+def test_a_database_url_it_cannot_use_is_named_with_the_forms_it_takes(
+    invoke: Invoke, url: str
+) -> None:
+    result = invoke("doctor", DATABASE_URL=url, FOLLOWTHROUGH_SECRET=STRONG)
+    assert result.exit_code == 1
+    assert "[FAIL] database: DATABASE_URL can't be used: " in result.output
+    assert "It takes sqlite:///FILE or postgresql+psycopg://USER:PASSWORD@HOST" in result.output
+    assert "[ok ] catalog" in result.output  # the other checks still run
+
+
 def test_in_a_fresh_folder_it_says_how_to_start_and_creates_nothing(
     invoke: Invoke, tmp_path: Path
 ) -> None:
