@@ -26,8 +26,8 @@ LOG_FORMATS = ("json", "text")
 MIN_SECRET_BYTES = 32
 # Random bytes, however written (hex, base64), use far more; a pattern or a placeholder fewer.
 MIN_SECRET_CHARACTERS = 10
-# What deploy/followthrough.env.example holds until someone replaces it (CHANGE-ME-…).
-PLACEHOLDER = "changeme"
+# What example settings hold until someone replaces them (CHANGE-ME-…, REPLACE-ME-…).
+PLACEHOLDERS = ("changeme", "replaceme")
 MAKE_A_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 
@@ -210,7 +210,7 @@ class Settings(LoggingSettings):
                 f"it is only {len(self.secret_key.encode())} bytes, short enough to guess, "
                 "and anyone who guesses it can sign themselves into the dashboard"
             )
-        elif PLACEHOLDER in re.sub(r"[^a-z]", "", self.secret_key.lower()):
+        elif any(word in re.sub(r"[^a-z]", "", self.secret_key.lower()) for word in PLACEHOLDERS):
             found = "it is still the placeholder from the example settings"
         elif len(set(self.secret_key)) < MIN_SECRET_CHARACTERS:
             distinct = len(set(self.secret_key))

@@ -141,6 +141,7 @@ def test_a_schema_from_a_newer_version_is_named(db: Database, invoke: Invoke) ->
         ("k" * 40, "it is made of only 1 distinct character, like a pattern or a placeholder"),
         ("abcd" * 10, "it is made of only 4 distinct characters, like a pattern or a placeholder"),
         ("CHANGE-ME-at-least-32-random-bytes", "it is still the placeholder from the example"),
+        ("REPLACE-ME-at-least-32-random-bytes", "it is still the placeholder from the example"),
     ],
 )
 def test_a_weak_secret_fails_in_any_environment(
