@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, or_, select
+from sqlalchemy import ColumnElement, Select, and_, delete, or_, select
 from sqlalchemy.orm import Session
 
 from bot.core.states import DigestStatus, PromptStatus
@@ -278,8 +278,20 @@ def _owned(session: Session, person: Person) -> dict[str, list[int]]:
         "memberships": list(
             session.scalars(select(TeamMembership.id).filter_by(person_id=person.id))
         ),
+        # A direct chat may be known by the person's platform id alone (Teams keeps it so).
         "conversations": list(
-            session.scalars(select(ConversationRef.id).filter_by(person_id=person.id))
+            session.scalars(
+                select(ConversationRef.id).where(
+                    ConversationRef.workspace_id == person.workspace_id,
+                    or_(
+                        ConversationRef.person_id == person.id,
+                        and_(
+                            ConversationRef.kind == "dm",
+                            ConversationRef.key == person.platform_user_id,
+                        ),
+                    ),
+                )
+            )
         ),
         "cadences": list(
             session.scalars(
@@ -347,6 +359,14 @@ def forget(session: Session, person: Person, *, now: datetime, by: str) -> Forge
         if body != digest.body:
             digest.body = body
             digests_changed += 1
+    for reference in session.scalars(
+        select(ConversationRef).filter_by(workspace_id=person.workspace_id)
+    ):
+        # A channel's or the tenant's reference names whoever wrote there last; a message to
+        # the channel needs only the conversation, so the sender goes.
+        sender = reference.reference.get("user")
+        if isinstance(sender, dict) and sender.get("id") == person.platform_user_id:
+            reference.reference = {k: v for k, v in reference.reference.items() if k != "user"}
     messages_changed = 0
     for message in session.scalars(
         select(LocalMessage).where(

@@ -171,6 +171,19 @@ def fill(session: Session, *, external_id: str = "T-CARE") -> Place:
             updated_at=OLD,
         )
     )
+    # As Teams keeps them: a direct chat known by the sender's id alone, and a channel and
+    # the tenant whose references name whoever wrote last (Sam).
+    sender = {"id": sam.platform_user_id, "name": "Sam Rivera", "aadObjectId": "aad-sam"}
+    for kind, key in (("dm", sam.platform_user_id), ("channel", "19:north"), ("tenant", "t-1")):
+        session.add(
+            ConversationRef(
+                workspace_id=workspace.id,
+                kind=kind,
+                key=key,
+                reference={"user": sender, "conversation": {"id": key}, "serviceUrl": "https://s"},
+                updated_at=OLD,
+            )
+        )
     session.add(
         CadenceRule(
             workspace_id=workspace.id,
@@ -387,12 +400,17 @@ def test_forgetting_someone_takes_their_identity_records_and_traces(
         "prompts": len(PromptStatus) + 1,
         "commitments": 1,
         "memberships": 1,
-        "conversations": 1,
+        "conversations": 2,
         "cadences": 1,
         "local_messages": 2,
         "dashboard_links": 0,
     }
     with sessions() as session:
+        references = {ref.kind: ref.reference for ref in session.scalars(select(ConversationRef))}
+        assert references == {
+            "channel": {"conversation": {"id": "19:north"}, "serviceUrl": "https://s"},
+            "tenant": {"conversation": {"id": "t-1"}, "serviceUrl": "https://s"},
+        }
         sam = session.get_one(Person, place.sam)
         assert sam.platform_user_id == f"forgotten:{sam.id}"
         assert sam.name == FORGOTTEN_NAME
