@@ -30,6 +30,7 @@ from tenacity import (
     AsyncRetrying,
     RetryCallState,
     retry_if_exception_type,
+    retry_if_not_exception_type,
     stop_after_attempt,
     wait_exponential,
 )
@@ -102,6 +103,10 @@ def _about_a_delivery(
     return bound
 
 
+class _OutOfPatience(TransientDeliveryError):
+    """A send that waited its claim's patience out: it goes in a later pass, not retried now."""
+
+
 def _count_if_rate_limited(platform: str, error: Exception) -> None:
     if isinstance(error, TransientDeliveryError) and error.retry_after is not None:
         PLATFORM_RATE_LIMITED.labels(platform).inc()
@@ -153,6 +158,10 @@ class Outbox:
     grace: timedelta = DEFAULT_GRACE
     # How the outbox waits out a Retry-After or a backoff (tests hold or release it).
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    # Seconds a send may spend waiting out holds before it gives its claim back: another copy
+    # takes a claim older than the lease for abandoned and checks it, and a send still waiting
+    # here would then go out twice. A wait is at most MAX_WAIT, so the last ends well inside.
+    patience: float = LEASE.total_seconds() / 2
     _undeliverable: list[tuple[int, str]] = field(default_factory=list)
     _paces: dict[PaceKey, _Pace] = field(default_factory=dict)
     _conversation_limits: dict[str, AsyncLimiter] = field(default_factory=dict)
@@ -501,17 +510,29 @@ class Outbox:
             self._wire = asyncio.Semaphore(self.concurrency)
         wire = self._wire
 
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.patience
+
+        def in_time() -> None:
+            if loop.time() > deadline:
+                raise _OutOfPatience(f"waited {self.patience:.0f} s: sent in a later pass")
+
         async def attempt() -> str:
-            while (hold := pace.hold) is not None and not hold.done():
-                if on_hold is not None:
-                    on_hold(True)
-                try:
-                    await asyncio.shield(hold)
-                finally:
+            in_time()
+            while True:
+                while (hold := pace.hold) is not None and not hold.done():
+                    in_time()
                     if on_hold is not None:
-                        on_hold(False)
-            for limit in limits:
-                await limit.acquire()
+                        on_hold(True)
+                    try:
+                        await asyncio.shield(hold)
+                    finally:
+                        if on_hold is not None:
+                            on_hold(False)
+                for limit in limits:
+                    await limit.acquire()
+                if not pace.held:  # a send let through meanwhile may have been told to wait
+                    break
             async with wire:
                 try:
                     return await channel.send(delivery)
@@ -526,12 +547,13 @@ class Outbox:
         try:
             return await attempt()
         except TransientDeliveryError as error:
-            if self.in_process_attempts < 2:
+            if self.in_process_attempts < 2 or isinstance(error, _OutOfPatience):
                 raise
             if not error.retry_after:
                 await self.sleep(0.5)
         async for retry in AsyncRetrying(
-            retry=retry_if_exception_type(TransientDeliveryError),
+            retry=retry_if_exception_type(TransientDeliveryError)
+            & retry_if_not_exception_type(_OutOfPatience),
             stop=stop_after_attempt(self.in_process_attempts - 1),
             wait=_wait,
             sleep=self.sleep,

@@ -140,6 +140,31 @@ async def test_a_workspace_told_to_wait_holds_up_no_other(
     assert statuses(sessions) == {"sent": 9}
 
 
+async def test_a_send_held_too_long_gives_its_claim_back_for_a_later_pass(
+    sessions: sessionmaker[Session], catalog: Catalog
+) -> None:
+    """Sends let through while a hold was set are told to wait again, hold after hold: past
+    its patience a send stops waiting, unsent, so that no other copy, finding its claim
+    abandoned, sends it as well."""
+    channel = Workspaces(seed(sessions, {"T-A": 30}))
+    channel.limited["T-A"] = 10_000  # every send is told to wait
+    holds: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        if seconds:  # a hold (retries after one wait for the hold itself, not again)
+            holds.append(seconds)
+        await asyncio.sleep(0.02)
+
+    outbox = Outbox(sessions, catalog, {"fake": channel}, sleep=sleep, patience=0.1)
+
+    result = await asyncio.wait_for(outbox.run(DUE), timeout=30)
+
+    assert len(holds) <= 0.1 / 0.02 + 2  # then each send stopped waiting
+    assert channel.landed == []
+    assert result.sent == 0
+    assert statuses(sessions) == {"pending": 30}
+
+
 async def test_a_batch_takes_every_workspace_in_turn(
     sessions: sessionmaker[Session], catalog: Catalog
 ) -> None:
