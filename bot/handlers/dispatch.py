@@ -170,9 +170,13 @@ def enter(
     user: PlatformUser,
     directory: Directory,
     now: datetime,
+    strangers: bool = True,
 ) -> Context:
-    """The one way in: who is writing (met on first contact), where, and at what moment."""
-    caller = identify(session, workspace=workspace, user=user, settings=settings, now=now)
+    """The one way in: who is writing (met on first contact, or Stranger where `strangers`
+    is False), where, and at what moment."""
+    caller = identify(
+        session, workspace=workspace, user=user, settings=settings, now=now, strangers=strangers
+    )
     return Context(
         session=session,
         workspace=workspace,
@@ -261,9 +265,11 @@ def in_context(
     directory: Directory,
     work: Callable[[Context], T],
     now: datetime,
+    strangers: bool = True,
 ) -> T:
     """Run `work` for a person of a platform's workspace, in one transaction that commits
-    when it returns (a platform edge's way into the handlers)."""
+    when it returns (a platform edge's way into the handlers). With `strangers` False, a
+    person not met before raises Stranger and nothing is kept."""
     with sessions.begin() as session:
         place = get_workspace(session, platform=platform, external_id=workspace, now=now)
         if not place.active:
@@ -276,5 +282,6 @@ def in_context(
             user=user,
             directory=directory,
             now=now,
+            strangers=strangers,
         )
         return work(ctx)

@@ -13,6 +13,11 @@ from bot.handlers.context import Context, PlatformUser, Refusal
 from bot.store.models import Person, Team, TeamMembership, Workspace
 
 
+class Stranger(Exception):
+    """Someone met for the first time where the edge asked not to create them from what it
+    knew: it asks its platform who they are, and comes again with that."""
+
+
 def identify(
     session: Session,
     *,
@@ -20,12 +25,16 @@ def identify(
     user: PlatformUser,
     settings: Settings,
     now: datetime,
+    strangers: bool = True,
 ) -> Person:
-    """The person behind a message, created on first contact; bootstrap admins get admin rights."""
+    """The person behind a message, created on first contact (unless `strangers` is False:
+    then Stranger, before anything is written); bootstrap admins get admin rights."""
     person = session.scalar(
         select(Person).filter_by(workspace_id=workspace.id, platform_user_id=user.user_id)
     )
     if person is None:
+        if not strangers:
+            raise Stranger(user.user_id)
         person = _create(session, workspace, user, now)
     elif user.email and not person.email:
         person.email = user.email.lower()

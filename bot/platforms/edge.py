@@ -47,8 +47,10 @@ async def run_in_core(
     user: PlatformUser,
     directory: Directory,
     work: Callable[[Context], T],
+    strangers: bool = True,
 ) -> T:
-    """Run `work` for a person of a platform's workspace (met on first contact) in a worker
+    """Run `work` for a person of a platform's workspace (met on first contact; with
+    `strangers` False, Stranger for someone not met before, nothing kept) in a worker
     thread; it commits when `work` returns. Raises NotSaved when the database is out."""
     try:
         return await asyncio.to_thread(
@@ -62,6 +64,7 @@ async def run_in_core(
             directory=directory,
             work=work,
             now=services.clock.now(),
+            strangers=strangers,
         )
     except OUTAGE as error:
         raise NotSaved from unavailable(error)

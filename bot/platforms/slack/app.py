@@ -20,15 +20,15 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond, AsyncSay
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import select
 
 from bot.core.messages import Attachment, Message
 from bot.core.prompts import asks_for
 from bot.handlers.context import Context, PlatformUser
 from bot.handlers.dispatch import handle_action, handle_text, once
 from bot.handlers.home import commit_choices, home_sections
+from bot.handlers.people import Stranger
 from bot.handlers.replies import AnswerResult
-from bot.platforms.edge import OUTAGE, NotSaved, not_saved, run_in_core, unavailable
+from bot.platforms.edge import NotSaved, not_saved, run_in_core
 from bot.platforms.slack.channel import PLATFORM, SlackChannel, api_error
 from bot.platforms.slack.logs import bolt_logger
 from bot.platforms.slack.people import SlackDirectory, platform_user
@@ -43,7 +43,6 @@ from bot.platforms.slack.render import (
 from bot.platforms.slack.setup import BOT_SCOPES, SlackSetup, slack_setup
 from bot.platforms.slack.text import from_slack
 from bot.services import Services
-from bot.store.models import Person
 from bot.store.workspaces import get_workspace
 
 log = logging.getLogger(__name__)
@@ -62,11 +61,8 @@ class SlackEdge:
 
     # -- the way into the core ----------------------------------------------------------------
 
-    async def person(self, client: AsyncWebClient, team_id: str, user_id: str) -> PlatformUser:
-        """Who is writing: from our records, or from users.info the first time."""
-        known = await asyncio.to_thread(self._known, team_id, user_id)
-        if known is not None:
-            return known
+    async def meet(self, client: AsyncWebClient, user_id: str) -> PlatformUser:
+        """Who someone new is, from users.info (their id alone if Slack can't say)."""
         try:
             answer = await client.users_info(user=user_id)
         except SlackApiError as error:
@@ -74,41 +70,29 @@ class SlackEdge:
             return PlatformUser(user_id=user_id)
         return platform_user(answer["user"])
 
-    def _known(self, team_id: str, user_id: str) -> PlatformUser | None:
-        with self.services.sessions.begin() as session:
-            workspace = get_workspace(
-                session, platform=PLATFORM, external_id=team_id, now=self.services.clock.now()
-            )
-            person = session.scalar(
-                select(Person).filter_by(workspace_id=workspace.id, platform_user_id=user_id)
-            )
-            if person is None:
-                return None
-            return PlatformUser(
-                user_id=user_id,
-                display_name=person.display_name,
-                email=person.email,
-                timezone=person.timezone,
-            )
-
     async def run(
         self, client: AsyncWebClient, team_id: str, user_id: str, work: Callable[[Context], T]
     ) -> T:
-        """Run `work` as this person; NotSaved when the database is out."""
-        try:
-            user = await self.person(client, team_id, user_id)
-        except OUTAGE as error:
-            raise NotSaved from unavailable(error)
+        """Run `work` as this person, in one transaction (two the first time: Slack is asked
+        who they are in between); NotSaved when the database is out."""
         token = client.token or await self.setup.token_for(team_id) or ""
         directory = SlackDirectory(token=token, base_url=self.setup.settings.slack_api_url)
-        return await run_in_core(
-            self.services,
-            platform=PLATFORM,
-            workspace=team_id,
-            user=user,
-            directory=directory,
-            work=work,
-        )
+
+        async def as_(user: PlatformUser, *, strangers: bool) -> T:
+            return await run_in_core(
+                self.services,
+                platform=PLATFORM,
+                workspace=team_id,
+                user=user,
+                directory=directory,
+                work=work,
+                strangers=strangers,
+            )
+
+        try:
+            return await as_(PlatformUser(user_id=user_id), strangers=False)
+        except Stranger:
+            return await as_(await self.meet(client, user_id), strangers=True)
 
     async def converse(
         self, client: AsyncWebClient, team_id: str, user_id: str, text: str, *, direct: bool

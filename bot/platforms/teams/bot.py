@@ -25,6 +25,7 @@ from bot.core.messages import Attachment as FileAttachment
 from bot.core.messages import Message
 from bot.handlers.context import Context, PlatformUser
 from bot.handlers.dispatch import handle_action, handle_text, once
+from bot.handlers.people import Stranger
 from bot.handlers.replies import AnswerResult
 from bot.platforms.edge import OUTAGE, NotSaved, not_saved, run_in_core, unavailable
 from bot.platforms.teams.cards import CARD_TYPE, render_card
@@ -53,18 +54,31 @@ class FollowThroughTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
     # -- the way into the core ----------------------------------------------------------------
 
     async def run(self, turn_context: TurnContext, work: Callable[[Context], T]) -> T:
+        """Run `work` as the sender; Teams is asked who they are (the roster) only the first
+        time we meet them."""
         activity = turn_context.activity
-        user = await self._who(turn_context)
-        return await run_in_core(
-            self.services,
-            platform=PLATFORM,
-            workspace=tenant_of(activity),
-            user=user,
-            directory=TeamsDirectory(),
-            work=work,
-        )
+        sender = activity.from_property
 
-    async def _who(self, turn_context: TurnContext) -> PlatformUser:
+        async def as_(user: PlatformUser, *, strangers: bool) -> T:
+            return await run_in_core(
+                self.services,
+                platform=PLATFORM,
+                workspace=tenant_of(activity),
+                user=user,
+                directory=TeamsDirectory(),
+                work=work,
+                strangers=strangers,
+            )
+
+        try:
+            return await as_(
+                PlatformUser(user_id=sender.id, display_name=sender.name or ""), strangers=False
+            )
+        except Stranger:
+            return await as_(await self._meet(turn_context), strangers=True)
+
+    async def _meet(self, turn_context: TurnContext) -> PlatformUser:
+        """Who someone new is: their name, and in a personal chat their email from the roster."""
         sender = turn_context.activity.from_property
         email = None
         if turn_context.activity.conversation.conversation_type == "personal":

@@ -21,7 +21,7 @@ from slack_bolt.listener.async_listener_completion_handler import (
 )
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.app import MAX_REQUEST_BODY, build_web_app
 from bot.config import Settings
@@ -214,6 +214,28 @@ async def test_help_answers_ephemerally_with_blocks(slack: TestClient) -> None:
     answer = await command(slack, "help")
     assert answer["response_type"] == "ephemeral"
     assert "commit &lt;behavior-id&gt;" in str(answer["blocks"])
+
+
+async def test_a_known_persons_command_is_one_transaction_and_asks_slack_nothing(
+    slack: TestClient, slack_api: MockSlackWebAPI, services: Services
+) -> None:
+    await command(slack, "help")
+    transactions: list[object] = []
+
+    def begun(connection: object) -> None:
+        transactions.append(connection)
+
+    event.listen(services.engine, "begin", begun)
+    try:
+        for _ in range(2):
+            await command(slack, "help")
+    finally:
+        event.remove(services.engine, "begin", begun)
+
+    assert len(transactions) == 2  # one a command, once met
+    assert [call.params["user"] for call in slack_api.calls_to("users.info")] == [LEADER]
+    (sam,) = rows(services, Person)
+    assert (sam.display_name, sam.email) == ("Sam Rivera", "sam@agency.org")
 
 
 async def test_a_newcomer_gets_an_answer_when_slack_answers_users_info_with_an_error_page(

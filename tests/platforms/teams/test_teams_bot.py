@@ -114,6 +114,20 @@ async def test_help_in_the_personal_chat_answers_with_a_card(
     assert "Follow-Through help" in str(answer.cards)
 
 
+async def test_the_roster_is_asked_who_someone_is_only_when_they_are_new(
+    teams: tuple[TestClient, Services], connector: MockConnector
+) -> None:
+    client, services = teams
+    connector.set_roster(act.personal_conversation_id(SAM["id"]), [SAM])
+    for turn in (1, 2, 3):
+        await send(client, act.message("help", **personal(connector, SAM)))
+        await reply_to(connector, SAM, turn)
+
+    assert len(connector.calls_to("GET", "/members/")) == 1
+    (sam,) = [p for p in rows(services, Person) if p.platform_user_id == SAM["id"]]
+    assert sam.email == SAM["email"]
+
+
 async def test_a_command_after_a_mention_in_a_channel_resolves_teams_mentions(
     teams: tuple[TestClient, Services], connector: MockConnector
 ) -> None:
