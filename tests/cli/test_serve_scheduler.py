@@ -43,9 +43,11 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> Spy:
         found.started += 1
         return start(self)
 
-    async def counted_tick(self: Scheduling, now: datetime | None = None) -> TickResult:
+    async def counted_tick(
+        self: Scheduling, now: datetime | None = None, *, retention: bool = True
+    ) -> TickResult:
         found.passes.append(now)
-        return await tick(self, now)
+        return await tick(self, now, retention=retention)
 
     monkeypatch.setattr(Scheduling, "start", counted_start)
     monkeypatch.setattr(Scheduling, "tick", counted_tick)
