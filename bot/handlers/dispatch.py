@@ -18,7 +18,7 @@ from bot.core.grammar import CommandError, looks_like_command, parse_command
 from bot.core.messages import Attachment, Message
 from bot.handlers import admin, digest, leader
 from bot.handlers.context import Context, Directory, PlatformUser, Refusal
-from bot.handlers.people import current_teams, identify
+from bot.handlers.people import current_teams, identify, welcome
 from bot.handlers.replies import (
     OUTCOME_LABELS,
     AnswerResult,
@@ -31,8 +31,8 @@ from bot.handlers.replies import (
 )
 from bot.reports.export import csv_bytes, export_rows
 from bot.store.db import first_sight
-from bot.store.models import Record, Workspace
-from bot.store.workspaces import get_workspace
+from bot.store.models import Person, Record, Workspace
+from bot.store.workspaces import get_workspace, workspace_and_person
 
 Handler = Callable[[Any, Context], Message]
 
@@ -171,12 +171,20 @@ def enter(
     directory: Directory,
     now: datetime,
     strangers: bool = True,
+    caller: Person | None = None,
 ) -> Context:
     """The one way in: who is writing (met on first contact, or Stranger where `strangers`
-    is False), where, and at what moment."""
-    caller = identify(
-        session, workspace=workspace, user=user, settings=settings, now=now, strangers=strangers
-    )
+    is False; `caller` when the edge's way in has identified them already), where, and at
+    what moment."""
+    if caller is None:
+        caller = identify(
+            session,
+            workspace=workspace,
+            user=user,
+            settings=settings,
+            now=now,
+            strangers=strangers,
+        )
     return Context(
         session=session,
         workspace=workspace,
@@ -271,9 +279,22 @@ def in_context(
     when it returns (a platform edge's way into the handlers). With `strangers` False, a
     person not met before raises Stranger and nothing is kept."""
     with sessions.begin() as session:
-        place = get_workspace(session, platform=platform, external_id=workspace, now=now)
+        place, known = workspace_and_person(
+            session, platform=platform, external_id=workspace, user_id=user.user_id
+        )
+        if place is None:
+            place = get_workspace(session, platform=platform, external_id=workspace, now=now)
         if not place.active:
             place.active = True  # someone is using it: the app is installed again
+        caller = welcome(
+            session,
+            known,
+            workspace=place,
+            user=user,
+            settings=settings,
+            now=now,
+            strangers=strangers,
+        )
         ctx = enter(
             session,
             settings=settings,
@@ -282,6 +303,6 @@ def in_context(
             user=user,
             directory=directory,
             now=now,
-            strangers=strangers,
+            caller=caller,
         )
         return work(ctx)

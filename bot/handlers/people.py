@@ -32,6 +32,28 @@ def identify(
     person = session.scalar(
         select(Person).filter_by(workspace_id=workspace.id, platform_user_id=user.user_id)
     )
+    return welcome(
+        session,
+        person,
+        workspace=workspace,
+        user=user,
+        settings=settings,
+        now=now,
+        strangers=strangers,
+    )
+
+
+def welcome(
+    session: Session,
+    person: Person | None,
+    *,
+    workspace: Workspace,
+    user: PlatformUser,
+    settings: Settings,
+    now: datetime,
+    strangers: bool = True,
+) -> Person:
+    """`identify` for a caller already looked up (`person`, None if not met yet)."""
     if person is None:
         if not strangers:
             raise Stranger(user.user_id)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from bot.store.models import Workspace
+from bot.store.models import Person, Workspace
 
 
 def get_workspace(
@@ -26,3 +26,18 @@ def get_workspace(
         session.add(workspace)
         session.flush()
     return workspace
+
+
+def workspace_and_person(
+    session: Session, *, platform: str, external_id: str, user_id: str
+) -> tuple[Workspace | None, Person | None]:
+    """A platform workspace and the person in it with this platform user id, in one query
+    (each request starts here); None for either that has not been met yet."""
+    found = session.execute(
+        select(Workspace, Person)
+        .outerjoin(
+            Person, and_(Person.workspace_id == Workspace.id, Person.platform_user_id == user_id)
+        )
+        .where(Workspace.platform == platform, Workspace.external_id == external_id)
+    ).first()
+    return (found[0], found[1]) if found is not None else (None, None)

@@ -8,8 +8,8 @@ too; the access log's line for the request is written after the handler and is b
 
 from __future__ import annotations
 
+import random
 import re
-import uuid
 from collections.abc import Awaitable, Callable
 
 import structlog
@@ -21,13 +21,16 @@ REQUEST_ID = web.RequestKey("request_id", str)
 # A caller's id is kept only if it cannot disturb a log line or a header: short, and of
 # characters ids are made of.
 _SANE = re.compile(r"[A-Za-z0-9._-]{1,64}")
+# Ids need to be distinct, not secret: a generator seeded from the OS once per process, not
+# os.urandom (uuid4) per request, which showed in the request path's profile.
+_ids = random.Random()
 
 
 def request_id(given: str | None) -> str:
-    """The caller's id when it is sane, else a new one (uuid4, hex)."""
+    """The caller's id when it is sane, else a new one (128 random bits, hex)."""
     if given is not None and _SANE.fullmatch(given):
         return given
-    return uuid.uuid4().hex
+    return f"{_ids.getrandbits(128):032x}"
 
 
 @web.middleware
