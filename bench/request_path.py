@@ -234,6 +234,14 @@ async def enroll(events: str) -> None:
                 raise SystemExit(f"enrolling {leader}: {answer.status} {reply[:300]}")
 
 
+def resident_mb(pid: int) -> float:
+    """A process's resident memory now (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def records(url: str) -> int:
     """Records in the database: each `log` must have written one."""
     engine = create_db_engine(url)
@@ -309,6 +317,7 @@ async def measure(database_url: str | None, requests: int, concurrency: int) -> 
                 recorded = records(url)
                 if recorded != requests // 2:
                     raise SystemExit(f"{requests // 2} logs sent, {recorded} records written")
+                print(f"serve's memory after the run: {resident_mb(child.pid):.0f} MB")
                 print(f"cold start to /readyz: {cold:.2f} s")
     finally:
         await runner.cleanup()
