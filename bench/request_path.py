@@ -318,7 +318,10 @@ async def measure(database_url: str | None, requests: int, concurrency: int) -> 
                 if recorded != requests // 2:
                     raise SystemExit(f"{requests // 2} logs sent, {recorded} records written")
                 print(f"serve's memory after the run: {resident_mb(child.pid):.0f} MB")
-                print(f"cold start to /readyz: {cold:.2f} s")
+            env["PORT"] = str(port := free_port())
+            with process(serve, env, logs / "restart.log") as child:
+                again = await ready(f"http://127.0.0.1:{port}/readyz", child, logs / "restart.log")
+            print(f"start to /readyz: {cold:.2f} s on a new database, {again:.2f} s on this one")
     finally:
         await runner.cleanup()
     return results

@@ -7,20 +7,35 @@ import threading
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, Engine, Table, create_engine, event, exc, func, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    create_engine,
+    event,
+    exc,
+    func,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.models import SeenEvent
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The advisory lock copies of the service take to migrate one at a time ("FTMIGRAT").
 MIGRATION_LOCK = 0x46544D4947524154
+# The newest migration's revision: `serve` and /readyz compare the database with it without
+# loading Alembic and its migration files (tests/store/test_schema.py checks it is Alembic's).
+SCHEMA_HEAD = "0006"
 
 # How long the service waits on its database before it gives up and says so, rather than
 # hanging a request (docs/security.md, 5). A DATABASE_URL that names its own connect_timeout,
@@ -121,6 +136,8 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config  # Alembic loads only when a migration may run
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -130,7 +147,14 @@ def alembic_config(engine: Engine) -> Config:
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the database schema up to `revision` (the newest by default). On PostgreSQL
     under an advisory lock: copies of the service starting together migrate one after the
-    other, and the later ones find nothing left to do."""
+    other, and the later ones find nothing left to do. A database already at the head is
+    left alone without loading Alembic (a quicker start)."""
+    if revision == "head":
+        with engine.connect() as connection:
+            if schema_revision(connection) == SCHEMA_HEAD:
+                return
+    from alembic import command
+
     config = alembic_config(engine)
     with engine.connect() as connection:
         locked = connection.dialect.name == "postgresql"
@@ -148,6 +172,14 @@ def migrate(engine: Engine, revision: str = "head") -> None:
                 connection.execute(select(func.pg_advisory_unlock(MIGRATION_LOCK)))
                 connection.exec_driver_sql("RESET statement_timeout")
                 connection.commit()
+
+
+def schema_revision(connection: Connection) -> str | None:
+    """The migration the database's schema is at; None when it has never been migrated."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    found = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return str(found) if found is not None else None
 
 
 def insert_ignoring_conflicts(

@@ -5,11 +5,9 @@ from __future__ import annotations
 import asyncio
 
 from aiohttp import web
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
-from bot.store.db import alembic_config
+from bot.store.db import SCHEMA_HEAD, schema_revision
 
 ENGINE_KEY = web.AppKey("engine", Engine)
 # A probe wants an answer, not a wait: a database that has not answered in this long is
@@ -21,19 +19,15 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def _head(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
-
-
 def _current(engine: Engine) -> str | None:
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"))
-        return MigrationContext.configure(connection).get_current_revision()
+        return schema_revision(connection)
 
 
 async def readyz(request: web.Request) -> web.Response:
     engine = request.app[ENGINE_KEY]
-    head = await asyncio.to_thread(_head, engine)  # the migration files: no database
+    head = SCHEMA_HEAD
     try:
         current = await asyncio.wait_for(asyncio.to_thread(_current, engine), READY_WITHIN)
     except TimeoutError:

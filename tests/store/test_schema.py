@@ -11,12 +11,13 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.states import PromptStatus
-from bot.store.db import alembic_config, create_db_engine, migrate
+from bot.store.db import SCHEMA_HEAD, alembic_config, create_db_engine, migrate, schema_revision
 from bot.store.models import Base, Commitment, Person, Prompt, Record, Workspace
 from tests.conftest import NOW, FreshDatabase
 
@@ -25,6 +26,24 @@ def test_migrations_build_exactly_what_the_models_describe(engine: Engine) -> No
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
+
+
+def test_the_schema_head_the_service_checks_is_alembics(engine: Engine) -> None:
+    """serve and /readyz compare the database with SCHEMA_HEAD without loading Alembic: a new
+    migration must move it too, or every copy would report its schema as behind."""
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    assert head == SCHEMA_HEAD
+    with engine.connect() as connection:
+        assert schema_revision(connection) == SCHEMA_HEAD
+
+
+def test_a_database_never_migrated_has_no_revision(databases: FreshDatabase) -> None:
+    empty = create_db_engine(databases.url())
+    try:
+        with empty.connect() as connection:
+            assert schema_revision(connection) is None
+    finally:
+        empty.dispose()
 
 
 def test_migrations_go_down_and_up_again(databases: FreshDatabase) -> None:
