@@ -271,10 +271,21 @@ def database(url: str | None) -> Iterator[str]:
         admin.dispose()
 
 
-async def measure(database_url: str | None, requests: int, concurrency: int) -> dict[str, Figures]:
+@dataclass
+class Run:
+    """One run's figures, each scenario's and the server's own."""
+
+    scenarios: dict[str, Figures]
+    start: float = 0.0  # seconds to /readyz on a new database
+    restart: float = 0.0  # seconds to /readyz on the same database, migrated
+    resident_mb: float = 0.0  # serve's memory after the run
+
+
+async def measure(database_url: str | None, requests: int, concurrency: int) -> Run:
     runner, api_url = await web_api()
     logs = Path(tempfile.mkdtemp())
     results: dict[str, Figures] = {}
+    run = Run(results)
     help_command = lambda n: slash_command(LEADERS[n % len(LEADERS)], "help")  # noqa: E731
     log_command = lambda n: slash_command(  # noqa: E731
         LEADERS[n % len(LEADERS)], f"log 6.a Thanked the intake unit, round {n}"
@@ -304,7 +315,7 @@ async def measure(database_url: str | None, requests: int, concurrency: int) -> 
             serve = [sys.executable, "-m", "bot.cli", "serve"]
             with process(serve, env, logs / "serve.log") as child:
                 base = f"http://127.0.0.1:{port}"
-                cold = await ready(f"{base}/readyz", child, logs / "serve.log")
+                run.start = await ready(f"{base}/readyz", child, logs / "serve.log")
                 events = f"{base}/slack/events"
                 await enroll(events)
                 await load(events, 200, concurrency, help_command)  # warm-up
@@ -317,14 +328,15 @@ async def measure(database_url: str | None, requests: int, concurrency: int) -> 
                 recorded = records(url)
                 if recorded != requests // 2:
                     raise SystemExit(f"{requests // 2} logs sent, {recorded} records written")
-                print(f"serve's memory after the run: {resident_mb(child.pid):.0f} MB")
+                run.resident_mb = resident_mb(child.pid)
             env["PORT"] = str(port := free_port())
             with process(serve, env, logs / "restart.log") as child:
-                again = await ready(f"http://127.0.0.1:{port}/readyz", child, logs / "restart.log")
-            print(f"start to /readyz: {cold:.2f} s on a new database, {again:.2f} s on this one")
+                run.restart = await ready(
+                    f"http://127.0.0.1:{port}/readyz", child, logs / "restart.log"
+                )
     finally:
         await runner.cleanup()
-    return results
+    return run
 
 
 def main() -> None:
@@ -338,10 +350,13 @@ def main() -> None:
     if arguments.bare_bolt:
         bare_bolt(arguments.bare_bolt, arguments.api_url)
         return
-    results = asyncio.run(
-        measure(arguments.database_url, arguments.requests, arguments.concurrency)
-    )
+    run = asyncio.run(measure(arguments.database_url, arguments.requests, arguments.concurrency))
+    results = run.scenarios
     base = results["bare Bolt"]
+    print(
+        f"start to /readyz: {run.start:.2f} s on a new database, {run.restart:.2f} s on a "
+        f"migrated one; serve's memory after the run: {run.resident_mb:.0f} MB"
+    )
     print(f"{arguments.requests} signed slash commands, {arguments.concurrency} at a time")
     print("| | p50 | p99 | worst | requests/s | p50 / bare | failed |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
