@@ -53,6 +53,7 @@ def test_a_rolled_back_or_failed_transaction_gives_the_turn_back(engine: Engine)
     assert tally(engine) == 5
 
 
+@pytest.mark.waits_out_a_timeout
 def test_a_turn_not_given_within_the_statement_timeout_is_a_database_error(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
