@@ -9,15 +9,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from pathlib import Path
 
 import yaml
 
-from bot.core.clock import SetClock
 from bot.web.metrics import count_pass
-from tests.conftest import NOW
-from tests.web.local_chat import ADMIN, SAM, LocalChat
+from tests.web.local_chat import LocalChat, prompt_sam_due
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 NAME = re.compile(r"\bfollowthrough_[A-Za-z0-9_]+")
@@ -40,14 +37,7 @@ def dashboard_queries() -> dict[str, str]:
 async def scrape_after_a_pass(chat: LocalChat) -> str:
     """/metrics once a request was timed and a pass sent a prompt, so each labelled series
     has a sample to show."""
-    clock = chat.services.clock
-    assert isinstance(clock, SetClock)
-    avery = await chat.join(ADMIN)
-    await chat.say(avery, f"leader add {SAM} role=supervisor")
-    sam = await chat.join(SAM)
-    await chat.say(sam, "commit 6.a")
-    await chat.say(avery, f"send-now {SAM}")
-    clock.set(NOW + timedelta(minutes=10))
+    await prompt_sam_due(chat)
     scheduling = chat.services.scheduling()
     scheduling.observe = count_pass
     result = await scheduling.tick()

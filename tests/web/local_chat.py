@@ -3,14 +3,17 @@ read the conversation, count what changed."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
+from bot.core.clock import SetClock
 from bot.services import Services
 from bot.store.models import AuditEvent, Base, Person, Record, Team, Workspace
+from tests.conftest import NOW
 
 Client = TestClient[web.Request, web.Application]
 
@@ -66,3 +69,16 @@ class LocalChat:
             model.__name__: self.count(model)
             for model in (Person, Team, Record, AuditEvent, Workspace)
         }
+
+
+async def prompt_sam_due(chat: LocalChat) -> None:
+    """Sam, a supervisor committed to 6.a, with a prompt the admin asked for (send-now); the
+    clock ten minutes on, so the next scheduling pass sends it."""
+    clock = chat.services.clock
+    assert isinstance(clock, SetClock)
+    avery = await chat.join(ADMIN)
+    await chat.say(avery, f"leader add {SAM} role=supervisor")
+    sam = await chat.join(SAM)
+    await chat.say(sam, "commit 6.a")
+    await chat.say(avery, f"send-now {SAM}")
+    clock.set(NOW + timedelta(minutes=10))

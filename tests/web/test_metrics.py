@@ -4,14 +4,11 @@ and the outbox's backlog read from the database when scraped."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 
 from prometheus_client import REGISTRY
 
-from bot.core.clock import SetClock
 from bot.web.metrics import count_pass
-from tests.conftest import NOW
-from tests.web.local_chat import ADMIN, SAM, LocalChat
+from tests.web.local_chat import LocalChat, prompt_sam_due
 
 
 def sample(name: str, **labels: str) -> float:
@@ -53,14 +50,7 @@ async def test_the_backlog_and_the_passes_are_counted(
     fresh_url: str, open_chat: Callable[..., Awaitable[LocalChat]]
 ) -> None:
     chat = await open_chat(fresh_url)
-    clock = chat.services.clock
-    assert isinstance(clock, SetClock)
-    avery = await chat.join(ADMIN)
-    await chat.say(avery, f"leader add {SAM} role=supervisor")
-    sam = await chat.join(SAM)
-    await chat.say(sam, "commit 6.a")
-    await chat.say(avery, f"send-now {SAM}")
-    clock.set(NOW + timedelta(minutes=10))
+    await prompt_sam_due(chat)
 
     waiting = await scrape(chat)
     sent_before = sample("followthrough_scheduling_outcomes_total", outcome="sent")
