@@ -8,13 +8,15 @@ too; the access log's line for the request is written after the handler and is b
 
 from __future__ import annotations
 
+import logging
 import random
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 
 import structlog
 from aiohttp import web
-from aiohttp.web_log import AccessLogger
+from aiohttp.abc import AbstractAccessLogger
 
 HEADER = "X-Request-Id"
 REQUEST_ID = web.RequestKey("request_id", str)
@@ -24,6 +26,8 @@ _SANE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 # Ids need to be distinct, not secret: a generator seeded from the OS once per process, not
 # os.urandom (uuid4) per request, which showed in the request path's profile.
 _ids = random.Random()
+# The access log's line: remote address, "method path version", status, bytes, milliseconds.
+_LINE = '%s "%s %s HTTP/%d.%d" %d %d %.1f ms'
 
 
 def request_id(given: str | None) -> str:
@@ -40,8 +44,20 @@ async def with_request_id(
     """Bind the request's id for as long as it is handled; unbound after, since the next
     request on the same connection runs in the same task."""
     request[REQUEST_ID] = found = request_id(request.headers.get(HEADER))
-    with structlog.contextvars.bound_contextvars(request_id=found):
+    with _bound(found):
         return await handler(request)
+
+
+@contextmanager
+def _bound(found: str) -> Iterator[None]:
+    """The id bound to the context, and the context as it was after. Not structlog's
+    `bound_contextvars`, which reads every variable of the context first to restore any
+    earlier value (there is none): a tenth of a request's CPU in the request path."""
+    tokens = structlog.contextvars.bind_contextvars(request_id=found)
+    try:
+        yield
+    finally:
+        structlog.contextvars.reset_contextvars(**tokens)
 
 
 async def _echo(request: web.Request, response: web.StreamResponse) -> None:
@@ -51,16 +67,32 @@ async def _echo(request: web.Request, response: web.StreamResponse) -> None:
         response.headers[HEADER] = found
 
 
-class AccessLog(AccessLogger):
-    """aiohttp's access log, its line carrying the request's id like the request's others."""
+class AccessLog(AbstractAccessLogger):
+    """One line a request, carrying the request's id like the request's other lines: who
+    asked, what, the status, the bytes and how long it took. aiohttp's own access logger
+    interprets a format string for every line (and formats the time itself, which the log's
+    timestamp already says): a tenth of the request path's CPU in its profile."""
+
+    @property
+    def enabled(self) -> bool:
+        return self.logger.isEnabledFor(logging.INFO)
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        line = (
+            request.remote or "-",
+            request.method,
+            request.path_qs,
+            *request.version,
+            response.status,
+            response.body_length,
+            time * 1000,
+        )
         found = request.get(REQUEST_ID)
         if found is None:
-            super().log(request, response, time)
+            self.logger.info(_LINE, *line)
             return
-        with structlog.contextvars.bound_contextvars(request_id=found):
-            super().log(request, response, time)
+        with _bound(found):
+            self.logger.info(_LINE, *line)
 
 
 def add_request_ids(app: web.Application) -> None:
