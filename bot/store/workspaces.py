@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.store.models import Person, Workspace
@@ -28,16 +28,31 @@ def get_workspace(
     return workspace
 
 
+# Every request starts with this statement: built once, since building it anew (and its
+# cache key, which SQLAlchemy keeps with a statement) cost more than running it.
+_WORKSPACE_AND_PERSON = (
+    select(Workspace, Person)
+    .outerjoin(
+        Person,
+        and_(
+            Person.workspace_id == Workspace.id,
+            Person.platform_user_id == bindparam("user_id"),
+        ),
+    )
+    .where(
+        Workspace.platform == bindparam("platform"),
+        Workspace.external_id == bindparam("external_id"),
+    )
+)
+
+
 def workspace_and_person(
     session: Session, *, platform: str, external_id: str, user_id: str
 ) -> tuple[Workspace | None, Person | None]:
     """A platform workspace and the person in it with this platform user id, in one query
     (each request starts here); None for either that has not been met yet."""
     found = session.execute(
-        select(Workspace, Person)
-        .outerjoin(
-            Person, and_(Person.workspace_id == Workspace.id, Person.platform_user_id == user_id)
-        )
-        .where(Workspace.platform == platform, Workspace.external_id == external_id)
+        _WORKSPACE_AND_PERSON,
+        {"platform": platform, "external_id": external_id, "user_id": user_id},
     ).first()
     return (found[0], found[1]) if found is not None else (None, None)
