@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.core.catalog import Catalog, load_catalog
 from bot.core.clock import Clock, SystemClock
+from bot.handlers.callers import KnownCallers
 from bot.platforms import registry
 from bot.platforms.platform import Edge
 from bot.scheduling.delivery import Channel
@@ -27,6 +28,10 @@ class Services:
     catalog: Catalog
     clock: Clock = field(default_factory=SystemClock)
     edges: dict[str, Edge] = field(default_factory=dict)
+    callers: KnownCallers = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.callers = KnownCallers(self.clock)
 
     @property
     def channels(self) -> dict[str, Channel]:

@@ -35,6 +35,28 @@ class Directory(Protocol):
     def lookup(self, ref: UserRef) -> PlatformUser | None: ...
 
 
+class Asker(Protocol):
+    """Who is asking, as far as an answer from the catalog alone needs (a Person is one)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def is_admin(self) -> bool: ...
+    @property
+    def is_leader(self) -> bool: ...
+    @property
+    def timezone(self) -> str: ...
+
+
+class Reading(Protocol):
+    """What a command answered from the catalog and who asks reads (a Context is one)."""
+
+    @property
+    def caller(self) -> Asker: ...
+    @property
+    def catalog(self) -> Catalog: ...
+
+
 @dataclass
 class Context:
     session: Session

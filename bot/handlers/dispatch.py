@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,7 +18,8 @@ from bot.core.catalog import Catalog
 from bot.core.grammar import CommandError, looks_like_command, parse_command
 from bot.core.messages import Attachment, Message
 from bot.handlers import admin, digest, leader
-from bot.handlers.context import Context, Directory, PlatformUser, Refusal
+from bot.handlers.callers import Known, KnownCallers, Remembered
+from bot.handlers.context import Context, Directory, PlatformUser, Reading, Refusal
 from bot.handlers.people import current_teams, identify, welcome
 from bot.handlers.replies import (
     OUTCOME_LABELS,
@@ -30,7 +32,7 @@ from bot.handlers.replies import (
     take_free_text,
 )
 from bot.reports.export import csv_bytes, export_rows
-from bot.store.db import first_sight
+from bot.store.db import first_sight, wrote
 from bot.store.models import Person, Record, Workspace
 from bot.store.workspaces import get_workspace, workspace_and_person
 
@@ -73,9 +75,14 @@ def dashboard(command: c.Dashboard, ctx: Context) -> Message:
     )
 
 
+# Commands answered from the catalog and who asks alone: `answer_known` runs them without the
+# database for a caller remembered from an earlier request.
+FROM_CATALOG: Mapping[type, Callable[[Any, Reading], Message]] = {
+    c.Help: leader.show_help,
+    c.Behaviors: leader.list_behaviors,
+}
 HANDLERS: Mapping[type, tuple[Handler, bool]] = {
-    c.Help: (leader.show_help, False),
-    c.Behaviors: (leader.list_behaviors, False),
+    **{kind: (handler, False) for kind, handler in FROM_CATALOG.items()},
     c.Commitments: (leader.list_commitments, False),
     c.Commit: (leader.commit, False),
     c.Drop: (leader.drop, False),
@@ -159,6 +166,19 @@ def handle_text(
             )
         return Message.refusal(str(error) + hint)
     return run_command(command, ctx)
+
+
+def answer_known(text: str, known: Known, *, now: datetime) -> Message | None:
+    """The answer to a command in FROM_CATALOG for a remembered caller, with no database;
+    None for anything else, which then takes the usual way (a malformed command too: in a
+    direct conversation its answer depends on whether a prompt is open)."""
+    today = now.astimezone(ZoneInfo(known.caller.timezone)).date()
+    try:
+        command = parse_command(text, catalog=known.catalog, today=today)
+    except CommandError:
+        return None
+    handler = FROM_CATALOG.get(type(command))
+    return handler(command, known) if handler is not None else None
 
 
 def enter(
@@ -274,10 +294,14 @@ def in_context(
     work: Callable[[Context], T],
     now: datetime,
     strangers: bool = True,
+    callers: KnownCallers | None = None,
 ) -> T:
     """Run `work` for a person of a platform's workspace, in one transaction that commits
     when it returns (a platform edge's way into the handlers). With `strangers` False, a
-    person not met before raises Stranger and nothing is kept."""
+    person not met before raises Stranger and nothing is kept. With `callers`, the caller is
+    remembered after a request that wrote nothing, and the workspace forgotten after one
+    that wrote."""
+    generation = callers.generation(platform, workspace) if callers is not None else 0
     with sessions.begin() as session:
         place, known = workspace_and_person(
             session, platform=platform, external_id=workspace, user_id=user.user_id
@@ -305,4 +329,11 @@ def in_context(
             now=now,
             caller=caller,
         )
-        return work(ctx)
+        result = work(ctx)
+        snapshot = Remembered.of(ctx.caller)
+    if callers is not None:
+        if wrote(session):
+            callers.forget(platform, workspace)
+        else:
+            callers.remember(platform, workspace, user.user_id, snapshot, generation)
+    return result

@@ -10,7 +10,7 @@ from bot.core import commands as c
 from bot.core.grammar import BY_NAME, SYNTAX
 from bot.core.messages import Message
 from bot.handlers.cadences import describe_moved, effective_cadence, when_prompted
-from bot.handlers.context import Context, Refusal
+from bot.handlers.context import Context, Reading, Refusal
 from bot.handlers.replies import OPEN_STATUSES, snooze_prompt
 from bot.store.models import Commitment, Prompt, Record
 from bot.store.prompts import cancel_unsent
@@ -32,7 +32,7 @@ def require_leader(ctx: Context) -> None:
         )
 
 
-def show_help(command: c.Help, ctx: Context) -> Message:
+def show_help(command: c.Help, ctx: Reading) -> Message:
     if command.topic:
         names = [n for n in BY_NAME if n == command.topic or n.startswith(command.topic + " ")]
         items = tuple(
@@ -51,7 +51,7 @@ def show_help(command: c.Help, ctx: Context) -> Message:
     return Message(text=intro, title="Follow-Through help", items=items)
 
 
-def list_behaviors(command: c.Behaviors, ctx: Context) -> Message:
+def list_behaviors(command: c.Behaviors, ctx: Reading) -> Message:
     catalog = ctx.catalog
     if command.role:
         items = tuple(

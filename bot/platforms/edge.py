@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, TypeVar
 from sqlalchemy import exc
 
 from bot.core.messages import Message
+from bot.handlers.callers import Known
 from bot.handlers.context import Context, Directory, PlatformUser
-from bot.handlers.dispatch import in_context
+from bot.handlers.dispatch import answer_known, in_context
 from bot.metrics import DATABASE_UNAVAILABLE
 
 if TYPE_CHECKING:
@@ -65,9 +66,21 @@ async def run_in_core(
             work=work,
             now=services.clock.now(),
             strangers=strangers,
+            callers=services.callers,
         )
     except OUTAGE as error:
         raise NotSaved from unavailable(error)
+
+
+def answer_known_caller(
+    services: Services, *, platform: str, workspace: str, user_id: str, text: str
+) -> Message | None:
+    """The answer to `help` or `behaviors` from someone remembered from an earlier request,
+    at once and without the database; None when it takes the usual way (`run_in_core`)."""
+    caller = services.callers.recall(platform, workspace, user_id)
+    if caller is None:
+        return None
+    return answer_known(text, Known(caller, services.catalog), now=services.clock.now())
 
 
 def unavailable(error: Exception) -> Exception:

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from bot.store.models import SeenEvent
 
@@ -131,8 +131,29 @@ class _Writer:
 _HOLDS_WRITER = "followthrough_holds_writer"
 
 
+_WROTE = "followthrough_wrote"
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    event.listen(sessions, "after_flush", _note_write)
+    event.listen(sessions, "do_orm_execute", _note_statement)
+    return sessions
+
+
+def wrote(session: Session) -> bool:
+    """Whether the session has written anything: an object flushed, or an INSERT, UPDATE
+    or DELETE statement run through it (a change rolled back to a savepoint counts too)."""
+    return bool(session.info.get(_WROTE))
+
+
+def _note_write(session: Session, _: object) -> None:
+    session.info[_WROTE] = True
+
+
+def _note_statement(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -28,7 +28,7 @@ from bot.handlers.dispatch import handle_action, handle_text, once
 from bot.handlers.home import commit_choices, home_sections
 from bot.handlers.people import Stranger
 from bot.handlers.replies import AnswerResult
-from bot.platforms.edge import NotSaved, not_saved, run_in_core
+from bot.platforms.edge import NotSaved, answer_known_caller, not_saved, run_in_core
 from bot.platforms.slack.channel import PLATFORM, SlackChannel, api_error
 from bot.platforms.slack.logs import bolt_logger
 from bot.platforms.slack.people import SlackDirectory, platform_user
@@ -279,38 +279,49 @@ def _listen_command(edge: SlackEdge, app: AsyncApp) -> None:
     async def slash_command(
         ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
-        work = asyncio.create_task(
-            edge.converse(
-                client,
-                command["team_id"],
-                command["user_id"],
-                command.get("text", ""),
-                direct=False,
-            )
+        team_id, user_id, text = command["team_id"], command["user_id"], command.get("text", "")
+        reply = answer_known_caller(
+            edge.services, platform=PLATFORM, workspace=team_id, user_id=user_id, text=text
         )
-        done, _ = await asyncio.wait({work}, timeout=ACK_WITHIN)
-        if work in done:
-            reply = work.result()
-            await ack(
-                response_type="ephemeral", text=fallback_text(reply), blocks=render_blocks(reply)
-            )
-            await edge.upload_if_any(client, command["user_id"], reply)
-            return
-        # Slack hears back only when this listener returns (its acknowledgement waits for
-        # the work everywhere else): say it is under way, and answer through response_url.
-        await ack(response_type="ephemeral", text="Working on it…")
+        if reply is None:
+            reply = await _within_ack(edge, ack, respond, client, team_id, user_id, text)
+            if reply is None:
+                return
+        await ack(response_type="ephemeral", text=fallback_text(reply), blocks=render_blocks(reply))
+        await edge.upload_if_any(client, user_id, reply)
 
-        async def finish() -> None:
-            reply = await work
-            await respond(
-                response_type="ephemeral",
-                text=fallback_text(reply),
-                blocks=render_blocks(reply),
-                replace_original=True,
-            )
-            await edge.upload_if_any(client, command["user_id"], reply)
 
-        edge.in_background(finish())
+async def _within_ack(
+    edge: SlackEdge,
+    ack: AsyncAck,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    team_id: str,
+    user_id: str,
+    text: str,
+) -> Message | None:
+    """The reply to a command when it is ready within ACK_WITHIN; else None, once Slack has
+    been told it is under way (it hears back only when the listener returns: its
+    acknowledgement waits for the work everywhere else), the reply to follow through
+    response_url."""
+    work = asyncio.create_task(edge.converse(client, team_id, user_id, text, direct=False))
+    done, _ = await asyncio.wait({work}, timeout=ACK_WITHIN)
+    if work in done:
+        return work.result()
+    await ack(response_type="ephemeral", text="Working on it…")
+
+    async def finish() -> None:
+        reply = await work
+        await respond(
+            response_type="ephemeral",
+            text=fallback_text(reply),
+            blocks=render_blocks(reply),
+            replace_original=True,
+        )
+        await edge.upload_if_any(client, user_id, reply)
+
+    edge.in_background(finish())
+    return None
 
 
 def _listen_buttons(edge: SlackEdge, app: AsyncApp) -> None:
@@ -457,6 +468,7 @@ def _listen_events(edge: SlackEdge, app: AsyncApp) -> None:
                 ).active = False
 
         await asyncio.to_thread(deactivate)
+        edge.services.callers.forget(PLATFORM, _team(body))
         store = edge.setup.installation_store
         if store is not None:  # OAuth: forget the workspace's tokens, as bolt's own listener does
             await store.async_delete_all(enterprise_id=None, team_id=_team(body))

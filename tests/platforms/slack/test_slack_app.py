@@ -8,7 +8,7 @@ import csv
 import io
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from slack_bolt.listener.async_listener_completion_handler import (
 )
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
 from bot.app import MAX_REQUEST_BODY, build_web_app
 from bot.config import Settings
@@ -216,6 +216,16 @@ async def test_help_answers_ephemerally_with_blocks(slack: TestClient) -> None:
     assert "commit &lt;behavior-id&gt;" in str(answer["blocks"])
 
 
+@pytest.fixture
+def transactions(services: Services) -> Iterator[list[object]]:
+    """Every database transaction begun from here on."""
+    begun: list[object] = []
+    note = begun.append
+    event.listen(services.engine, "begin", note)
+    yield begun
+    event.remove(services.engine, "begin", note)
+
+
 async def test_a_known_persons_command_is_one_transaction_and_asks_slack_nothing(
     slack: TestClient, slack_api: MockSlackWebAPI, services: Services
 ) -> None:
@@ -228,7 +238,7 @@ async def test_a_known_persons_command_is_one_transaction_and_asks_slack_nothing
     event.listen(services.engine, "begin", begun)
     try:
         for _ in range(2):
-            await command(slack, "help")
+            await command(slack, "commitments")
     finally:
         event.remove(services.engine, "begin", begun)
 
@@ -236,6 +246,54 @@ async def test_a_known_persons_command_is_one_transaction_and_asks_slack_nothing
     assert [call.params["user"] for call in slack_api.calls_to("users.info")] == [LEADER]
     (sam,) = rows(services, Person)
     assert (sam.display_name, sam.email) == ("Sam Rivera", "sam@agency.org")
+
+
+async def test_help_and_behaviors_for_someone_remembered_need_no_database(
+    slack: TestClient, transactions: list[object]
+) -> None:
+    await command(slack, "help")  # met: written down, so not remembered yet
+    first = await command(slack, "help")  # remembered
+    assert len(transactions) == 3
+
+    again = await command(slack, "help")
+    domains = await command(slack, "behaviors")
+    domain = await command(slack, "behaviors 6")
+
+    assert len(transactions) == 3
+    assert again == first
+    assert "Accountability" in str(domains["blocks"])
+    assert "6.a" in str(domain["blocks"])
+    await command(slack, "commitments")  # anything else takes the usual way
+    assert len(transactions) == 4
+
+
+async def test_help_shows_a_change_made_in_chat_at_once(
+    slack: TestClient, transactions: list[object]
+) -> None:
+    await command(slack, "help")
+    assert "Admin commands" not in str(await command(slack, "help"))
+    remembered = len(transactions)
+    await command(slack, "help")
+    assert len(transactions) == remembered
+
+    await command(slack, f"admin add <@{LEADER}|sam>", user=ADMIN)
+
+    assert "Admin commands" in str(await command(slack, "help"))
+
+
+async def test_an_admin_command_asks_the_database_whatever_help_remembers(
+    slack: TestClient, services: Services
+) -> None:
+    await command(slack, f"admin add <@{LEADER}|sam>", user=ADMIN)
+    assert "Admin commands" in str(await command(slack, "help"))  # remembered as an admin
+    with services.sessions.begin() as session:  # another copy, or the terminal, takes it back
+        session.execute(
+            update(Person).where(Person.platform_user_id == LEADER).values(is_admin=False)
+        )
+
+    answer = await command(slack, "leader list")
+
+    assert "for Follow-Through admins" in answer["text"]
 
 
 async def test_a_newcomer_gets_an_answer_when_slack_answers_users_info_with_an_error_page(
@@ -531,6 +589,23 @@ async def test_uninstalling_stops_sends_to_that_workspace(
     )
     assert (await services.scheduling().tick()).delivered.sent == 0
     assert slack_api.calls_to("chat.postMessage") == []
+
+
+async def test_a_command_after_reinstalling_starts_sends_again_even_help_from_someone_remembered(
+    slack: TestClient, services: Services
+) -> None:
+    for _ in range(2):
+        await command(slack, "help")  # Sam is remembered after the second
+    body, content_type = payloads.event_callback(payloads.app_uninstalled())
+    assert (await post(slack, body, content_type)).status == 200
+    await wait_for(
+        lambda: [w.active for w in rows(services, Workspace)] == [False],
+        what="the uninstalled workspace to be marked inactive",
+    )
+
+    await command(slack, "help")
+
+    assert [w.active for w in rows(services, Workspace)] == [True]
 
 
 def test_the_manifest_asks_for_the_scopes_the_app_uses() -> None:
