@@ -3,9 +3,10 @@ scheduling and the web server."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
@@ -41,7 +42,17 @@ def build_web_app(services: Services, *, run_scheduler: bool = False) -> web.App
         edge.add_routes(app)
     if run_scheduler:
         app.cleanup_ctx.append(_scheduler(services))
+    app.on_cleanup.append(_finish_transactions(services))
     return app
+
+
+def _finish_transactions(services: Services) -> Callable[[web.Application], Awaitable[None]]:
+    """When the server stops: let the transactions under way finish, then end their threads."""
+
+    async def finish(app: web.Application) -> None:
+        await asyncio.to_thread(services.database_threads.shutdown)
+
+    return finish
 
 
 def _scheduler(services: Services) -> Callable[[web.Application], AsyncIterator[None]]:

@@ -5,6 +5,8 @@ cannot take it."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
@@ -51,10 +53,12 @@ async def run_in_core(
     strangers: bool = True,
 ) -> T:
     """Run `work` for a person of a platform's workspace (met on first contact; with
-    `strangers` False, Stranger for someone not met before, nothing kept) in a worker
-    thread; it commits when `work` returns. Raises NotSaved when the database is out."""
-    try:
-        return await asyncio.to_thread(
+    `strangers` False, Stranger for someone not met before, nothing kept) on one of the
+    database's threads, in the context of the request (its id on the lines it logs); it
+    commits when `work` returns. Raises NotSaved when the database is out."""
+    job = functools.partial(
+        contextvars.copy_context().run,
+        functools.partial(
             in_context,
             services.sessions,
             settings=services.settings,
@@ -67,7 +71,10 @@ async def run_in_core(
             now=services.clock.now(),
             strangers=strangers,
             callers=services.callers,
-        )
+        ),
+    )
+    try:
+        return await asyncio.get_running_loop().run_in_executor(services.database_threads, job)
     except OUTAGE as error:
         raise NotSaved from unavailable(error)
 
