@@ -62,6 +62,11 @@ class CadenceBook:
                 return EffectiveCadence(self._parse(text), label)
         return EffectiveCadence(self._parse(DEFAULT_CADENCE), "built-in default")
 
+    def specs(self) -> list[CadenceSpec]:
+        """Every cadence `resolve` can give in this workspace (the built-in default included,
+        whether or not a rule replaces it)."""
+        return [self._parse(text) for text in {*self.rules.values(), DEFAULT_CADENCE}]
+
     def _parse(self, text: str) -> CadenceSpec:
         if text not in self.parsed:
             self.parsed[text] = parse_cadence(text)

@@ -97,19 +97,39 @@ def _rows_due(
 ) -> list[dict[str, object]]:
     """One outbox row per occurrence from `start` to `now` of every open commitment of every
     reachable leader, each with its status (pending, missed or skipped) decided."""
-    commitments = _open_commitments(session)
-    if not commitments:
-        return []
     workspaces = {w.id: w for w in session.scalars(select(Workspace))}
     books: dict[int, list[CadenceRule]] = defaultdict(list)
     for rule in session.scalars(select(CadenceRule)):
         books[rule.workspace_id].append(rule)
     cadence_books = {wid: CadenceBook(books[wid]) for wid in workspaces}
     holidays = holidays_by_workspace(session)
-    teams = _current_team_names(session)
-    last_phrasing = _last_phrasings(session, [c.id for c in commitments])
-
     cache: dict[tuple[CadenceSpec, str, int], list[Occurrence]] = {}
+
+    def due(spec: CadenceSpec, timezone: str, workspace: Workspace) -> list[Occurrence]:
+        key = (spec, timezone, workspace.id)
+        if key not in cache:
+            calendar = leader_calendar(timezone, workspace, holidays.get(workspace.id, frozenset()))
+            cache[key] = occurrences(spec, calendar, after=start, until=now)
+        return cache[key]
+
+    # Most passes (one a minute) fall where no cadence in use has an occurrence in any zone
+    # a leader is in: they need not read every open commitment to find nothing due (with
+    # 10,000 leaders that reading was a quarter of a second of every minute).
+    zones = session.execute(
+        select(Person.workspace_id, Person.timezone).where(Person.is_leader.is_(True)).distinct()
+    ).tuples()
+    if not any(
+        due(spec, timezone, workspaces[workspace_id])
+        for workspace_id, timezone in zones
+        for spec in cadence_books[workspace_id].specs()
+    ):
+        return []
+    commitments = _open_commitments(session)
+    if not commitments:
+        return []
+    teams = _current_team_names(session)
+    last_phrasing: dict[int, int] | None = None
+
     rows: list[dict[str, object]] = []
     for row in commitments:
         workspace = workspaces[row.workspace_id]
@@ -123,16 +143,13 @@ def _rows_due(
             )
             .spec
         )
-        key = (spec, row.timezone, workspace.id)
-        if key not in cache:
-            calendar = leader_calendar(
-                row.timezone, workspace, holidays.get(workspace.id, frozenset())
-            )
-            cache[key] = occurrences(spec, calendar, after=start, until=now)
-        if not cache[key] or catalog.find(row.behavior_id) is None:
+        found = due(spec, row.timezone, workspace)
+        if not found or catalog.find(row.behavior_id) is None:
             continue
+        if last_phrasing is None:  # read once, and only when something is due
+            last_phrasing = _last_phrasings(session, [c.id for c in commitments])
         phrasings = catalog.prompts_for(row.behavior_id, row.role)
-        for occurrence in cache[key]:
+        for occurrence in found:
             if occurrence.nominal < row.started_at:
                 continue
             phrasing = next_phrasing(len(phrasings), last_phrasing.get(row.id))

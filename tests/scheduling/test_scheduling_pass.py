@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 
 from bot.core.messages import render_text
 from bot.platforms.fake import FakePlatform
@@ -52,6 +56,38 @@ def test_each_commitment_is_prompted_once_at_nine_local(sam: FakePlatform) -> No
     for later in (1, 2, 30):
         sam.tick(MONDAY_9_LA + timedelta(minutes=later))
     assert len(sam.channel.delivered) == 2
+
+
+@contextmanager
+def commitment_reads(engine: Engine) -> Iterator[list[str]]:
+    """The statements that read the commitment table while the block runs."""
+    seen: list[str] = []
+
+    def watch(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if re.search(r"\bFROM commitment\b", statement):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", watch)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", watch)
+
+
+def test_a_pass_with_nothing_due_does_not_read_the_commitments(
+    sam: FakePlatform, engine: Engine
+) -> None:
+    """Most passes (one a minute) fall where no cadence has an occurrence in any leader's
+    zone: with 10,000 leaders, reading every open commitment then cost a quarter second."""
+    sam.tick(MONDAY_9_LA + timedelta(seconds=20))
+    with commitment_reads(engine) as quiet:
+        result = sam.tick(MONDAY_9_LA + timedelta(minutes=7))
+    assert quiet == []
+    assert result.planned.pending == 0
+    with commitment_reads(engine) as due:
+        result = sam.tick(MONDAY_9_LA + timedelta(weeks=1))
+    assert due != []
+    assert result.planned.pending == 2
 
 
 def test_a_prompt_names_the_behavior_the_goal_and_why_it_matters(sam: FakePlatform) -> None:
