@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, make_url, text
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
@@ -18,7 +17,10 @@ from bot.core.catalog import CatalogError, load_catalog
 from bot.core.clock import Clock, SystemClock
 from bot.platforms import registry
 from bot.platforms.platform import Check
-from bot.store.db import alembic_config, create_db_engine, normalize_url
+from bot.store.db import alembic_config, create_db_engine, normalize_url, schema_revision
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
 
 # How far this machine's clock may stand from the database's before prompts and claims
 # (stamped here, compared there) would land at the wrong moment.
@@ -56,8 +58,12 @@ def _database(settings: Settings, clock: Clock) -> list[Check]:
         engine = create_db_engine(settings.database_url)
         try:
             with engine.connect() as connection:
-                current = MigrationContext.configure(connection).get_current_revision()
+                current = schema_revision(connection)
                 clock_check = _clock(connection, clock)
+            # Alembic loads here, not where the module is imported: `serve` imports this
+            # module too, and Alembic was a tenth of its start.
+            from alembic.script import ScriptDirectory
+
             script = ScriptDirectory.from_config(alembic_config(engine))
         finally:
             engine.dispose()
