@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import defaultdict
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
@@ -232,11 +233,16 @@ class Catalog(_Strict):
         return None
 
     def lenses_for(self, behavior_id: str) -> list[Lens]:
-        return [
-            lens
-            for lens in self.lenses
-            if any(behavior_id in action.behaviors for action in lens.actions)
-        ]
+        return list(self._lenses_by_behavior.get(behavior_id, ()))
+
+    @cached_property
+    def _lenses_by_behavior(self) -> dict[str, list[Lens]]:
+        """Each behavior's lenses, in catalog order (reports ask once per row they count)."""
+        found: dict[str, list[Lens]] = defaultdict(list)
+        for lens in self.lenses:
+            for behavior_id in dict.fromkeys(b for a in lens.actions for b in a.behaviors):
+                found[behavior_id].append(lens)
+        return dict(found)
 
     def stay_in_for(self, behavior_id: str) -> list[StayIn]:
         return [p for p in self.stay_in if behavior_id in p.behaviors]
