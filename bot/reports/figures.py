@@ -241,17 +241,18 @@ def _leader_row(
         cells = _presence(spans[person.id], period)
     sent = answered = 0
     for number, count in prompts.items():
-        week, replied = divmod(number, 2)
+        week = number >> 1
         cells[week] = NO_ANSWER
-        totals[week][0] += count
+        tally = totals[week]
+        tally[0] += count
         sent += count
-        if replied:
-            totals[week][1] += count
+        if number & 1:
+            tally[1] += count
             answered += count
-    for number, count in records.items():
-        totals[number >> 2][1 + (number & 3)] += count
-    # Each week's best answer: done, then partly, then not this week (written last).
-    for number in sorted(records, key=lambda number: -(number & 3)):
+    # Each week's best answer: records in descending order of their numbers put a week's
+    # done (code 1) after its partly (2) and not this week (3), so the best is written last.
+    for number in sorted(records, reverse=True):
+        totals[number >> 2][1 + (number & 3)] += records[number]
         cells[number >> 2] = _OUTCOMES[number & 3]
     if all(cell is None for cell in cells):
         return None
@@ -303,11 +304,10 @@ def _week_figures(period: Period, totals: list[list[int]]) -> tuple[WeekFigures,
 def _presence(spans: list[tuple[datetime, datetime | None]], period: Period) -> list[Cell]:
     """Not prompted in the weeks a leader was in scope (in one of the teams, or enrolled);
     out of view otherwise."""
-    weeks = period.weeks
-    cells: list[Cell] = [None] * len(weeks)
+    cells: list[Cell] = [None] * len(period.weeks)
     for start, end in spans:
-        first = bisect_right([week.until for week in weeks], start)
-        last = len(weeks) if end is None else bisect_left([week.since for week in weeks], end)
+        first = bisect_right(period.ends, start)
+        last = len(cells) if end is None else bisect_left(period.starts, end)
         cells[first:last] = [NOT_PROMPTED] * max(0, last - first)
     return cells
 

@@ -81,6 +81,16 @@ class Period:
             day += timedelta(weeks=1)
         return tuple(found)
 
+    @cached_property
+    def starts(self) -> list[datetime]:
+        """Each week's first moment, in order."""
+        return [week.since for week in self.weeks]
+
+    @cached_property
+    def ends(self) -> list[datetime]:
+        """The first moment after each week, in order."""
+        return [week.until for week in self.weeks]
+
     @property
     def since(self) -> datetime:
         return self.weeks[0].since
@@ -134,7 +144,7 @@ def week_index(at: When, period: Period) -> ColumnElement[int]:
     """The index of the week `at` falls in, as a balanced tree of comparisons with the weeks'
     first moments (exact across daylight-saving changes, a handful of comparisons per row
     whatever the number of weeks; rows outside the period must be filtered out)."""
-    bounds = [week.since for week in period.weeks]
+    bounds = period.starts
 
     def branch(low: int, high: int) -> ColumnElement[int]:
         if high - low == 1:
