@@ -53,6 +53,7 @@ from bot.scheduling.delivery import (
     TransientDeliveryError,
 )
 from bot.scheduling.planner import DEFAULT_GRACE
+from bot.store.db import execute_write
 from bot.store.models import (
     Commitment,
     Digest,
@@ -577,7 +578,8 @@ class Outbox:
         with self.sessions.begin() as session:
             if sent:
                 table = cast(Table, Prompt.__table__)
-                session.connection().execute(
+                execute_write(
+                    session,
                     update(table)
                     .where(
                         table.c.id == bindparam("prompt"), table.c.status == PromptStatus.SENDING

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import (
     Connection,
+    CursorResult,
     Engine,
+    Executable,
     Table,
     create_engine,
     event,
@@ -131,29 +133,51 @@ class _Writer:
 _HOLDS_WRITER = "followthrough_holds_writer"
 
 
-_WROTE = "followthrough_wrote"
+_WRITES = "followthrough_writes"
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    sessions = sessionmaker(engine, expire_on_commit=False)
-    event.listen(sessions, "after_flush", _note_write)
-    event.listen(sessions, "do_orm_execute", _note_statement)
-    return sessions
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def writes(session: Session) -> int:
+    """How often the session has written: flushes that sent objects, and INSERT, UPDATE or
+    DELETE statements run through it or through `execute_write` (a change rolled back to a
+    savepoint counts too)."""
+    return int(session.info.get(_WRITES, 0))
 
 
 def wrote(session: Session) -> bool:
-    """Whether the session has written anything: an object flushed, or an INSERT, UPDATE
-    or DELETE statement run through it (a change rolled back to a savepoint counts too)."""
-    return bool(session.info.get(_WROTE))
+    """Whether the session has written anything (see `writes`)."""
+    return writes(session) > 0
+
+
+def execute_write(
+    session: Session, statement: Executable, parameters: list[dict[str, Any]] | None = None
+) -> CursorResult[Any]:
+    """Run an INSERT, UPDATE or DELETE on the session's connection, as a Core statement
+    (none of the ORM's bookkeeping per row), counted among the session's writes."""
+    _count_write(session)
+    return session.connection().execute(statement, parameters)
+
+
+def _count_write(session: Session) -> None:
+    session.info[_WRITES] = writes(session) + 1
 
 
 def _note_write(session: Session, _: object) -> None:
-    session.info[_WROTE] = True
+    _count_write(session)
 
 
 def _note_statement(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
-        state.session.info[_WROTE] = True
+        _count_write(state.session)
+
+
+# On every session, however made: a step's refusal is trusted to have changed nothing when
+# its session counted no writes (bot/handlers/dispatch.py).
+event.listen(Session, "after_flush", _note_write)
+event.listen(Session, "do_orm_execute", _note_statement)
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -213,7 +237,7 @@ def insert_ignoring_conflicts(
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = cast(Table, model.__table__)  # type: ignore[attr-defined]
     # One compiled statement, executed for many rows (SQLAlchemy batches it).
-    session.connection().execute(insert(table).on_conflict_do_nothing(index_elements=keys), rows)
+    execute_write(session, insert(table).on_conflict_do_nothing(index_elements=keys), rows)
 
 
 def first_sight(session: Session, platform: str, event_id: str, *, now: datetime) -> bool:
@@ -227,4 +251,4 @@ def first_sight(session: Session, platform: str, event_id: str, *, now: datetime
         .on_conflict_do_nothing(index_elements=["platform", "event_id"])
         .returning(table.c.id)
     )
-    return session.connection().execute(statement).scalar() is not None
+    return execute_write(session, statement).scalar() is not None

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.core import links
+from bot.store.db import execute_write
 from bot.store.models import Person, TeamMembership, UsedDashboardLink
 from bot.store.workspaces import get_workspace
 
@@ -119,7 +120,7 @@ def _first_use(session: Session, digest: str, person_id: int, now: datetime) -> 
         .on_conflict_do_nothing(index_elements=["digest"])
         .returning(table.c.id)
     )
-    return session.connection().execute(statement).scalar() is not None
+    return execute_write(session, statement).scalar() is not None
 
 
 def viewer_for(session: Session, person: Person) -> Viewer:

@@ -4,9 +4,10 @@ UPDATE or DELETE statement run through it, is, even one later rolled back to a s
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.orm import Session
 
-from bot.store.db import session_factory, wrote
+from bot.store.db import execute_write, first_sight, session_factory, writes, wrote
 from bot.store.models import Workspace
 from tests.conftest import NOW
 
@@ -37,5 +38,27 @@ def test_a_statement_that_changes_rows_is_a_write_even_undone_to_a_savepoint(
             update(Workspace).where(Workspace.external_id == "none").values(active=False)
         )
         savepoint.rollback()
+        assert wrote(session)
+        session.rollback()
+
+
+def test_a_core_statement_through_execute_write_is_a_write(engine: Engine) -> None:
+    with session_factory(engine)() as session:
+        execute_write(
+            session,
+            insert(Workspace).values(platform="slack", external_id="T-CORE", created_at=NOW),
+        )
+        assert writes(session) == 1
+        assert first_sight(session, "slack", "E-WROTE", now=NOW)
+        assert writes(session) == 2
+        session.rollback()
+
+
+def test_every_session_counts_its_writes_however_it_was_made(engine: Engine) -> None:
+    """A step's refusal is trusted to have changed nothing when its session counted no
+    writes: a session made without session_factory must count them too."""
+    with Session(engine) as session:
+        session.add(Workspace(platform="slack", external_id="T-PLAIN", created_at=NOW))
+        session.flush()
         assert wrote(session)
         session.rollback()
