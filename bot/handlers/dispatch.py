@@ -32,7 +32,7 @@ from bot.handlers.replies import (
     take_free_text,
 )
 from bot.reports.export import csv_bytes, export_rows
-from bot.store.db import first_sight, wrote
+from bot.store.db import first_sight, writes, wrote
 from bot.store.models import Person, Record, Workspace
 from bot.store.workspaces import get_workspace, workspace_and_person
 
@@ -126,20 +126,50 @@ def run_command(command: c.Command, ctx: Context) -> Message:
     return run_step(ctx, lambda: handler(command, ctx))
 
 
-def run_step(ctx: Context, step: Callable[[], Message]) -> Message:
-    """Run one step in a savepoint: a refusal leaves the database exactly as it was."""
-    savepoint = ctx.session.begin_nested()
+R = TypeVar("R")
+# Set on a session whose request `in_context` can run again: its steps need no savepoint.
+OPTIMISTIC = "followthrough_optimistic"
+
+
+class Redo(Exception):
+    """A step refused after it had written, with no savepoint to undo just the step: the
+    request is to run again from the start, its steps in savepoints this time."""
+
+
+def refusable(session: Session, step: Callable[[], R], refused: Callable[[Refusal], R]) -> R:
+    """Run `step`; when it refuses, leave the database exactly as it was and give
+    `refused(refusal)`. A step runs in a savepoint, unless its request can be run again
+    (`in_context` marks it OPTIMISTIC): almost every refusal comes before the step writes
+    anything, so then none is taken (SAVEPOINT and RELEASE were a fifth of a writing
+    command's cost), and a refusal after a write raises Redo."""
+    if session.info.get(OPTIMISTIC):
+        session.flush()  # what came before the step is kept, whatever the step does
+        before = writes(session)
+        try:
+            result = step()
+            session.flush()
+        except Refusal as refusal:
+            if writes(session) == before and not (session.new or session.dirty or session.deleted):
+                return refused(refusal)
+            raise Redo from refusal
+        return result
+    savepoint = session.begin_nested()
     try:
-        reply = step()
-        ctx.session.flush()
+        result = step()
+        session.flush()
     except Refusal as refusal:
         savepoint.rollback()
-        return Message.refusal(str(refusal))
+        return refused(refusal)
     except BaseException:
         savepoint.rollback()
         raise
     savepoint.commit()
-    return reply
+    return result
+
+
+def run_step(ctx: Context, step: Callable[[], Message]) -> Message:
+    """Run one step; a refusal leaves the database exactly as it was."""
+    return refusable(ctx.session, step, lambda refusal: Message.refusal(str(refusal)))
 
 
 def handle_text(
@@ -225,8 +255,8 @@ def handle_action(ctx: Context, action: str, value: str, text: str | None = None
     if not value.isdigit() or len(value) > 12:
         return AnswerResult(None, Message.refusal("That button doesn't point at a prompt."))
     text = text.strip() if text else None
-    savepoint = ctx.session.begin_nested()
-    try:
+
+    def press() -> AnswerResult:
         prompt = own_prompt(ctx, int(value))
         if outcome is not None:
             barrier = text if outcome == "not_this_week" else None
@@ -252,16 +282,11 @@ def handle_action(ctx: Context, action: str, value: str, text: str | None = None
                 )
         else:
             raise Refusal(f"I don't know the action `{action}`.")
-        result = replace(result, posted_as=prompt.platform_message_id)
-        ctx.session.flush()
-    except Refusal as refusal:
-        savepoint.rollback()
-        return AnswerResult(None, Message.refusal(str(refusal)))
-    except BaseException:
-        savepoint.rollback()
-        raise
-    savepoint.commit()
-    return result
+        return replace(result, posted_as=prompt.platform_message_id)
+
+    return refusable(
+        ctx.session, press, lambda refusal: AnswerResult(None, Message.refusal(str(refusal)))
+    )
 
 
 T = TypeVar("T")
@@ -300,39 +325,49 @@ def in_context(
     when it returns (a platform edge's way into the handlers). With `strangers` False, a
     person not met before raises Stranger and nothing is kept. With `callers`, the caller is
     remembered after a request that wrote nothing, and the workspace forgotten after one
-    that wrote."""
+    that wrote. Its steps run without savepoints; in the rare case that one refuses after
+    writing (Redo), all is rolled back and `work` runs again with them."""
     generation = callers.generation(platform, workspace) if callers is not None else 0
-    with sessions.begin() as session:
-        place, known = workspace_and_person(
-            session, platform=platform, external_id=workspace, user_id=user.user_id
-        )
-        if place is None:
-            place = get_workspace(session, platform=platform, external_id=workspace, now=now)
-        if not place.active:
-            place.active = True  # someone is using it: the app is installed again
-        caller = welcome(
-            session,
-            known,
-            workspace=place,
-            user=user,
-            settings=settings,
-            now=now,
-            strangers=strangers,
-        )
-        ctx = enter(
-            session,
-            settings=settings,
-            catalog=catalog,
-            workspace=place,
-            user=user,
-            directory=directory,
-            now=now,
-            caller=caller,
-        )
-        result = work(ctx)
-        snapshot = Remembered.of(ctx.caller)
+
+    def attempt(optimistic: bool) -> tuple[T, bool, Remembered]:
+        with sessions.begin() as session:
+            session.info[OPTIMISTIC] = optimistic
+            place, known = workspace_and_person(
+                session, platform=platform, external_id=workspace, user_id=user.user_id
+            )
+            if place is None:
+                place = get_workspace(session, platform=platform, external_id=workspace, now=now)
+            if not place.active:
+                place.active = True  # someone is using it: the app is installed again
+            caller = welcome(
+                session,
+                known,
+                workspace=place,
+                user=user,
+                settings=settings,
+                now=now,
+                strangers=strangers,
+            )
+            ctx = enter(
+                session,
+                settings=settings,
+                catalog=catalog,
+                workspace=place,
+                user=user,
+                directory=directory,
+                now=now,
+                caller=caller,
+            )
+            result = work(ctx)
+            snapshot = Remembered.of(ctx.caller)
+        return result, wrote(session), snapshot  # after the commit, which may flush
+
+    try:
+        result, written, snapshot = attempt(optimistic=True)
+    except Redo:
+        result, written, snapshot = attempt(optimistic=False)
     if callers is not None:
-        if wrote(session):
+        if written:
             callers.forget(platform, workspace)
         else:
             callers.remember(platform, workspace, user.user_id, snapshot, generation)
