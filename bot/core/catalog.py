@@ -224,9 +224,11 @@ class Catalog(_Strict):
         )
 
     def find_domain(self, name: str) -> Domain | None:
+        """A domain by its id or name, or the first four letters or more of its name (not by
+        number: `behaviors 6` means behavior 6)."""
         wanted = _fold(name)
         for domain in self.domains:
-            if wanted in {_fold(domain.id), _fold(domain.name), str(domain.number)} or (
+            if wanted in {_fold(domain.id), _fold(domain.name)} or (
                 len(wanted) >= 4 and _fold(domain.name).startswith(wanted)
             ):
                 return domain

@@ -63,6 +63,13 @@ class Behaviors:
 
 
 @dataclass(frozen=True)
+class BehaviorPage:
+    """One behavior, item or role item in full."""
+
+    entry_id: str
+
+
+@dataclass(frozen=True)
 class Commitments:
     pass
 
@@ -233,6 +240,7 @@ class Dashboard:
 Command = (
     Help
     | Behaviors
+    | BehaviorPage
     | Commitments
     | Commit
     | Drop

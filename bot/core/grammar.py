@@ -37,7 +37,16 @@ class Syntax:
 
 SYNTAX: tuple[Syntax, ...] = (
     Syntax("help", "help [command]", "what you can do here, or how to use one command"),
-    Syntax("behaviors", "behaviors [domain|role]", "browse the leadership behaviors"),
+    Syntax(
+        "behaviors",
+        "behaviors [domain|role|behavior-id]",
+        "browse the leadership behaviors",
+    ),
+    Syntax(
+        "behavior",
+        "behavior <behavior-id>",
+        "one behavior in full: its items, its impact on staff, its lens",
+    ),
     Syntax("commitments", "commitments", "the behaviors you have committed to"),
     Syntax("commit", "commit <behavior-id> [goal text]", "commit to practicing a behavior"),
     Syntax("drop", "drop <behavior-id>", "stop a commitment"),
@@ -422,16 +431,28 @@ def _behaviors(rest: str, ctx: ParseContext, usage: str) -> c.Command:
         return c.Behaviors()
     if rest.lower().removesuffix("s") in ROLES:
         return c.Behaviors(role=parse_role(rest, usage))
+    entry = ctx.catalog.find(rest)
+    if entry is not None:  # `behaviors 6` is behavior 6 (domains go by name)
+        return c.BehaviorPage(entry.id)
     domain = ctx.catalog.find_domain(rest)
     if domain is None:
         names = [d.name for d in ctx.catalog.domains]
         raise CommandError(
-            f"`{rest}` is neither a domain nor a role. Domains: {', '.join(names)}; "
-            "roles: supervisor, manager, director.",
+            f"`{rest}` is not a behavior id, a domain or a role. Domains: {', '.join(names)}; "
+            "roles: supervisor, manager, director; ids look like 6 or 6.a.",
             usage=usage,
             suggestions=closest(rest, [n.lower() for n in names], 1),
         )
     return c.Behaviors(domain=domain.id)
+
+
+def _behavior(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    words = rest.split()
+    if not words:
+        raise CommandError("Which behavior? Give its id, like 6 or 6.a.", usage=usage)
+    if len(words) > 1:
+        raise CommandError(f"Give one id, like 6 or 6.a, not `{rest}`.", usage=usage)
+    return c.BehaviorPage(parse_behavior_id(words[0], ctx, usage))
 
 
 def _commit(rest: str, ctx: ParseContext, usage: str) -> c.Command:
@@ -673,6 +694,7 @@ def _send_now(rest: str, ctx: ParseContext, usage: str) -> c.Command:
 PARSERS: dict[str, Parser] = {
     "help": _help,
     "behaviors": _behaviors,
+    "behavior": _behavior,
     "commitments": _no_args(c.Commitments()),
     "commit": _commit,
     "drop": _drop,
@@ -707,7 +729,13 @@ PARSERS: dict[str, Parser] = {
     "send-now": _send_now,
     "dashboard": _no_args(c.Dashboard()),
 }
-ALIASES = {"behaviours": "behaviors", "tz": "timezone", "sendnow": "send-now", "?": "help"}
+ALIASES = {
+    "behaviours": "behaviors",
+    "behaviour": "behavior",
+    "tz": "timezone",
+    "sendnow": "send-now",
+    "?": "help",
+}
 
 
 def parse_command(

@@ -80,6 +80,7 @@ def dashboard(command: c.Dashboard, ctx: Context) -> Message:
 FROM_CATALOG: Mapping[type, Callable[[Any, Reading], Message]] = {
     c.Help: leader.show_help,
     c.Behaviors: leader.list_behaviors,
+    c.BehaviorPage: leader.behavior_page,
 }
 HANDLERS: Mapping[type, tuple[Handler, bool]] = {
     **{kind: (handler, False) for kind, handler in FROM_CATALOG.items()},

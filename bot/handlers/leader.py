@@ -80,8 +80,50 @@ def list_behaviors(command: c.Behaviors, ctx: Reading) -> Message:
     )
     return Message(
         text="Browse a domain with `behaviors <domain>` or your role's items with "
-        "`behaviors <role>`; commit with `commit <id> [your goal]`.",
+        "`behaviors <role>`; see one in full with `behavior <id>`; commit with "
+        "`commit <id> [your goal]`.",
         title=catalog.framework,
+        items=items,
+    )
+
+
+def behavior_page(command: c.BehaviorPage, ctx: Reading) -> Message:
+    """A behavior, item or role item in full: its text and the items under it, then from the
+    framework the behavior's impact on staff, the practice it models and supports, its lenses
+    and the Stay In principles that go with it."""
+    catalog = ctx.catalog
+    entry = catalog.entries[command.entry_id]
+    behavior = entry.behavior
+    if entry.role_item is not None and entry.item is not None:
+        title = f"{entry.id} (for a {entry.role_item.role}) {entry.text}"
+        text = f"Part of {entry.item.id}: {entry.item.text}"
+        items: tuple[str, ...] = ()
+    elif entry.item is not None:
+        title = f"{entry.id} {entry.text}"
+        text = f"Part of behavior {behavior.id}, {behavior.title}."
+        items = tuple(f"{r.id} ({r.role}) {r.text}" for r in entry.item.role_items)
+    else:
+        title = f"{behavior.id} {behavior.title}"
+        text = f"From the {entry.domain.name} domain."
+        items = tuple(
+            line
+            for item in behavior.items
+            for line in [f"{item.id} {item.text}"]
+            + [f"    {r.id} ({r.role}) {r.text}" for r in item.role_items]
+        )
+    lenses = catalog.lenses_for(behavior.id)
+    principles = catalog.stay_in_for(behavior.id)
+    fields = [
+        ("Impact on staff", behavior.impact),
+        ("Models the practice behavior", " ".join(behavior.models_practice)),
+        ("Supports", behavior.supports_practice),
+        ("Lens", "; ".join(f"{lens.name}: {lens.tagline}" for lens in lenses)),
+        ("Stay In", " ".join(f"{p.name}: {p.text}" for p in principles)),
+    ]
+    return Message(
+        text=f"{text} Commit with `commit {entry.id} [your goal]`.",
+        title=title,
+        fields=tuple((label, value) for label, value in fields if value),
         items=items,
     )
 

@@ -99,7 +99,8 @@ def test_help_with_or_without_a_topic(parse: Parse, text: str, expected: c.Comma
         ("behaviors Teaming", c.Behaviors(domain="teaming")),
         ("behaviors Inquiry/Exploration", c.Behaviors(domain="inquiry")),
         ("behaviors inquiry", c.Behaviors(domain="inquiry")),
-        ("behaviors 6", c.Behaviors(domain="accountability")),
+        ("behaviors 6", c.BehaviorPage("6")),
+        ("behaviors 4.A.v", c.BehaviorPage("4.a.v")),
         ("behaviors accou", c.Behaviors(domain="accountability")),
         ("behaviors supervisor", c.Behaviors(role="supervisor")),
         ("behaviors managers", c.Behaviors(role="manager")),
@@ -108,6 +109,33 @@ def test_help_with_or_without_a_topic(parse: Parse, text: str, expected: c.Comma
 )
 def test_behaviors_by_domain_or_role(parse: Parse, text: str, expected: c.Command) -> None:
     assert parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("behavior 6", c.BehaviorPage("6")),
+        ("behaviour 6.a", c.BehaviorPage("6.a")),
+        ("Behavior 4.A.V", c.BehaviorPage("4.a.v")),
+    ],
+)
+def test_one_behavior_in_full(parse: Parse, text: str, expected: c.Command) -> None:
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("behavior", "Which behavior? Give its id, like 6 or 6.a."),
+        ("behavior 6 7", "Give one id, like 6 or 6.a, not `6 7`."),
+        ("behavior 99", "There is no behavior `99`."),
+        ("behaviors 17", "`17` is not a behavior id, a domain or a role."),
+    ],
+)
+def test_one_behavior_malformed(parse: Parse, text: str, says: str) -> None:
+    error = error_of(parse, text)
+    assert says in str(error)
+    assert error.usage
 
 
 def test_commitments(parse: Parse) -> None:
@@ -696,7 +724,7 @@ def test_help_on_an_unknown_topic_suggests_a_command(parse: Parse) -> None:
 def test_behaviors_with_an_unknown_domain_lists_domains_and_roles(parse: Parse) -> None:
     error = error_of(parse, "behaviors engagment")
     message = str(error)
-    assert "`engagment` is neither a domain nor a role" in message
+    assert "`engagment` is not a behavior id, a domain or a role" in message
     assert "Foundational, Engagement, Inquiry/Exploration, Advocacy, Teaming, Accountability" in (
         message
     )

@@ -68,6 +68,50 @@ def test_behaviors_for_a_domain_shows_its_items(sam: FakePlatform) -> None:
     assert "6.a" not in text
 
 
+def test_a_behavior_in_full_shows_its_items_impact_practice_and_lens(sam: FakePlatform) -> None:
+    reply = sam.exchange("U-SUP", "behavior 4")
+    assert reply.ok
+    assert reply.title == "4 Engage staff in implementation and system improvement"
+    fields = dict(reply.fields)
+    assert fields["Impact on staff"].startswith("Staff who experience leaders who engage staff")
+    assert fields["Models the practice behavior"]
+    assert fields["Supports"].startswith("The LB would especially benefit")
+    assert fields["Lens"] == (
+        "Lift Up: Strengthen, Affirm and Develop; Connect: Organize and Energize Teamwork"
+    )
+    assert fields["Stay In"].startswith("Support: Support and engage system stakeholders")
+    assert " INvoke: " in fields["Stay In"]
+    assert reply.items[0].startswith("4.a Participate with staff on implementation")
+    assert "    4.a.iii (manager) Create and participate on implementation team(s) for CPM." in (
+        reply.items
+    )
+    assert reply.items[-1].startswith("4.c ")
+    assert "commit 4 [your goal]" in reply.text
+
+
+def test_an_item_in_full_shows_its_role_items_and_its_behavior(sam: FakePlatform) -> None:
+    reply = sam.exchange("U-SUP", "behaviors 4.a")
+    assert (reply.title or "").startswith("4.a ")
+    assert "Part of behavior 4" in reply.text
+    assert [item.split()[:2] for item in reply.items] == [
+        ["4.a.i", "(supervisor)"],
+        ["4.a.ii", "(supervisor)"],
+        ["4.a.iii", "(manager)"],
+        ["4.a.iv", "(director)"],
+        ["4.a.v", "(director)"],
+        ["4.a.vi", "(director)"],
+        ["4.a.vii", "(director)"],
+    ]
+    assert "Impact on staff" in dict(reply.fields)
+
+
+def test_a_role_item_in_full_names_its_role_and_its_item(sam: FakePlatform) -> None:
+    reply = sam.exchange("U-SUP", "behavior 4.a.i")
+    assert reply.title == "4.a.i (for a supervisor) Participate on the CPM implementation team."
+    assert reply.text.startswith("Part of 4.a: ")
+    assert reply.items == ()
+
+
 def test_commit_records_the_commitment_with_its_goal(sam: FakePlatform) -> None:
     reply = sam.exchange("U-SUP", "commit 6.a Thank one worker by name every Friday")
     assert reply.ok

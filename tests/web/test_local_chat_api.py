@@ -172,12 +172,25 @@ async def test_a_commands_reply_follows_the_persons_own_message(chat: LocalChat)
     assert reply["message"]["ok"] is True
 
 
+async def test_a_behavior_in_full_comes_with_its_fields_and_items(chat: LocalChat) -> None:
+    sam = await chat.join(SAM)
+
+    await chat.say(sam, "behavior 4.a")
+
+    _, reply = await chat.messages(sam)
+    message = reply["message"]
+    assert message["title"].startswith("4.a Participate with staff on implementation")
+    assert "Impact on staff" in [label for label, _ in message["fields"]]
+    assert message["items"][0].startswith("4.a.i (supervisor)")
+
+
 @pytest.mark.parametrize(
     ("speaker", "command"),
     [
         pytest.param(SAM, "leader add lee@agency.org role=supervisor", id="admin-only"),
         pytest.param(ADMIN, "leader add lee@agency.org role=wizard", id="bad role"),
         pytest.param(ADMIN, "team add North", id="missing channel"),
+        pytest.param(SAM, "behavior 4.z", id="unknown behavior"),
         pytest.param(ADMIN, "frobnicate everything", id="unknown command"),
     ],
 )

@@ -257,12 +257,15 @@ async def test_help_and_behaviors_for_someone_remembered_need_no_database(
 
     again = await command(slack, "help")
     domains = await command(slack, "behaviors")
-    domain = await command(slack, "behaviors 6")
+    domain = await command(slack, "behaviors teaming")
+    page = await command(slack, "behavior 6")
 
     assert len(transactions) == 3
     assert again == first
     assert "Accountability" in str(domains["blocks"])
-    assert "6.a" in str(domain["blocks"])
+    assert "12.c" in str(domain["blocks"])
+    assert "Impact on staff" in str(page["blocks"])
+    assert "6.b.iii (director)" in str(page["blocks"])
     await command(slack, "commitments")  # anything else takes the usual way
     assert len(transactions) == 4
 

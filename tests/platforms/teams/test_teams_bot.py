@@ -114,6 +114,27 @@ async def test_help_in_the_personal_chat_answers_with_a_card(
     assert "Follow-Through help" in str(answer.cards)
 
 
+async def test_a_behavior_in_full_answers_with_a_card(
+    teams: tuple[TestClient, Services], connector: MockConnector
+) -> None:
+    client, _ = teams
+    await send(client, act.message("behavior 6", **personal(connector, SAM)))
+    card = str((await reply_to(connector, SAM)).cards)
+    assert "6 Recognize staff strengths and successes" in card
+    assert "Impact on staff" in card
+    assert "Lift Up: Strengthen, Affirm and Develop" in card
+
+
+async def test_a_malformed_behavior_command_says_what_to_type(
+    teams: tuple[TestClient, Services], connector: MockConnector
+) -> None:
+    client, _ = teams
+    await send(client, act.message("behavior 6.z", **personal(connector, SAM)))
+    answer = str(await reply_to(connector, SAM))
+    assert "There is no behavior `6.z`" in answer
+    assert "behavior <behavior-id>" in answer
+
+
 async def test_the_roster_is_asked_who_someone_is_only_when_they_are_new(
     teams: tuple[TestClient, Services], connector: MockConnector
 ) -> None:
