@@ -166,6 +166,29 @@ class TeamMembers:
 
 
 @dataclass(frozen=True)
+class TeamRename:
+    name: str
+    new_name: str
+
+
+@dataclass(frozen=True)
+class TeamChannel:
+    name: str
+    channel: ChannelRef
+
+
+@dataclass(frozen=True)
+class TeamTimezone:
+    name: str
+    zone: str
+
+
+@dataclass(frozen=True)
+class TeamRemove:
+    name: str
+
+
+@dataclass(frozen=True)
 class CadenceSet:
     scope: Scope
     spec: CadenceSpec
@@ -174,6 +197,11 @@ class CadenceSet:
 @dataclass(frozen=True)
 class CadenceShow:
     scope: Scope | None = None
+
+
+@dataclass(frozen=True)
+class CadenceClear:
+    scope: Scope
 
 
 @dataclass(frozen=True)
@@ -258,8 +286,13 @@ Command = (
     | TeamAdd
     | TeamList
     | TeamMembers
+    | TeamRename
+    | TeamChannel
+    | TeamTimezone
+    | TeamRemove
     | CadenceSet
     | CadenceShow
+    | CadenceClear
     | Reminder
     | Quiet
     | HolidayChange

@@ -88,6 +88,25 @@ SYNTAX: tuple[Syntax, ...] = (
         "change (or, alone, list) a team's members",
         admin=True,
     ),
+    Syntax("team rename", "team rename <name> <new name>", "rename a team", admin=True),
+    Syntax(
+        "team channel",
+        "team channel <name> <channel>",
+        "the channel a team's digest goes to",
+        admin=True,
+    ),
+    Syntax(
+        "team timezone",
+        "team timezone <name> <IANA zone>",
+        "the time zone of a team's weeks and digest schedule",
+        admin=True,
+    ),
+    Syntax(
+        "team remove",
+        "team remove <name>",
+        "remove a team, its members' memberships and its digests (its leaders stay)",
+        admin=True,
+    ),
     Syntax(
         "cadence set",
         "cadence set <default|role:<role>|team:<name>|behavior:<id>|user> <spec>",
@@ -95,6 +114,12 @@ SYNTAX: tuple[Syntax, ...] = (
         admin=True,
     ),
     Syntax("cadence show", "cadence show [scope]", "the cadences in force", admin=True),
+    Syntax(
+        "cadence clear",
+        "cadence clear <default|role:<role>|team:<name>|behavior:<id>|user>",
+        "remove a cadence rule: the next one down applies again",
+        admin=True,
+    ),
     Syntax("reminder", "reminder <hours|off>", "remind once after this many hours", admin=True),
     Syntax("quiet", "quiet <HH:MM-HH:MM|off>", "hours in which no prompt is sent", admin=True),
     Syntax("holiday add", "holiday add <date>", "no prompts on that day", admin=True),
@@ -601,6 +626,45 @@ def _team_members(rest: str, ctx: ParseContext, usage: str) -> c.Command:
     return c.TeamMembers(name, "add" if action == "add" else "remove", users)
 
 
+def _team_and(rest: str, usage: str, what: str) -> tuple[str, str]:
+    """A team's name and one more token (`what` it is, for the error)."""
+    tokens = tokenize(rest)
+    if len(tokens) != 2:
+        raise CommandError(
+            f"Give the team's name (quote it if it has spaces) and {what}.", usage=usage
+        )
+    return _team_name(tokens[0], usage), tokens[1]
+
+
+def _team_rename(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    name, new_name = _team_and(rest, usage, "its new name")
+    return c.TeamRename(name, _team_name(new_name, usage))
+
+
+def _team_channel(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    name, channel = _team_and(rest, usage, "its channel")
+    return c.TeamChannel(name, parse_channel(channel, ctx, usage))
+
+
+def _team_timezone(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    name, zone = _team_and(rest, usage, "an IANA time zone, like America/Chicago")
+    return c.TeamTimezone(name, parse_zone(zone, usage))
+
+
+def _team_remove(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    tokens = tokenize(rest)
+    if len(tokens) != 1:
+        raise CommandError("Name one team (quote it if it has spaces).", usage=usage)
+    return c.TeamRemove(_team_name(tokens[0], usage))
+
+
+def _cadence_clear(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    tokens = tokenize(rest)
+    if len(tokens) != 1:
+        raise CommandError("Give the one scope whose rule to remove.", usage=usage)
+    return c.CadenceClear(parse_scope(tokens[0], ctx, usage))
+
+
 def _cadence_set(rest: str, ctx: ParseContext, usage: str) -> c.Command:
     tokens = tokenize(rest)
     if len(tokens) < 2:
@@ -712,8 +776,13 @@ PARSERS: dict[str, Parser] = {
     "team add": _team_add,
     "team list": _no_args(c.TeamList()),
     "team members": _team_members,
+    "team rename": _team_rename,
+    "team channel": _team_channel,
+    "team timezone": _team_timezone,
+    "team remove": _team_remove,
     "cadence set": _cadence_set,
     "cadence show": _cadence_show,
+    "cadence clear": _cadence_clear,
     "reminder": _reminder,
     "quiet": _quiet,
     "holiday add": _holiday("add"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from bot.core import commands as c
 from bot.core.messages import Message
@@ -18,6 +18,7 @@ from bot.scheduling.cadences import DEFAULT_CADENCE
 from bot.store.models import (
     CadenceRule,
     Commitment,
+    Digest,
     Holiday,
     Person,
     Prompt,
@@ -173,6 +174,79 @@ def team_list(command: c.TeamList, ctx: Context) -> Message:
     return Message(text=f"{len(teams)} teams.", items=tuple(items))
 
 
+def _clashing_team(ctx: Context, name: str, *, besides: Team | None = None) -> None:
+    clash = ctx.session.scalar(
+        select(Team).where(
+            Team.workspace_id == ctx.workspace.id, func.lower(Team.name) == name.lower()
+        )
+    )
+    if clash is not None and clash is not besides:
+        raise Refusal(f"There is already a team called {clash.name}.")
+
+
+def team_rename(command: c.TeamRename, ctx: Context) -> Message:
+    team = find_team(ctx, command.name)
+    _clashing_team(ctx, command.new_name, besides=team)
+    old = team.name
+    if old == command.new_name:
+        return Message(text=f"Team {old} already has that name.")
+    # A team's cadence rule names it: it follows the team to its new name.
+    for rule in ctx.session.scalars(
+        select(CadenceRule).filter_by(
+            workspace_id=ctx.workspace.id, scope_kind="team", scope_value=old.lower()
+        )
+    ):
+        rule.scope_value = command.new_name.lower()
+        rule.updated_at = ctx.now
+    team.name = command.new_name
+    ctx.audit("team.rename", command.new_name, old=old, new=command.new_name)
+    return Message(text=f"Team {old} is now {command.new_name}.")
+
+
+def team_channel(command: c.TeamChannel, ctx: Context) -> Message:
+    team = find_team(ctx, command.name)
+    old = team.channel_ref
+    team.channel_ref = command.channel.value
+    team.channel_name = command.channel.label
+    ctx.audit("team.channel", team.name, old=old, new=command.channel.value)
+    return Message(text=f"Team {team.name} will get its digest in {command.channel}.")
+
+
+def team_timezone(command: c.TeamTimezone, ctx: Context) -> Message:
+    team = find_team(ctx, command.name)
+    old = team.timezone
+    team.timezone = command.zone
+    ctx.audit("team.timezone", team.name, old=old, new=command.zone)
+    return Message(
+        text=f"Team {team.name}'s weeks and digest schedule ({team.digest_cadence}) are now "
+        f"in {command.zone}."
+    )
+
+
+def team_remove(command: c.TeamRemove, ctx: Context) -> Message:
+    team = find_team(ctx, command.name)
+    members = len(_members(ctx, team))
+    digests = ctx.session.scalar(
+        select(func.count()).select_from(Digest).where(Digest.team_id == team.id)
+    )
+    ctx.session.execute(
+        delete(CadenceRule).where(
+            CadenceRule.workspace_id == ctx.workspace.id,
+            CadenceRule.scope_kind == "team",
+            CadenceRule.scope_value == team.name.lower(),
+        )
+    )
+    ctx.session.execute(delete(TeamMembership).where(TeamMembership.team_id == team.id))
+    ctx.session.execute(delete(Digest).where(Digest.team_id == team.id))
+    ctx.session.delete(team)
+    ctx.audit("team.remove", team.name, members=members, digests=digests)
+    return Message(
+        text=f"Removed team {team.name} ({plural(members, 'member')} now) and its "
+        f"{plural(digests or 0, 'digest')}. Its leaders stay enrolled, and their records "
+        "stay on the dashboard."
+    )
+
+
 def _members(ctx: Context, team: Team) -> list[Person]:
     return list(
         ctx.session.scalars(
@@ -281,6 +355,24 @@ def cadence_show(command: c.CadenceShow, ctx: Context) -> Message:
         text="Cadences (a person's own beats behavior, then team, then role, then default):",
         items=tuple(items),
     )
+
+
+def cadence_clear(command: c.CadenceClear, ctx: Context) -> Message:
+    kind, value, label = _scope_key(ctx, command.scope)
+    rule = ctx.session.scalar(
+        select(CadenceRule).filter_by(
+            workspace_id=ctx.workspace.id, scope_kind=kind, scope_value=value
+        )
+    )
+    if rule is None:
+        raise Refusal(f"No cadence is set for {label}: there is nothing to clear.")
+    ctx.session.delete(rule)
+    ctx.audit("cadence.clear", f"{kind}:{value}", old=rule.spec)
+    if kind == "default":
+        return Message(
+            text=f"Cleared the default cadence: the built-in `{DEFAULT_CADENCE}` applies again."
+        )
+    return Message(text=f"Cleared the cadence for {label}: a broader one applies again.")
 
 
 def reminder(command: c.Reminder, ctx: Context) -> Message:

@@ -362,6 +362,42 @@ def test_team_add_list_and_members(parse: Parse) -> None:
     )
 
 
+def test_team_rename_channel_timezone_and_remove(parse: Parse) -> None:
+    assert parse('team rename north "North Region"') == c.TeamRename("north", "North Region")
+    assert parse("team channel north #[leads](C7)") == c.TeamChannel(
+        "north", c.ChannelRef("C7", "leads")
+    )
+    assert parse('team timezone "North Region" america/chicago') == c.TeamTimezone(
+        "North Region", "America/Chicago"
+    )
+    assert parse("team remove north") == c.TeamRemove("north")
+    assert parse("cadence clear role:manager") == c.CadenceClear(c.Scope("role", "manager"))
+    assert parse("cadence clear default") == c.CadenceClear(c.Scope("default"))
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "problem"),
+    [
+        ("team rename north", "team rename", "and its new name"),
+        ("team rename north a=b", "team rename", "`a=b` is not a team name"),
+        ("team channel north", "team channel", "and its channel"),
+        ("team channel north !!", "team channel", "`!!` is not a channel"),
+        ("team timezone north", "team timezone", "and an IANA time zone"),
+        ("team timezone north Mars/Olympus", "team timezone", "is not a time zone I know"),
+        ("team remove", "team remove", "Name one team"),
+        ("team remove north south", "team remove", "Name one team"),
+        ("cadence clear", "cadence clear", "Give the one scope"),
+        ("cadence clear role:wizard", "cadence clear", "`wizard` is not a role"),
+    ],
+)
+def test_team_and_cadence_changes_malformed(
+    parse: Parse, text: str, name: str, problem: str
+) -> None:
+    error = error_of(parse, text)
+    assert problem in str(error)
+    assert error.usage == usage_of(name)
+
+
 WEEKLY_MON_9 = CadenceSpec("weekly", at=time(9, 0), weekday=0)
 
 
@@ -559,8 +595,8 @@ def test_a_huge_message_is_refused(parse: Parse) -> None:
     ("text", "group", "subcommands"),
     [
         ("leader", "leader", "add, remove, list, role"),
-        ("team", "team", "add, list, members"),
-        ("cadence", "cadence", "set, show"),
+        ("team", "team", "add, list, members, rename, channel, timezone, remove"),
+        ("cadence", "cadence", "set, show, clear"),
         ("holiday", "holiday", "add, remove, list"),
         ("digest", "digest", "preview, send, schedule"),
         ("admin", "admin", "add, remove"),

@@ -170,6 +170,122 @@ def test_team_list_counts_members(agency: FakePlatform) -> None:
     )
 
 
+def test_team_rename_keeps_members_and_moves_its_cadence_rule(agency: FakePlatform) -> None:
+    agency.exchange("U-ADMIN", "cadence set team:North weekly thu 09:00")
+    assert agency.say("U-ADMIN", 'team rename north "North Region"') == (
+        "Team North is now North Region."
+    )
+    (team,) = rows(agency, Team)
+    assert team.name == "North Region"
+    assert len(rows(agency, TeamMembership, team_id=team.id)) == 2
+    (rule,) = rows(agency, CadenceRule)
+    assert (rule.scope_kind, rule.scope_value) == ("team", "north region")
+    agency.exchange("U-SUP", "commit 6.a")
+    assert "every Thursday at 09:00" in agency.say("U-SUP", "commitments")
+    assert "team.rename" in audit_actions(agency)
+
+
+def test_team_rename_to_another_teams_name_changes_nothing(agency: FakePlatform) -> None:
+    agency.exchange("U-ADMIN", "team add South #south")
+    reply = agency.exchange("U-ADMIN", "team rename North south")
+    assert not reply.ok
+    assert "already a team called South" in reply.text
+    assert sorted(t.name for t in rows(agency, Team)) == ["North", "South"]
+
+
+def test_team_rename_changes_only_the_case_of_its_own_name(agency: FakePlatform) -> None:
+    assert agency.exchange("U-ADMIN", "team rename North NORTH").ok
+    assert [t.name for t in rows(agency, Team)] == ["NORTH"]
+
+
+def test_team_channel_and_timezone(agency: FakePlatform) -> None:
+    assert "will get its digest in #north-leads" in agency.say(
+        "U-ADMIN", "team channel North <#C0LEADS|north-leads>"
+    )
+    assert "now in America/Chicago" in agency.say("U-ADMIN", "team timezone North america/chicago")
+    (team,) = rows(agency, Team)
+    assert (team.channel_ref, team.channel_name, team.timezone) == (
+        "C0LEADS",
+        "north-leads",
+        "America/Chicago",
+    )
+    assert {"team.channel", "team.timezone"} <= set(audit_actions(agency))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "team rename Nowhere Somewhere",
+        "team channel Nowhere #x",
+        "team timezone Nowhere UTC",
+        "team remove Nowhere",
+        "cadence clear team:Nowhere",
+    ],
+)
+def test_a_team_command_on_an_unknown_team_changes_nothing(
+    agency: FakePlatform, command: str
+) -> None:
+    before = audit_actions(agency)
+    reply = agency.exchange("U-ADMIN", command)
+    assert not reply.ok
+    assert "There is no team called Nowhere. Teams: North." in reply.text
+    assert audit_actions(agency) == before
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["team rename North South", "team remove North", "cadence clear default"],
+)
+def test_team_and_cadence_changes_are_for_admins(agency: FakePlatform, command: str) -> None:
+    reply = agency.exchange("U-SUP", command)
+    assert not reply.ok
+    assert "for Follow-Through admins" in reply.text
+    assert [t.name for t in rows(agency, Team)] == ["North"]
+
+
+def test_team_remove_takes_memberships_digests_and_its_cadence_rule_not_leaders(
+    agency: FakePlatform,
+) -> None:
+    agency.exchange("U-SUP", "log 6.a Thanked the intake unit")
+    agency.exchange("U-ADMIN", "digest send North")
+    agency.exchange("U-ADMIN", "cadence set team:North weekly thu 09:00")
+    agency.exchange("U-ADMIN", "cadence set role:manager weekly wed 10:00")
+    text = agency.say("U-ADMIN", "team remove north")
+    assert text == (
+        "Removed team North (2 members now) and its 1 digest. Its leaders stay enrolled, and "
+        "their records stay on the dashboard."
+    )
+    assert rows(agency, Team) == []
+    assert rows(agency, TeamMembership) == []
+    assert rows(agency, Digest) == []
+    assert [r.scope_kind for r in rows(agency, CadenceRule)] == ["role"]
+    assert person(agency, "U-SUP").is_leader
+    assert "team.remove" in audit_actions(agency)
+
+
+def test_cadence_clear_lets_the_next_rule_apply(agency: FakePlatform) -> None:
+    agency.exchange("U-SUP", "commit 6.a")
+    agency.exchange("U-ADMIN", "cadence set default weekly tue 09:00")
+    agency.exchange("U-ADMIN", "cadence set role:supervisor weekly wed 09:00")
+    assert "every Wednesday at 09:00" in agency.say("U-SUP", "commitments")
+
+    assert "a broader one applies again" in agency.say("U-ADMIN", "cadence clear role:supervisor")
+    assert "every Tuesday at 09:00" in agency.say("U-SUP", "commitments")
+    assert "the built-in `weekly mon 09:00` applies again" in agency.say(
+        "U-ADMIN", "cadence clear default"
+    )
+    assert "every Monday at 09:00" in agency.say("U-SUP", "commitments")
+    assert rows(agency, CadenceRule) == []
+    events = [e for e in rows(agency, AuditEvent) if e.action == "cadence.clear"]
+    assert [e.detail["old"] for e in events] == ["weekly wed 09:00", "weekly tue 09:00"]
+
+
+def test_cadence_clear_of_a_scope_without_a_rule_changes_nothing(agency: FakePlatform) -> None:
+    reply = agency.exchange("U-ADMIN", "cadence clear role:director")
+    assert not reply.ok
+    assert "No cadence is set for role:director" in reply.text
+
+
 @pytest.mark.parametrize(
     ("scope", "kind", "value"),
     [

@@ -172,6 +172,19 @@ async def test_a_commands_reply_follows_the_persons_own_message(chat: LocalChat)
     assert reply["message"]["ok"] is True
 
 
+async def test_an_admin_renames_a_team_in_the_people_list(chat: LocalChat) -> None:
+    avery = await chat.join(ADMIN)
+    await chat.say(avery, "team add North #north")
+
+    assert (await chat.say(avery, 'team rename North "North Region"'))["ok"]
+    assert (await chat.say(avery, 'team channel "North Region" #leads'))["ok"]
+
+    listed = await (await chat.client.get("/local/api/people")).json()
+    [team] = listed["teams"]
+    assert team["name"] == "North Region"
+    assert team["channel"].lstrip("#") == "leads"
+
+
 async def test_a_behavior_in_full_comes_with_its_fields_and_items(chat: LocalChat) -> None:
     sam = await chat.join(SAM)
 
@@ -191,6 +204,8 @@ async def test_a_behavior_in_full_comes_with_its_fields_and_items(chat: LocalCha
         pytest.param(ADMIN, "leader add lee@agency.org role=wizard", id="bad role"),
         pytest.param(ADMIN, "team add North", id="missing channel"),
         pytest.param(SAM, "behavior 4.z", id="unknown behavior"),
+        pytest.param(ADMIN, "team rename Nowhere Somewhere", id="unknown team"),
+        pytest.param(SAM, "cadence clear default", id="cadence clear, admin-only"),
         pytest.param(ADMIN, "frobnicate everything", id="unknown command"),
     ],
 )

@@ -30,7 +30,7 @@ from bot.platforms.slack.channel import SlackChannel
 from bot.platforms.slack.setup import BOT_SCOPES
 from bot.services import Services, build_services
 from bot.store.db import migrate
-from bot.store.models import Person, Prompt, Record, SeenEvent, Workspace
+from bot.store.models import Person, Prompt, Record, SeenEvent, Team, Workspace
 from tests.conftest import FreshDatabase
 from tests.platforms.polling import wait_for
 from tests.platforms.slack import payloads
@@ -326,6 +326,31 @@ async def test_a_non_admin_is_refused_politely(slack: TestClient, services: Serv
     answer = await command(slack, "leader add <@U0ADM> role=director")
     assert "for Follow-Through admins" in answer["text"]
     assert [p.is_leader for p in rows(services, Person)] == [False]
+
+
+async def test_an_admin_renames_rechannels_rezones_and_removes_a_team(
+    slack: TestClient, services: Services
+) -> None:
+    await command(slack, "team add North <#C0NORTH|north>", user=ADMIN)
+    renamed = await command(slack, 'team rename North "North Region"', user=ADMIN)
+    assert renamed["text"] == "Team North is now North Region."
+    moved = await command(slack, 'team channel "North Region" <#C0LEADS|leads>', user=ADMIN)
+    assert "digest in #leads" in moved["text"]
+    zoned = await command(slack, 'team timezone "North Region" Europe/Lisbon', user=ADMIN)
+    assert "now in Europe/Lisbon" in zoned["text"]
+    (team,) = rows(services, Team)
+    assert (team.name, team.channel_ref, team.timezone) == (
+        "North Region",
+        "C0LEADS",
+        "Europe/Lisbon",
+    )
+    malformed = await command(slack, "team timezone North", user=ADMIN)
+    assert "Usage: `team timezone <name> <IANA zone>`" in malformed["text"]
+    refused = await command(slack, 'team remove "North Region"')
+    assert "for Follow-Through admins" in refused["text"]
+    removed = await command(slack, 'team remove "North Region"', user=ADMIN)
+    assert removed["text"].startswith("Removed team North Region")
+    assert rows(services, Team) == []
 
 
 async def test_the_whole_journey_from_enrolment_to_export(

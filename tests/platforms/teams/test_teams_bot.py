@@ -26,7 +26,7 @@ from bot.config import Settings
 from bot.platforms.teams.bot import FollowThroughTeamsBot, from_teams
 from bot.services import Services, build_services
 from bot.store.db import migrate
-from bot.store.models import ConversationRef, Person, Prompt, Record, Workspace
+from bot.store.models import ConversationRef, Person, Prompt, Record, Team, Workspace
 from bot.web.guard import is_loopback_url
 from tests.conftest import FreshDatabase
 from tests.platforms.teams import activities as act
@@ -133,6 +133,26 @@ async def test_a_malformed_behavior_command_says_what_to_type(
     answer = str(await reply_to(connector, SAM))
     assert "There is no behavior `6.z`" in answer
     assert "behavior <behavior-id>" in answer
+
+
+async def test_an_admin_changes_a_team_and_clears_a_cadence_in_teams(
+    teams: tuple[TestClient, Services], connector: MockConnector
+) -> None:
+    client, services = teams
+    await install(client, connector)
+    turns = [
+        ("team add North #north", "Team North will get its digest"),
+        ("team rename North South", "Team North is now South."),
+        ("team timezone South Asia/Kolkata", "now in Asia/Kolkata"),
+        ("team rename South", "Usage: `team rename <name> <new name>`"),
+        ("cadence set team:South weekly thu 10:00", "Cadence for team South"),
+        ("cadence clear team:South", "a broader one applies again"),
+        ("team remove South", "Removed team South"),
+    ]
+    for turn, (text, expected) in enumerate(turns, start=1):
+        await send(client, act.message(text, **personal(connector, AVERY)))
+        assert expected in said(await reply_to(connector, AVERY, turn))
+    assert rows(services, Team) == []
 
 
 async def test_the_roster_is_asked_who_someone_is_only_when_they_are_new(
