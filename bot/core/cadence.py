@@ -53,7 +53,7 @@ class CadenceSpec:
         assert self.at is not None
         clock = self.at.strftime("%H:%M")
         if self.kind == "weekdays":
-            return f"every weekday at {clock}"
+            return f"every working day at {clock}"
         assert self.weekday is not None
         day = WEEKDAY_NAMES[self.weekday]
         if self.kind == "weekly":
@@ -69,6 +69,46 @@ def parse_weekday(word: str) -> int | None:
         if word in {short, long.lower()} or (len(word) >= 3 and long.lower().startswith(word)):
             return index
     return None
+
+
+# The working week unless an agency says otherwise (`workdays`).
+MONDAY_TO_FRIDAY = frozenset(range(5))
+
+
+def parse_working_days(text: str) -> frozenset[int]:
+    """Days of the week from `mon-fri`, `sun-thu` (a range may wrap past Sunday), or names
+    (`mon tue thu`, `mon,wed`); ValueError saying what is wrong otherwise."""
+    days: set[int] = set()
+    for part in re.split(r"[\s,]+", text.strip().lower()):
+        if not part:
+            continue
+        first, dash, last = part.partition("-")
+        start = parse_weekday(first)
+        end = parse_weekday(last) if dash else start
+        if start is None or end is None:
+            bad = first if start is None else last
+            raise ValueError(f"`{bad}` is not a day of the week (mon … sun)")
+        days.update((start + n) % 7 for n in range((end - start) % 7 + 1))
+    if not days:
+        raise ValueError("name at least one day")
+    return frozenset(days)
+
+
+def format_working_days(days: frozenset[int]) -> str:
+    """The canonical, stored form: `mon,tue,wed,thu,fri`, Monday first."""
+    return ",".join(WEEKDAYS[day] for day in sorted(days))
+
+
+def describe_working_days(days: frozenset[int]) -> str:
+    """`Monday to Friday`, `Sunday to Thursday`, or the days listed."""
+    if len(days) == 7:
+        return "every day"
+    for start in sorted(days):
+        run = [(start + n) % 7 for n in range(len(days))]
+        if set(run) == days and len(days) > 2:
+            return f"{WEEKDAY_NAMES[run[0]]} to {WEEKDAY_NAMES[run[-1]]}"
+    listed = [WEEKDAY_NAMES[day] for day in sorted(days)]
+    return listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
 
 
 _CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$")

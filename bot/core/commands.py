@@ -216,6 +216,13 @@ class Quiet:
 
 
 @dataclass(frozen=True)
+class Workdays:
+    """The agency's working days (0 is Monday); None shows them."""
+
+    days: frozenset[int] | None = None
+
+
+@dataclass(frozen=True)
 class HolidayChange:
     action: Literal["add", "remove"]
     day: date
@@ -295,6 +302,7 @@ Command = (
     | CadenceClear
     | Reminder
     | Quiet
+    | Workdays
     | HolidayChange
     | HolidayList
     | DigestRun

@@ -19,6 +19,7 @@ from bot.core.cadence import (
     parse_cadence,
     parse_clock,
     parse_weekday,
+    parse_working_days,
 )
 from bot.core.catalog import Catalog
 
@@ -122,6 +123,12 @@ SYNTAX: tuple[Syntax, ...] = (
     ),
     Syntax("reminder", "reminder <hours|off>", "remind once after this many hours", admin=True),
     Syntax("quiet", "quiet <HH:MM-HH:MM|off>", "hours in which no prompt is sent", admin=True),
+    Syntax(
+        "workdays",
+        "workdays [mon-fri|sun-thu|mon tue …]",
+        "the days prompts go out (others are passed over like holidays); alone, shows them",
+        admin=True,
+    ),
     Syntax("holiday add", "holiday add <date>", "no prompts on that day", admin=True),
     Syntax("holiday remove", "holiday remove <date>", "take a holiday back", admin=True),
     Syntax("holiday list", "holiday list", "the holidays ahead", admin=True),
@@ -691,6 +698,19 @@ def _reminder(rest: str, ctx: ParseContext, usage: str) -> c.Command:
     return c.Reminder(int(hours))
 
 
+def _workdays(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    if not rest:
+        return c.Workdays()
+    try:
+        return c.Workdays(parse_working_days(rest))
+    except ValueError as error:
+        raise CommandError(
+            f"{str(error).capitalize()}: give a range like mon-fri or sun-thu, or the days, "
+            "like mon tue thu.",
+            usage=usage,
+        ) from None
+
+
 def _quiet(rest: str, ctx: ParseContext, usage: str) -> c.Command:
     if rest.lower() == "off":
         return c.Quiet(None, None)
@@ -785,6 +805,7 @@ PARSERS: dict[str, Parser] = {
     "cadence clear": _cadence_clear,
     "reminder": _reminder,
     "quiet": _quiet,
+    "workdays": _workdays,
     "holiday add": _holiday("add"),
     "holiday remove": _holiday("remove"),
     "holiday list": _no_args(c.HolidayList()),

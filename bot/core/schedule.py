@@ -1,5 +1,5 @@
 """When prompts fall due: cadence occurrences in a leader's own zone, across daylight saving,
-moved off weekends, holidays and quiet hours."""
+moved off days that are not working days, holidays and quiet hours."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core.cadence import ORDINALS, CadenceSpec
+from bot.core.cadence import MONDAY_TO_FRIDAY, ORDINALS, CadenceSpec
 
 # Biweekly cadences fire on the even weeks counted from this Monday, the same for everyone,
 # so a team on "biweekly thu" meets its prompts in the same weeks.
@@ -31,9 +31,10 @@ class Calendar:
     zone: ZoneInfo
     holidays: frozenset[date] = frozenset()
     quiet: tuple[time, time] | None = None
+    working_days: frozenset[int] = MONDAY_TO_FRIDAY  # 0 is Monday
 
     def is_working_day(self, day: date) -> bool:
-        return day.weekday() < 5 and day not in self.holidays
+        return day.weekday() in self.working_days and day not in self.holidays
 
     def in_quiet_hours(self, at: time) -> bool:
         if self.quiet is None:
@@ -55,10 +56,11 @@ def wall_clock_to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
     raise ValueError(f"{naive} does not exist in {zone}")  # no zone skips a whole day's minutes
 
 
-def fires_on(spec: CadenceSpec, day: date) -> bool:
-    """Whether the cadence has an occurrence on this local day (before any move)."""
+def fires_on(spec: CadenceSpec, day: date, working_days: frozenset[int] = MONDAY_TO_FRIDAY) -> bool:
+    """Whether the cadence has an occurrence on this local day (before any move); `weekdays`
+    means the working days."""
     if spec.kind == "weekdays":
-        return day.weekday() < 5
+        return day.weekday() in working_days
     if day.weekday() != spec.weekday:
         return False
     if spec.kind == "biweekly":
@@ -79,7 +81,8 @@ def nth_weekday(year: int, month: int, weekday: int, ordinal: str) -> date:
 
 
 def _move_to_allowed(day: date, at: time, cal: Calendar) -> tuple[date, time]:
-    """Off quiet hours to their end, then off weekends and holidays to the next working day."""
+    """Off quiet hours to their end, then off non-working days and holidays to the next
+    working day."""
     for _ in range(400):
         if cal.in_quiet_hours(at):
             assert cal.quiet is not None
@@ -116,7 +119,9 @@ def occurrences(
     last = until.astimezone(cal.zone).date() + timedelta(days=1)
     days = (first + timedelta(days=n) for n in range((last - first).days + 1))
     nominal = [
-        (wall_clock_to_utc(day, spec.at, cal.zone), day) for day in days if fires_on(spec, day)
+        (wall_clock_to_utc(day, spec.at, cal.zone), day)
+        for day in days
+        if fires_on(spec, day, cal.working_days)
     ]
     found: list[Occurrence] = []
     for index, (instant, day) in enumerate(nominal):

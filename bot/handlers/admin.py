@@ -8,13 +8,14 @@ from datetime import datetime, time
 from sqlalchemy import delete, func, select
 
 from bot.core import commands as c
+from bot.core.cadence import MONDAY_TO_FRIDAY, describe_working_days, format_working_days
 from bot.core.messages import Message
 from bot.handlers.cadences import effective_cadence
 from bot.handlers.context import Context, Refusal
 from bot.handlers.people import current_teams, find_team, is_bootstrap_admin, resolve
 from bot.handlers.replies import choose_phrasing
 from bot.reports.audit import audit_entries, count_audit
-from bot.scheduling.cadences import DEFAULT_CADENCE
+from bot.scheduling.cadences import DEFAULT_CADENCE, working_days
 from bot.store.models import (
     CadenceRule,
     Commitment,
@@ -117,10 +118,10 @@ def leader_list(command: c.LeaderList, ctx: Context) -> Message:
         teams = ", ".join(t.name for t in current_teams(ctx.session, person)) or "no team"
         paused = f"; paused until {person.paused_until}" if person.paused_until else ""
         items.append(
-            f"{person.name} — {person.role}, {teams}, {person.timezone}, "
-            f"{counts.get(person.id, 0)} commitments{paused}"
+            f"{person.listed_name} — {person.role}, {teams}, {person.timezone}, "
+            f"{plural(counts.get(person.id, 0), 'commitment')}{paused}"
         )
-    return Message(text=f"{len(leaders)} leaders enrolled.", items=tuple(items))
+    return Message(text=f"{plural(len(leaders), 'leader')} enrolled.", items=tuple(items))
 
 
 def leader_role(command: c.LeaderRole, ctx: Context) -> Message:
@@ -266,7 +267,7 @@ def team_members(command: c.TeamMembers, ctx: Context) -> Message:
             return Message(text=f"Team {team.name} has no members yet.")
         return Message(
             text=f"Team {team.name}:",
-            items=tuple(f"{p.name}" + (f" ({p.role})" if p.role else "") for p in members),
+            items=tuple(p.listed_name + (f" — {p.role}" if p.role else "") for p in members),
         )
     people = [resolve(ctx, user) for user in command.users]
     ctx.session.flush()
@@ -397,6 +398,28 @@ def quiet(command: c.Quiet, ctx: Context) -> Message:
     if start is None:
         return Message(text="Quiet hours are off.")
     return Message(text=f"No prompts between {start} and {end}, in each leader's own time.")
+
+
+def workdays(command: c.Workdays, ctx: Context) -> Message:
+    current = working_days(ctx.workspace)
+    if command.days is None:
+        return Message(
+            text=f"Prompts go out {describe_working_days(current)}; on other days they wait "
+            "for the next working day. Change it with `workdays <days>`, like `workdays "
+            "sun-thu`."
+        )
+    stored = None if command.days == MONDAY_TO_FRIDAY else format_working_days(command.days)
+    ctx.audit(
+        "workdays",
+        "workspace",
+        old=format_working_days(current),
+        new=format_working_days(command.days),
+    )
+    ctx.workspace.working_days = stored
+    return Message(
+        text=f"Working days: {describe_working_days(command.days)}. A prompt or reminder "
+        "that falls on another day waits for the next working day, as on a holiday."
+    )
 
 
 def holiday_change(command: c.HolidayChange, ctx: Context) -> Message:

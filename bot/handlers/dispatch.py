@@ -110,6 +110,7 @@ HANDLERS: Mapping[type, tuple[Handler, bool]] = {
     c.CadenceClear: (admin.cadence_clear, True),
     c.Reminder: (admin.reminder, True),
     c.Quiet: (admin.quiet, True),
+    c.Workdays: (admin.workdays, True),
     c.HolidayChange: (admin.holiday_change, True),
     c.HolidayList: (admin.holiday_list, True),
     c.DigestRun: (digest.digest_run, True),

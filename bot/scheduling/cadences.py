@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.core.cadence import CadenceSpec, parse_cadence
+from bot.core.cadence import MONDAY_TO_FRIDAY, CadenceSpec, parse_cadence, parse_working_days
 from bot.core.schedule import Calendar
 from bot.store.models import CadenceRule, Holiday, Workspace
 
@@ -85,7 +85,15 @@ def leader_calendar(timezone: str, workspace: Workspace, holidays: frozenset[dat
         zone=ZoneInfo(timezone),
         holidays=holidays,
         quiet=(quiet_start, quiet_end) if quiet_start and quiet_end else None,
+        working_days=working_days(workspace),
     )
+
+
+def working_days(workspace: Workspace) -> frozenset[int]:
+    """The workspace's working days (Monday to Friday unless an admin set others)."""
+    if not workspace.working_days:
+        return MONDAY_TO_FRIDAY
+    return parse_working_days(workspace.working_days)
 
 
 def holidays_by_workspace(session: Session) -> dict[int, frozenset[date]]:

@@ -52,6 +52,8 @@ class Workspace(Base):
     reminder_hours: Mapped[int | None] = mapped_column(Integer, default=24)
     quiet_start: Mapped[str | None] = mapped_column(String(5))
     quiet_end: Mapped[str | None] = mapped_column(String(5))
+    # `sun,mon,tue,wed,thu`: the days prompts go out (None: Monday to Friday).
+    working_days: Mapped[str | None] = mapped_column(String(27))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column()
 
@@ -92,6 +94,13 @@ class Person(Base):
         return address_name(
             self.preferred_name, self.display_name, self.email, self.platform_user_id
         )
+
+    @property
+    def listed_name(self) -> str:
+        """How lists show this person: their name, then their pronouns and title if given."""
+        pronouns = f" ({self.pronouns})" if self.pronouns else ""
+        title = f", {self.title}" if self.title else ""
+        return f"{self.name}{pronouns}{title}"
 
     @property
     def forgotten(self) -> bool:

@@ -383,7 +383,7 @@ def test_leader_list_shows_each_leader_with_role_team_zone_and_commitments(
     ok(run, ADMIN, f"leader add {MORGAN} role=director tz=Europe/London", "Enrolled")
 
     output = ok(run, ADMIN, "leader list", "2 leaders enrolled.")
-    assert "sam — supervisor, Alpha, UTC, 1 commitments" in output
+    assert "sam — supervisor, Alpha, UTC, 1 commitment" in output
     assert "morgan — director, no team, Europe/London, 0 commitments" in output
 
 
@@ -428,13 +428,13 @@ def test_team_members_add_and_remove_change_memberships_and_list_shows_them(
     ok(run, ADMIN, f"team members Alpha add {SAM} {MORGAN}", "Added to Alpha: sam, morgan.")
     assert db.count(TeamMembership, ended_at=None) == 2
     listing = ok(run, ADMIN, "team members Alpha", "Team Alpha:")
-    assert item_lines(listing) == ["morgan", "sam (supervisor)"]
+    assert item_lines(listing) == ["morgan", "sam — supervisor"]
 
     ok(run, ADMIN, f"team members Alpha remove {MORGAN}", "Removed from Alpha: morgan.")
 
     (left,) = [m for m in db.rows(TeamMembership) if m.ended_at is not None]
     assert left.person_id == db.person(MORGAN).id
-    assert item_lines(ok(run, ADMIN, "team members Alpha", "Team Alpha:")) == ["sam (supervisor)"]
+    assert item_lines(ok(run, ADMIN, "team members Alpha", "Team Alpha:")) == ["sam — supervisor"]
     assert db.audit_actions()[-2:] == ["team.members.add", "team.members.remove"]
 
 
@@ -510,7 +510,7 @@ def test_cadence_show_for_a_person_follows_user_over_team_over_role(
     ok(run, ADMIN, "cadence set team:Alpha weekly wed 10:00", "Cadence")
     ok(run, ADMIN, f"cadence show {SAM}", "every Wednesday at 10:00 in UTC")
     ok(run, ADMIN, f"cadence set {SAM} weekdays 08:30", "Cadence")
-    ok(run, ADMIN, f"cadence show {SAM}", "every weekday at 08:30")
+    ok(run, ADMIN, f"cadence show {SAM}", "every working day at 08:30")
 
 
 def test_a_role_cadence_is_what_a_leader_of_that_role_is_told_on_commit(run: Run, sam: str) -> None:

@@ -14,9 +14,12 @@ from bot.core.cadence import (
     WEEKDAYS,
     CadenceSpec,
     CadenceSpecError,
+    describe_working_days,
+    format_working_days,
     parse_cadence,
     parse_clock,
     parse_weekday,
+    parse_working_days,
 )
 
 
@@ -124,7 +127,7 @@ def test_weekday_names(word: str, expected: int | None) -> None:
         ("biweekly thu 14:00", "every other Thursday at 14:00"),
         ("monthly first mon 10:00", "the first Monday of each month at 10:00"),
         ("monthly last fri 4pm", "the last Friday of each month at 16:00"),
-        ("weekdays 08:30", "every weekday at 08:30"),
+        ("weekdays 08:30", "every working day at 08:30"),
         ("off", "no prompts"),
     ],
 )
@@ -224,3 +227,35 @@ def test_any_text_parses_or_raises_cadence_spec_error(text: str) -> None:
         assert parse_cadence(str(outcome)) == outcome
     else:
         assert "Examples:" in str(outcome)
+
+
+@pytest.mark.parametrize(
+    ("text", "stored", "described"),
+    [
+        ("mon-fri", "mon,tue,wed,thu,fri", "Monday to Friday"),
+        ("Sun-Thu", "mon,tue,wed,thu,sun", "Sunday to Thursday"),
+        ("fri-mon", "mon,fri,sat,sun", "Friday to Monday"),
+        ("mon tue thursday", "mon,tue,thu", "Monday, Tuesday and Thursday"),
+        ("sat,sun", "sat,sun", "Saturday and Sunday"),
+        ("wed", "wed", "Wednesday"),
+        ("mon-sun", "mon,tue,wed,thu,fri,sat,sun", "every day"),
+    ],
+)
+def test_working_days_read_stored_and_said(text: str, stored: str, described: str) -> None:
+    days = parse_working_days(text)
+    assert format_working_days(days) == stored
+    assert parse_working_days(stored) == days
+    assert describe_working_days(days) == described
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("funday", "`funday` is not a day of the week"),
+        ("mon-xyz", "`xyz` is not a day of the week"),
+        (" , ", "name at least one day"),
+    ],
+)
+def test_working_days_malformed(text: str, says: str) -> None:
+    with pytest.raises(ValueError, match=says):
+        parse_working_days(text)

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.cadence import ORDINALS, WEEKDAYS, CadenceSpec, parse_cadence
+from bot.core.cadence import ORDINALS, WEEKDAYS, CadenceSpec, parse_cadence, parse_working_days
 from bot.core.schedule import (
     BIWEEKLY_EPOCH,
     Calendar,
@@ -53,8 +53,14 @@ def plan(
     *,
     holidays: tuple[date, ...] = (),
     quiet: tuple[time, time] | None = None,
+    working_days: str = "mon-fri",
 ) -> list[Occurrence]:
-    cal = Calendar(zone=zone, holidays=frozenset(holidays), quiet=quiet)
+    cal = Calendar(
+        zone=zone,
+        holidays=frozenset(holidays),
+        quiet=quiet,
+        working_days=parse_working_days(working_days),
+    )
     return occurrences(parse_cadence(cadence), cal, after=after, until=until)
 
 
@@ -413,6 +419,29 @@ def test_a_saturday_occurrence_moves_to_monday_at_the_same_local_time() -> None:
 def test_a_sunday_occurrence_moves_to_monday_at_the_same_local_time() -> None:
     found = plan("weekly sun 10:00", LA, utc(2026, 1, 17), utc(2026, 1, 23))
     assert found == [occ(utc(2026, 1, 18, 18), due=utc(2026, 1, 19, 18))]
+
+
+# --- an agency's own working days -------------------------------------------------------------
+
+
+def test_a_sunday_to_thursday_agency_gets_its_weekdays_prompts_sunday_to_thursday() -> None:
+    found = plan(
+        "weekdays 09:00", NAIROBI, utc(2026, 1, 16), utc(2026, 1, 23), working_days="sun-thu"
+    )
+    # Sun 18 .. Thu 22 at 09:00 in Nairobi (06:00 UTC); Friday 16's and Saturday 17's none.
+    assert [o.due for o in found] == [utc(2026, 1, d, 6) for d in (18, 19, 20, 21, 22)]
+
+
+def test_a_friday_prompt_in_a_sunday_to_thursday_agency_waits_for_sunday() -> None:
+    found = plan(
+        "weekly fri 09:00", NAIROBI, utc(2026, 1, 14), utc(2026, 1, 21), working_days="sun-thu"
+    )
+    assert found == [occ(utc(2026, 1, 16, 6), due=utc(2026, 1, 18, 6))]
+
+
+def test_a_saturday_prompt_goes_out_where_saturday_is_a_working_day() -> None:
+    found = plan("weekly sat 10:00", LA, utc(2026, 1, 16), utc(2026, 1, 23), working_days="mon-sat")
+    assert found == [occ(utc(2026, 1, 17, 18))]
 
 
 def test_a_thursday_holiday_moves_to_friday() -> None:

@@ -111,7 +111,15 @@ def test_leader_list_shows_role_team_and_commitments(agency: FakePlatform) -> No
     agency.exchange("U-SUP", "commit 6.a")
     text = agency.say("U-ADMIN", "leader list")
     assert "2 leaders enrolled" in text
-    assert "Sam Supervisor — supervisor, North, America/Los_Angeles, 1 commitments" in text
+    assert "Sam Supervisor — supervisor, North, America/Los_Angeles, 1 commitment" in text
+
+
+def test_lists_show_pronouns_and_titles_people_gave(agency: FakePlatform) -> None:
+    assert agency.exchange("U-SUP", 'profile pronouns=she/her title="Intake Supervisor"').ok
+    expected = "Sam Supervisor (she/her), Intake Supervisor"
+    assert f"{expected} — supervisor, North" in agency.say("U-ADMIN", "leader list")
+    assert f"{expected} — supervisor" in agency.say("U-ADMIN", "team members North")
+    assert "Morgan Manager — manager" in agency.say("U-ADMIN", "team members North")
 
 
 def test_leader_role_changes_the_role_and_is_audited(agency: FakePlatform) -> None:
@@ -154,7 +162,7 @@ def test_team_members_add_list_remove(agency: FakePlatform) -> None:
     assert "Sam Supervisor already in" in agency.say("U-ADMIN", "team members North add <@U-SUP>")
     listed = agency.say("U-ADMIN", "team members North")
     assert "Dana Director" in listed
-    assert "Morgan Manager (manager)" in listed
+    assert "Morgan Manager — manager" in listed
     assert "Removed from North: Sam Supervisor" in agency.say(
         "U-ADMIN", "team members North remove <@U-SUP>"
     )
@@ -356,6 +364,38 @@ def test_reminder_and_quiet_hours_are_workspace_settings(chat: FakePlatform) -> 
     (workspace,) = rows(chat, Workspace)
     assert (workspace.reminder_hours, workspace.quiet_start) == (None, None)
     assert audit_actions(chat) == ["reminder", "quiet", "reminder", "quiet"]
+
+
+def test_workdays_are_shown_set_and_audited(chat: FakePlatform) -> None:
+    assert "Prompts go out Monday to Friday" in chat.say("U-ADMIN", "workdays")
+    assert "Working days: Sunday to Thursday." in chat.say("U-ADMIN", "workdays sun-thu")
+    assert "Prompts go out Sunday to Thursday" in chat.say("U-ADMIN", "workdays")
+    (workspace,) = rows(chat, Workspace)
+    assert workspace.working_days == "mon,tue,wed,thu,sun"
+    chat.say("U-ADMIN", "workdays mon-fri")
+    (workspace,) = rows(chat, Workspace)
+    assert workspace.working_days is None  # the usual week is stored as no setting
+    events = [e for e in rows(chat, AuditEvent) if e.action == "workdays"]
+    assert [e.detail["new"] for e in events] == ["mon,tue,wed,thu,sun", "mon,tue,wed,thu,fri"]
+
+
+@pytest.mark.parametrize(
+    ("user", "command", "says"),
+    [
+        ("U-ADMIN", "workdays funday", "`funday` is not a day of the week"),
+        ("U-ADMIN", "workdays mon-", "is not a day of the week"),
+        ("U-SUP", "workdays sun-thu", "for Follow-Through admins"),
+    ],
+)
+def test_workdays_refused_changes_nothing(
+    chat: FakePlatform, user: str, command: str, says: str
+) -> None:
+    chat.exchange("U-ADMIN", "leader add <@U-SUP> role=supervisor")
+    reply = chat.exchange(user, command)
+    assert not reply.ok
+    assert says in reply.text
+    (workspace,) = rows(chat, Workspace)
+    assert workspace.working_days is None
 
 
 def test_holidays_add_list_remove(chat: FakePlatform) -> None:

@@ -145,6 +145,17 @@ def test_a_paused_leader_is_skipped_not_prompted(sam: FakePlatform) -> None:
     assert sam.tick(MONDAY_9_LA + timedelta(weeks=1)).delivered.sent == 2
 
 
+def test_a_prompt_on_a_day_off_waits_for_the_agencys_next_working_day(
+    sam: FakePlatform,
+) -> None:
+    sam.exchange("U-ADMIN", "workdays tue-sat")
+    result = sam.tick(MONDAY_9_LA + timedelta(minutes=1))
+    assert result.planned.pending == 0
+    result = sam.tick(MONDAY_9_LA + timedelta(days=1, minutes=1))
+    assert result.delivered.sent == 2
+    assert {p.scheduled_for for p in prompts(sam)} == {MONDAY_9_LA + timedelta(days=1)}
+
+
 def test_a_holiday_moves_the_prompt_to_the_next_working_day(sam: FakePlatform) -> None:
     sam.now = MONDAY_9_LA - timedelta(days=2)
     sam.exchange("U-ADMIN", "holiday add 2026-11-23")
