@@ -6,7 +6,7 @@ A remembered caller words those answers and does nothing else: whatever changes 
 anything, and every admin check guarding it, reads the person from the database in its own
 transaction. So a snapshot may be a little out of date without harm, and is allowed to be, for
 at most TTL: a change made by another copy of the service or on the terminal shows here within
-that. A request of this copy that wrote anything forgets its whole workspace at once, and a
+that. A request of this copy that changed a person forgets its whole workspace at once, and a
 snapshot taken while such a request was under way is not kept."""
 
 from __future__ import annotations

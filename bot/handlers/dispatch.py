@@ -32,7 +32,7 @@ from bot.handlers.replies import (
     take_free_text,
 )
 from bot.reports.export import csv_bytes, export_rows
-from bot.store.db import first_sight, writes, wrote
+from bot.store.db import UNKNOWN_TABLE, first_sight, writes, written_tables
 from bot.store.models import Person, Record, Workspace
 from bot.store.workspaces import get_workspace, workspace_and_person
 
@@ -133,6 +133,9 @@ def run_command(command: c.Command, ctx: Context) -> Message:
     return run_step(ctx, lambda: handler(command, ctx))
 
 
+# What a remembered caller is taken from: a request that writes to it forgets the workspace's
+# snapshots (one that only records answers or logs does not); a table not told, to be safe.
+CALLERS_FROM = frozenset({"person", UNKNOWN_TABLE})
 R = TypeVar("R")
 # Set on a session whose request `in_context` can run again: its steps need no savepoint.
 OPTIMISTIC = "followthrough_optimistic"
@@ -331,8 +334,8 @@ def in_context(
     """Run `work` for a person of a platform's workspace, in one transaction that commits
     when it returns (a platform edge's way into the handlers). With `strangers` False, a
     person not met before raises Stranger and nothing is kept. With `callers`, the caller is
-    remembered after a request that wrote nothing, and the workspace forgotten after one
-    that wrote. Its steps run without savepoints; in the rare case that one refuses after
+    remembered after a request that changed no one, and the workspace forgotten after one
+    that did. Its steps run without savepoints; in the rare case that one refuses after
     writing (Redo), all is rolled back and `work` runs again with them."""
     generation = callers.generation(platform, workspace) if callers is not None else 0
 
@@ -367,7 +370,8 @@ def in_context(
             )
             result = work(ctx)
             snapshot = Remembered.of(ctx.caller)
-        return result, wrote(session), snapshot  # after the commit, which may flush
+        # After the commit, which may flush: did it change anyone a snapshot is taken from?
+        return result, bool(written_tables(session) & CALLERS_FROM), snapshot
 
     try:
         result, written, snapshot = attempt(optimistic=True)

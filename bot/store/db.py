@@ -134,6 +134,8 @@ _HOLDS_WRITER = "followthrough_holds_writer"
 
 
 _WRITES = "followthrough_writes"
+_TABLES = "followthrough_written_tables"
+UNKNOWN_TABLE = "?"
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -147,9 +149,10 @@ def writes(session: Session) -> int:
     return int(session.info.get(_WRITES, 0))
 
 
-def wrote(session: Session) -> bool:
-    """Whether the session has written anything (see `writes`)."""
-    return writes(session) > 0
+def written_tables(session: Session) -> frozenset[str]:
+    """The tables the session has written to (UNKNOWN_TABLE among them when a statement's
+    table could not be told)."""
+    return frozenset(session.info.get(_TABLES, ()))
 
 
 def execute_write(
@@ -157,21 +160,27 @@ def execute_write(
 ) -> CursorResult[Any]:
     """Run an INSERT, UPDATE or DELETE on the session's connection, as a Core statement
     (none of the ORM's bookkeeping per row), counted among the session's writes."""
-    _count_write(session)
+    _count_write(session, {_table_of(statement)})
     return session.connection().execute(statement, parameters)
 
 
-def _count_write(session: Session) -> None:
+def _table_of(statement: object) -> str:
+    return str(getattr(getattr(statement, "table", None), "name", None) or UNKNOWN_TABLE)
+
+
+def _count_write(session: Session, tables: set[str]) -> None:
     session.info[_WRITES] = writes(session) + 1
+    session.info.setdefault(_TABLES, set()).update(tables)
 
 
 def _note_write(session: Session, _: object) -> None:
-    _count_write(session)
+    changed = (*session.new, *session.dirty, *session.deleted)  # still as before the flush
+    _count_write(session, {getattr(type(o), "__tablename__", UNKNOWN_TABLE) for o in changed})
 
 
 def _note_statement(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
-        _count_write(state.session)
+        _count_write(state.session, {_table_of(state.statement)})
 
 
 # On every session, however made: a step's refusal is trusted to have changed nothing when

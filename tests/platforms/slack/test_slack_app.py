@@ -284,6 +284,22 @@ async def test_help_shows_a_change_made_in_chat_at_once(
     assert "Admin commands" in str(await command(slack, "help"))
 
 
+async def test_recording_something_keeps_who_is_remembered_and_a_profile_change_does_not(
+    slack: TestClient, transactions: list[object]
+) -> None:
+    await command(slack, "leader add <@U0SUP> role=supervisor", user=ADMIN)
+    await command(slack, "help")
+    await command(slack, "help")  # remembered
+    await command(slack, "log 6.a Thanked the intake unit")  # writes a record, not a person
+    remembered = len(transactions)
+    await command(slack, "help")
+    assert len(transactions) == remembered
+
+    await command(slack, "profile name=Samantha")
+    await command(slack, "help")
+    assert len(transactions) == remembered + 2  # the profile, then help from the database
+
+
 async def test_an_admin_command_asks_the_database_whatever_help_remembers(
     slack: TestClient, services: Services
 ) -> None:
