@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import socket
 import threading
 import zipfile
@@ -23,6 +24,7 @@ from sqlalchemy import select
 from bot.app import MAX_REQUEST_BODY, build_web_app
 from bot.cli import main
 from bot.config import Settings
+from bot.core.grammar import BY_NAME
 from bot.platforms.teams.bot import FollowThroughTeamsBot, from_teams
 from bot.services import Services, build_services
 from bot.store.db import migrate
@@ -34,6 +36,7 @@ from tests.platforms.teams.jwt_keys import SigningKey, make_token, publish_keys
 from tests.platforms.teams.mock_connector import MockConnector
 
 ClientMaker = Callable[..., Any]
+REPOSITORY = Path(__file__).resolve().parents[3]
 AVERY = act.teams_member("Avery Admin")
 SAM = act.teams_member("Sam Rivera")
 
@@ -695,3 +698,16 @@ def test_teams_package_fills_in_the_app_id_and_address(tmp_path: Path) -> None:
     assert '"botId": "11111111-2222-3333-4444-555555555555"' in manifest
     assert '"validDomains": ["ft.agency.gov"]' in manifest
     assert '"personal", "team", "groupChat"' in manifest
+
+
+def test_every_command_the_teams_manifest_offers_is_one_the_bot_knows() -> None:
+    manifest = json.loads((REPOSITORY / "deploy" / "teams" / "manifest.json").read_text())
+    offered = [
+        command["title"]
+        for bot in manifest["bots"]
+        for listed in bot["commandLists"]
+        for command in listed["commands"]
+    ]
+    assert "behavior" in offered
+    assert [title for title in offered if title not in BY_NAME] == []
+    assert all(len(listed["commands"]) <= 10 for listed in manifest["bots"][0]["commandLists"])
