@@ -69,6 +69,8 @@ class LeaderRow:
     cells: tuple[Cell, ...]
     prompts_sent: int
     answered: int
+    pronouns: str | None = None
+    title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,8 @@ def _leaders_query(scope: Scope, period: Period, *, throughout: bool = False) ->
         Person.display_name,
         Person.email,
         Person.platform_user_id,
+        Person.pronouns,
+        Person.title,
         Person.role,
         Person.is_leader,
         Person.created_at,
@@ -272,6 +276,8 @@ def _leader_row(
         cells=tuple(cells),
         prompts_sent=sent,
         answered=answered,
+        pronouns=person.pronouns,
+        title=person.title,
     )
 
 

@@ -63,6 +63,7 @@ class Chart(NamedTuple):
 
 class GridRow(NamedTuple):
     name: str
+    about: str  # "(she/her), Intake Supervisor": what the leader gave ("" when neither)
     role: str | None
     cells: list[tuple[date, Look]]
 
@@ -246,4 +247,7 @@ def _grid(report: Report, page: int, query: Callable[[int], str]) -> Grid:
 
 def _grid_row(row: LeaderRow, weeks: tuple[date, ...]) -> GridRow:
     cells = [(week, CELLS[cell]) for cell, week in zip(row.cells, weeks, strict=True)]
-    return GridRow(row.name, row.role, cells)
+    about = ", ".join(
+        part for part in (f"({row.pronouns})" if row.pronouns else "", row.title) if part
+    )
+    return GridRow(row.name, about, row.role, cells)

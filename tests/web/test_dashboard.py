@@ -457,6 +457,28 @@ async def test_an_admin_sees_every_team_and_every_note(dashboard: Dashboard) -> 
     assert "Held a huddle with the North unit" in {r["note"] for r in rows}
 
 
+async def test_the_grid_shows_the_pronouns_and_title_a_leader_gave(dashboard: Dashboard) -> None:
+    with dashboard.services.sessions.begin() as session:
+        session.execute(
+            update(Person)
+            .where(Person.id == dashboard.agency.ana)
+            .values(pronouns="she/her", title="Intake Supervisor")
+        )
+    await dashboard.sign_in(dashboard.agency.avery)
+
+    page = await dashboard.page()
+
+    ana = re.search(r'<tr data-leader="Ana Alvarez"><th scope="row">(.*?)</th>', page)
+    assert ana is not None
+    assert ana.group(1) == (
+        'Ana Alvarez <span class="about">(she/her), Intake Supervisor ·</span> '
+        '<span class="role">supervisor</span>'
+    )
+    ben = re.search(r'<tr data-leader="Ben Brooks"><th scope="row">(.*?)</th>', page)
+    assert ben is not None
+    assert "about" not in ben.group(1)
+
+
 async def test_a_team_member_sees_only_their_team(dashboard: Dashboard) -> None:
     await dashboard.sign_in(dashboard.agency.eve)
 
