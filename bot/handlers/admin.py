@@ -134,14 +134,18 @@ def leader_role(command: c.LeaderRole, ctx: Context) -> Message:
     return Message(text=f"{person.name} is now a {command.role} (was {old}).")
 
 
-def team_add(command: c.TeamAdd, ctx: Context) -> Message:
+def _clashing_team(ctx: Context, name: str, *, besides: Team | None = None) -> None:
     clash = ctx.session.scalar(
         select(Team).where(
-            Team.workspace_id == ctx.workspace.id, func.lower(Team.name) == command.name.lower()
+            Team.workspace_id == ctx.workspace.id, func.lower(Team.name) == name.lower()
         )
     )
-    if clash is not None:
+    if clash is not None and clash is not besides:
         raise Refusal(f"There is already a team called {clash.name}.")
+
+
+def team_add(command: c.TeamAdd, ctx: Context) -> Message:
+    _clashing_team(ctx, command.name)
     ctx.session.add(
         Team(
             workspace_id=ctx.workspace.id,
@@ -173,16 +177,6 @@ def team_list(command: c.TeamList, ctx: Context) -> Message:
             f"digest {team.digest_cadence}"
         )
     return Message(text=f"{len(teams)} teams.", items=tuple(items))
-
-
-def _clashing_team(ctx: Context, name: str, *, besides: Team | None = None) -> None:
-    clash = ctx.session.scalar(
-        select(Team).where(
-            Team.workspace_id == ctx.workspace.id, func.lower(Team.name) == name.lower()
-        )
-    )
-    if clash is not None and clash is not besides:
-        raise Refusal(f"There is already a team called {clash.name}.")
 
 
 def team_rename(command: c.TeamRename, ctx: Context) -> Message:
@@ -237,9 +231,7 @@ def team_remove(command: c.TeamRemove, ctx: Context) -> Message:
             CadenceRule.scope_value == team.name.lower(),
         )
     )
-    ctx.session.execute(delete(TeamMembership).where(TeamMembership.team_id == team.id))
-    ctx.session.execute(delete(Digest).where(Digest.team_id == team.id))
-    ctx.session.delete(team)
+    ctx.session.delete(team)  # its memberships and digests go with it (ON DELETE CASCADE)
     ctx.audit("team.remove", team.name, members=members, digests=digests)
     return Message(
         text=f"Removed team {team.name} ({plural(members, 'member')} now) and its "

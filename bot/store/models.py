@@ -98,14 +98,18 @@ class Person(Base):
     @property
     def listed_name(self) -> str:
         """How lists show this person: their name, then their pronouns and title if given."""
-        pronouns = f" ({self.pronouns})" if self.pronouns else ""
-        title = f", {self.title}" if self.title else ""
-        return f"{self.name}{pronouns}{title}"
+        about = pronouns_and_title(self.pronouns, self.title)
+        return f"{self.name} {about}" if about else self.name
 
     @property
     def forgotten(self) -> bool:
         """Whether `followthrough forget` took this person's identity away."""
         return self.platform_user_id.startswith(FORGOTTEN_PREFIX)
+
+
+def pronouns_and_title(pronouns: str | None, title: str | None) -> str:
+    """`(she/her), Intake Supervisor`: what a person gave of the two ("" for neither)."""
+    return ", ".join(part for part in (f"({pronouns})" if pronouns else "", title or "") if part)
 
 
 # A forgotten person's row stays (the audit trail points at it) with every identifying field

@@ -23,6 +23,7 @@ from bot.reports.figures import (
     LeaderRow,
     Report,
 )
+from bot.store.models import pronouns_and_title
 from bot.web.charts import Bar, bar_chart, participation_chart
 
 PAGE_SIZE = 50  # leaders per page of the grid
@@ -247,7 +248,4 @@ def _grid(report: Report, page: int, query: Callable[[int], str]) -> Grid:
 
 def _grid_row(row: LeaderRow, weeks: tuple[date, ...]) -> GridRow:
     cells = [(week, CELLS[cell]) for cell, week in zip(row.cells, weeks, strict=True)]
-    about = ", ".join(
-        part for part in (f"({row.pronouns})" if row.pronouns else "", row.title) if part
-    )
-    return GridRow(row.name, about, row.role, cells)
+    return GridRow(row.name, pronouns_and_title(row.pronouns, row.title), row.role, cells)
