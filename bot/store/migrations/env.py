@@ -10,6 +10,24 @@ config = context.config
 
 
 def run_migrations(connection: Connection) -> None:
+    if connection.dialect.name != "sqlite":
+        _migrate(connection)
+        return
+    # SQLite alters a table by building a new one and dropping the old (batch mode), and
+    # dropping a table runs the ON DELETE actions of every row pointing at it: cascades would
+    # delete a person's records, SET NULL would unlink records from their prompts. SQLite's
+    # own procedure: foreign keys off (a pragma that works only outside a transaction), then
+    # checked before the migration commits.
+    raw = connection.connection.dbapi_connection
+    assert raw is not None
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        _migrate(connection)
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _migrate(connection: Connection) -> None:
     with connection.begin():
         if connection.dialect.name == "postgresql":
             # The service's statement_timeout (bot.store.db) is for requests; a migration may
@@ -22,6 +40,10 @@ def run_migrations(connection: Connection) -> None:
             compare_type=True,
         )
         context.run_migrations()
+        if connection.dialect.name == "sqlite":
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if broken:
+                raise RuntimeError(f"the migration left rows pointing at nothing: {broken[:5]}")
 
 
 given = config.attributes.get("connection")
