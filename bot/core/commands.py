@@ -129,6 +129,7 @@ class LeaderAdd:
     role: Role
     team: str | None = None
     timezone: str | None = None
+    reports_to: UserRef | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,19 @@ class LeaderList:
 class LeaderRole:
     user: UserRef
     role: Role
+
+
+@dataclass(frozen=True)
+class LeaderReportsTo:
+    """Set (or with `manager` None, end) whom a leader reports to."""
+
+    user: UserRef
+    manager: UserRef | None
+
+
+@dataclass(frozen=True)
+class Reports:
+    pass
 
 
 @dataclass(frozen=True)
@@ -290,6 +304,8 @@ Command = (
     | LeaderRemove
     | LeaderList
     | LeaderRole
+    | LeaderReportsTo
+    | Reports
     | TeamAdd
     | TeamList
     | TeamMembers

@@ -53,6 +53,11 @@ SYNTAX: tuple[Syntax, ...] = (
     Syntax("drop", "drop <behavior-id>", "stop a commitment"),
     Syntax("log", "log <behavior-id> <text>", "record something you did, without a prompt"),
     Syntax("history", "history [weeks]", "your recent records (default 4 weeks)"),
+    Syntax(
+        "reports",
+        "reports",
+        "the people who report to you: commitments, this week, streaks, barriers",
+    ),
     Syntax("pause", "pause <date>", "no prompts until that date (YYYY-MM-DD)"),
     Syntax("resume", "resume", "start prompts again after a pause"),
     Syntax("snooze", "snooze <duration>", "ask again later about your open prompt (2h, 1d)"),
@@ -64,16 +69,28 @@ SYNTAX: tuple[Syntax, ...] = (
     Syntax("timezone", "timezone <IANA zone>", "your time zone, e.g. America/Los_Angeles"),
     Syntax(
         "leader add",
-        "leader add <user> role=<supervisor|manager|director> [team=<name>] [tz=<zone>]",
+        "leader add <user> role=<supervisor|manager|director> [team=<name>] [tz=<zone>] "
+        "[reports-to=<user>]",
         "enroll a leader",
         admin=True,
     ),
     Syntax("leader remove", "leader remove <user>", "stop prompting a leader", admin=True),
-    Syntax("leader list", "leader list", "everyone enrolled, with role and team", admin=True),
+    Syntax(
+        "leader list",
+        "leader list",
+        "everyone enrolled, with role, team and manager",
+        admin=True,
+    ),
     Syntax(
         "leader role",
         "leader role <user> <supervisor|manager|director>",
         "change a leader's role",
+        admin=True,
+    ),
+    Syntax(
+        "leader reports-to",
+        "leader reports-to <user> <manager|none>",
+        "whom a leader reports to (none: no one)",
         admin=True,
     ),
     Syntax(
@@ -153,7 +170,7 @@ SYNTAX: tuple[Syntax, ...] = (
     Syntax(
         "dashboard",
         "dashboard",
-        "a private link to the dashboard (admins and implementation-team members)",
+        "a private link to the dashboard (admins, implementation teams, managers)",
     ),
 )
 BY_NAME = {syntax.name: syntax for syntax in SYNTAX}
@@ -188,7 +205,7 @@ class ParseContext:
     today: date
 
 
-_TOKEN = re.compile(rf'\w+[=:]"[^"]*"|"[^"]*"|{mentions.TOKEN}|\S+')
+_TOKEN = re.compile(rf'[\w-]+[=:](?:"[^"]*"|{mentions.TOKEN})|"[^"]*"|{mentions.TOKEN}|\S+')
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 _INT = re.compile(r"^[0-9]{1,6}$")
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -199,8 +216,8 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 def tokenize(text: str) -> list[str]:
-    """Words, keeping `"quoted phrases"` (also `key="…"`, `team:"…"`) and mentions (whose
-    names may have spaces) whole."""
+    """Words, keeping `"quoted phrases"` (also `key="…"`, `team:"…"`) and mentions (also
+    `reports-to=@…`, whose names may have spaces) whole."""
     return _TOKEN.findall(text)
 
 
@@ -558,7 +575,17 @@ def _leader_add(rest: str, ctx: ParseContext, usage: str) -> c.Command:
         raise CommandError("Who? Name the leader by mention or email.", usage=usage)
     user = parse_user(tokens[0], ctx, usage)
     options = parse_options(
-        tokens[1:], {"role": "role", "team": "team", "tz": "tz", "timezone": "tz"}, usage
+        tokens[1:],
+        {
+            "role": "role",
+            "team": "team",
+            "tz": "tz",
+            "timezone": "tz",
+            "reports-to": "reports-to",
+            "reports_to": "reports-to",
+            "manager": "reports-to",
+        },
+        usage,
     )
     if "role" not in options:
         raise CommandError(
@@ -568,7 +595,34 @@ def _leader_add(rest: str, ctx: ParseContext, usage: str) -> c.Command:
     if team is not None and not team:
         raise CommandError("`team=` needs a team name.", usage=usage)
     zone = parse_zone(options["tz"], usage) if "tz" in options else None
-    return c.LeaderAdd(user, parse_role(options["role"], usage), team, zone)
+    manager = options.get("reports-to")
+    return c.LeaderAdd(
+        user,
+        parse_role(options["role"], usage),
+        team,
+        zone,
+        _manager(manager, ctx, usage) if manager is not None else None,
+    )
+
+
+def _manager(token: str, ctx: ParseContext, usage: str) -> c.UserRef:
+    if not token:
+        raise CommandError(
+            "`reports-to=` needs a person: mention them or give their email.", usage=usage
+        )
+    return parse_user(token, ctx, usage)
+
+
+def _leader_reports_to(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    tokens = tokenize(rest)
+    if len(tokens) != 2:
+        raise CommandError(
+            "Name the leader, then their manager (or none), by mention or email.", usage=usage
+        )
+    user = parse_user(tokens[0], ctx, usage)
+    if tokens[1].lower() in {"none", "nobody", "no-one", "noone"}:
+        return c.LeaderReportsTo(user, None)
+    return c.LeaderReportsTo(user, parse_user(tokens[1], ctx, usage))
 
 
 def leader_add_from_fields(
@@ -784,6 +838,7 @@ PARSERS: dict[str, Parser] = {
     "drop": _drop,
     "log": _log,
     "history": _history,
+    "reports": _no_args(c.Reports()),
     "pause": _pause,
     "resume": _no_args(c.Resume()),
     "snooze": _snooze,
@@ -793,6 +848,7 @@ PARSERS: dict[str, Parser] = {
     "leader remove": lambda rest, ctx, usage: c.LeaderRemove(_one_user(rest, ctx, usage)),
     "leader list": _no_args(c.LeaderList()),
     "leader role": _leader_role,
+    "leader reports-to": _leader_reports_to,
     "team add": _team_add,
     "team list": _no_args(c.TeamList()),
     "team members": _team_members,

@@ -15,6 +15,7 @@ from bot.handlers.context import Context, Refusal
 from bot.handlers.people import current_teams, find_team, is_bootstrap_admin, resolve
 from bot.handlers.replies import choose_phrasing
 from bot.reports.audit import audit_entries, count_audit
+from bot.reports.chain import managers_above
 from bot.scheduling.cadences import DEFAULT_CADENCE, working_days
 from bot.store.models import (
     CadenceRule,
@@ -25,6 +26,7 @@ from bot.store.models import (
     Prompt,
     Team,
     TeamMembership,
+    Workspace,
 )
 from bot.store.prompts import cancel_unsent
 from bot.store.retention import plural
@@ -53,6 +55,7 @@ def _leave_team(ctx: Context, person: Person, team: Team) -> bool:
 def leader_add(command: c.LeaderAdd, ctx: Context) -> Message:
     team = find_team(ctx, command.team) if command.team else None
     person = resolve(ctx, command.user)
+    manager = _leader(ctx, command.reports_to) if command.reports_to else None
     was_leader = person.is_leader
     person.is_leader = True
     person.role = command.role
@@ -61,6 +64,8 @@ def leader_add(command: c.LeaderAdd, ctx: Context) -> Message:
     if command.timezone:
         person.timezone = command.timezone
     ctx.session.flush()
+    if manager is not None:
+        _reports_to(ctx, person, manager)
     joined = team is not None and _join_team(ctx, person, team)
     ctx.audit(
         "leader.add",
@@ -68,9 +73,12 @@ def leader_add(command: c.LeaderAdd, ctx: Context) -> Message:
         role=command.role,
         team=team.name if team else None,
         timezone=person.timezone,
+        **({"manager": manager.name} if manager else {}),
     )
     verb = "Updated" if was_leader else "Enrolled"
     text = f"{verb} {person.name} as a {command.role} ({person.timezone})."
+    if manager is not None:
+        text += f" Reports to {manager.name}."
     if joined and team is not None:
         text += f" Added to team {team.name}."
     if not was_leader:
@@ -85,16 +93,81 @@ def _leader(ctx: Context, ref: c.UserRef) -> Person:
     return person
 
 
+def _reports_to(ctx: Context, person: Person, manager: Person) -> None:
+    """Make `manager` the leader `person` reports to; refused when that would close a loop."""
+    if manager.id == person.id:
+        raise Refusal(f"{person.name} can't report to themselves.")
+    if ctx.session.get_bind().dialect.name == "postgresql":
+        # Two admins closing a loop at once (A under B, B under A) would each find none:
+        # changes to a workspace's reporting lines take turns. SQLite's writers already do.
+        ctx.session.execute(
+            select(Workspace.id).where(Workspace.id == ctx.workspace.id).with_for_update()
+        )
+    above = managers_above(ctx.session, manager.id)
+    if person.id in above:
+        chain = [manager.name] + [_name(ctx, pid) for pid in above[: above.index(person.id)]]
+        raise Refusal(
+            f"{person.name} can't report to {manager.name}: {manager.name} reports to "
+            f"{person.name} ({' → '.join([*chain, person.name])}). Change that line first "
+            "with `leader reports-to`."
+        )
+    person.manager_id = manager.id
+
+
+def _name(ctx: Context, person_id: int) -> str:
+    person = ctx.session.get(Person, person_id)
+    return person.name if person is not None else "someone"
+
+
+def leader_reports_to(command: c.LeaderReportsTo, ctx: Context) -> Message:
+    person = _leader(ctx, command.user)
+    manager = _leader(ctx, command.manager) if command.manager else None
+    old = _name(ctx, person.manager_id) if person.manager_id else None
+    if manager is None:
+        if old is None:
+            raise Refusal(f"{person.name} doesn't report to anyone.")
+        person.manager_id = None
+        text = f"{person.name} no longer reports to anyone (was {old})."
+    else:
+        if person.manager_id == manager.id:
+            raise Refusal(f"{person.name} already reports to {manager.name}.")
+        _reports_to(ctx, person, manager)
+        was = f" (was {old})" if old else ""
+        text = f"{person.name} now reports to {manager.name}{was}."
+    ctx.audit(
+        "leader.reports_to",
+        person.platform_user_id,
+        old=old,
+        new=manager.name if manager else None,
+    )
+    return Message(text=text)
+
+
 def leader_remove(command: c.LeaderRemove, ctx: Context) -> Message:
     person = _leader(ctx, command.user)
     person.is_leader = False
+    person.manager_id = None
+    reports = list(
+        ctx.session.scalars(
+            select(Person).filter_by(manager_id=person.id).order_by(Person.display_name)
+        )
+    )
+    for report in reports:
+        report.manager_id = None
     for commitment in ctx.session.scalars(
         select(Commitment).filter_by(person_id=person.id, ended_at=None)
     ):
         commitment.ended_at = ctx.now
     cancel_unsent(ctx.session, Prompt.person_id == person.id)
-    ctx.audit("leader.remove", person.platform_user_id)
-    return Message(text=f"{person.name} is no longer enrolled. Their records are kept.")
+    names = [report.name for report in reports]
+    ctx.audit("leader.remove", person.platform_user_id, reports=names)
+    text = f"{person.name} is no longer enrolled. Their records are kept."
+    if names:
+        text += (
+            f" {', '.join(names)} reported to them and now report to no one: give them a "
+            "manager with `leader reports-to <user> <manager>`."
+        )
+    return Message(text=text)
 
 
 def leader_list(command: c.LeaderList, ctx: Context) -> Message:
@@ -113,12 +186,15 @@ def leader_list(command: c.LeaderList, ctx: Context) -> Message:
             .group_by(Commitment.person_id)
         ).tuples()
     }
+    names = {person.id: person.name for person in leaders}
     items = []
     for person in leaders:
         teams = ", ".join(t.name for t in current_teams(ctx.session, person)) or "no team"
         paused = f"; paused until {person.paused_until}" if person.paused_until else ""
+        manager = names.get(person.manager_id) if person.manager_id else None
+        reports = f", reports to {manager}" if manager else ""
         items.append(
-            f"{person.listed_name} — {person.role}, {teams}, {person.timezone}, "
+            f"{person.listed_name} — {person.role}, {teams}, {person.timezone}{reports}, "
             f"{plural(counts.get(person.id, 0), 'commitment')}{paused}"
         )
     return Message(text=f"{plural(len(leaders), 'leader')} enrolled.", items=tuple(items))

@@ -17,7 +17,7 @@ from bot.core import links, mentions
 from bot.core.catalog import Catalog
 from bot.core.grammar import CommandError, looks_like_command, parse_command
 from bot.core.messages import Attachment, Message
-from bot.handlers import admin, digest, leader
+from bot.handlers import admin, digest, leader, supervision
 from bot.handlers.callers import Known, KnownCallers, Remembered
 from bot.handlers.context import Context, Directory, PlatformUser, Reading, Refusal
 from bot.handlers.people import current_teams, identify, welcome
@@ -31,6 +31,7 @@ from bot.handlers.replies import (
     snooze_prompt,
     take_free_text,
 )
+from bot.reports.chain import people_under
 from bot.reports.export import csv_bytes, export_rows
 from bot.store.db import UNKNOWN_TABLE, first_sight, writes, written_tables
 from bot.store.models import Person, Record, Workspace
@@ -55,11 +56,16 @@ def export(command: c.Export, ctx: Context) -> Message:
 
 
 def dashboard(command: c.Dashboard, ctx: Context) -> Message:
-    """A private link to the dashboard, for admins (their whole workspace) and members of
-    an implementation team (their own teams)."""
-    if not ctx.caller.is_admin and not current_teams(ctx.session, ctx.caller):
+    """A private link to the dashboard, for admins (their whole workspace), members of an
+    implementation team (their own teams) and leaders with reports (the people under them)."""
+    if not (
+        ctx.caller.is_admin
+        or current_teams(ctx.session, ctx.caller)
+        or (ctx.caller.is_leader and people_under(ctx.session, ctx.caller.id))
+    ):
         raise Refusal(
-            "Sorry, that command is for Follow-Through admins and implementation team members."
+            "Sorry, that command is for Follow-Through admins, implementation team members "
+            "and leaders with people reporting to them."
         )
     token = links.sign(
         ctx.settings.secret_key,
@@ -89,6 +95,7 @@ HANDLERS: Mapping[type, tuple[Handler, bool]] = {
     c.Drop: (leader.drop, False),
     c.Log: (leader.log, False),
     c.History: (leader.history, False),
+    c.Reports: (supervision.reports, False),
     c.Pause: (leader.pause, False),
     c.Resume: (leader.resume, False),
     c.Snooze: (leader.snooze, False),
@@ -98,6 +105,7 @@ HANDLERS: Mapping[type, tuple[Handler, bool]] = {
     c.LeaderRemove: (admin.leader_remove, True),
     c.LeaderList: (admin.leader_list, True),
     c.LeaderRole: (admin.leader_role, True),
+    c.LeaderReportsTo: (admin.leader_reports_to, True),
     c.TeamAdd: (admin.team_add, True),
     c.TeamList: (admin.team_list, True),
     c.TeamMembers: (admin.team_members, True),

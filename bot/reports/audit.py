@@ -148,8 +148,14 @@ SUMMARIES: dict[str, Describe] = {
         f"enrolled {who} as a {d.get('role')}"
         + (f" in team {d['team']}" if d.get("team") else "")
         + (f" ({d['timezone']})" if d.get("timezone") else "")
+        + (f", reporting to {d['manager']}" if d.get("manager") else "")
     ),
     "leader.remove": lambda who, d: f"removed {who} as a leader",
+    "leader.reports_to": lambda who, d: (
+        f"made {who} report to {d['new']}{_was(d)}"
+        if d.get("new")
+        else f"made {who} report to no one{_was(d)}"
+    ),
     "leader.role": lambda who, d: f"made {who} a {d.get('new')} (was {d.get('old')})",
     "team.add": lambda who, d: f"added team {who} (channel {d.get('channel')})",
     "team.members.add": lambda who, d: f"added {_listed(d.get('people', []))} to team {who}",

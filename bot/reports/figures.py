@@ -177,6 +177,8 @@ def _leaders_query(scope: Scope, period: Period, *, throughout: bool = False) ->
         query = query.where(Person.workspace_id == scope.workspace_id)
     if scope.role is not None:
         query = query.where(Person.role == scope.role)
+    if scope.person_ids is not None:
+        query = query.where(Person.id.in_(scope.person_ids))
     return query
 
 

@@ -35,11 +35,13 @@ class Scope:
     """Whose records count. With `team_ids`, a record counts for the teams its leader was in
     when it was made (a leader who changed teams counts for each team in turn); without, for
     the whole workspace. `workspace_id` None means every workspace (the command-line
-    export); `role` keeps one role's leaders."""
+    export); `role` keeps one role's leaders; `person_ids` these leaders only (the people
+    under a manager)."""
 
     workspace_id: int | None = None
     team_ids: tuple[int, ...] | None = None
     role: str | None = None
+    person_ids: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,8 @@ def scoped_records(scope: Scope, period: Period | None, *columns: Any) -> Select
         query = query.where(Person.workspace_id == scope.workspace_id)
     if scope.role is not None:
         query = query.where(Person.role == scope.role)
+    if scope.person_ids is not None:
+        query = query.where(Record.person_id.in_(scope.person_ids))
     if scope.team_ids is not None:
         # Whoever was ever in the teams (so the database can go leader by leader), then
         # whether they were in one of them at that moment.

@@ -83,6 +83,10 @@ class Person(Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     is_leader: Mapped[bool] = mapped_column(Boolean, default=False)
     paused_until: Mapped[date | None] = mapped_column(Date)
+    # The leader this one reports to (reports and barriers go up the chain to them).
+    manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
     undeliverable_reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column()
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, or_, select
+from sqlalchemy import ColumnElement, Select, and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.core.states import DigestStatus, PromptStatus
@@ -377,6 +377,8 @@ def forget(session: Session, person: Person, *, now: datetime, by: str) -> Forge
         if body != message.body:
             message.body = body
             messages_changed += 1
+    # Whom they reported to and who reported to them go too: nobody reports to a tombstone.
+    session.execute(update(Person).where(Person.manager_id == person.id).values(manager_id=None))
     _tombstone(person)
     session.add(
         AuditEvent(
@@ -467,4 +469,5 @@ def _tombstone(person: Person) -> None:
     person.is_admin = False
     person.is_leader = False
     person.paused_until = None
+    person.manager_id = None
     person.undeliverable_reason = None

@@ -1,6 +1,7 @@
 """Who may see the dashboard, and how much: a signed link from the `dashboard` command, used
 once within 15 minutes, becomes an 8-hour session cookie; in local mode the machine's own
-browser is let in. Admins see their whole workspace, team members their own teams."""
+browser is let in. Admins see their whole workspace, team members their own teams, leaders
+with reports the people under them."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.core import links
+from bot.reports.chain import people_under
 from bot.store.db import execute_write
 from bot.store.models import Person, TeamMembership, UsedDashboardLink
 from bot.store.workspaces import get_workspace
@@ -28,8 +30,8 @@ CLOCK_SKEW = timedelta(minutes=1)
 REMEMBER_USED = timedelta(days=1)
 COOKIE = "followthrough_dashboard"
 NO_ACCESS = (
-    "The dashboard is for Follow-Through admins and implementation team members; you are "
-    "neither (any more)."
+    "The dashboard is for Follow-Through admins, implementation team members and leaders "
+    "with people reporting to them; you are none of these (any more)."
 )
 
 
@@ -54,12 +56,13 @@ def new_link(text: str) -> Refused:
 @dataclass(frozen=True)
 class Viewer:
     """Whoever is looking at the dashboard. `team_ids` None means the whole workspace (an
-    admin); otherwise the teams they may see."""
+    admin); otherwise the teams they may see, and `report_ids` the leaders under them."""
 
     workspace_id: int
     name: str
     zone: str
     team_ids: tuple[int, ...] | None = None
+    report_ids: tuple[int, ...] = ()
 
     @property
     def is_admin(self) -> bool:
@@ -125,24 +128,29 @@ def _first_use(session: Session, digest: str, person_id: int, now: datetime) -> 
 
 def viewer_for(session: Session, person: Person) -> Viewer:
     """What one person may see: everything in their workspace as an admin, else the teams
-    they are in now. Refused for anyone else."""
+    they are in now and the leaders under them now. Refused for anyone else."""
     if person.is_admin:
-        team_ids = None
-    else:
-        team_ids = tuple(
-            session.scalars(
-                select(TeamMembership.team_id)
-                .where(TeamMembership.person_id == person.id, TeamMembership.ended_at.is_(None))
-                .order_by(TeamMembership.team_id)
-            )
+        return Viewer(workspace_id=person.workspace_id, name=person.name, zone=person.timezone)
+    team_ids = tuple(
+        session.scalars(
+            select(TeamMembership.team_id)
+            .where(TeamMembership.person_id == person.id, TeamMembership.ended_at.is_(None))
+            .order_by(TeamMembership.team_id)
         )
-        if not team_ids:
-            raise Refused("You can't open the dashboard", NO_ACCESS)
+    )
+    report_ids = (
+        tuple(report.person_id for report in people_under(session, person.id))
+        if person.is_leader
+        else ()
+    )
+    if not team_ids and not report_ids:
+        raise Refused("You can't open the dashboard", NO_ACCESS)
     return Viewer(
         workspace_id=person.workspace_id,
         name=person.name,
         zone=person.timezone,
         team_ids=team_ids,
+        report_ids=report_ids,
     )
 
 

@@ -43,6 +43,7 @@ T = TypeVar("T")
 DEFAULT_WEEKS = 12
 MAX_WEEKS = 106  # about two years
 SHOWN_NOTES = 50
+REPORTS = "reports"  # the team filter's value for the people who report to the viewer
 HEADERS = {
     # Private figures: never cached, never framed, nothing loaded from elsewhere.
     "Cache-Control": "no-store",
@@ -76,11 +77,12 @@ class Filters:
     start: date
     end: date
     page: int
+    reports: bool = False  # the people who report to the viewer, rather than a team
 
     def query(self, *, page: int = 1) -> str:
         """These filters as a query string, on page `page` of the grid."""
         values = {
-            "team": str(self.team_id or ""),
+            "team": REPORTS if self.reports else str(self.team_id or ""),
             "role": self.role or "",
             "from": self.start.isoformat(),
             "to": self.end.isoformat(),
@@ -98,7 +100,8 @@ class View:
     scope: Scope
     period: Period
     label: str
-    member: bool  # a team member (not an admin): the teams on offer are theirs
+    member: bool  # not an admin: the teams on offer are theirs
+    reports: tuple[int, ...]  # the leaders under the viewer, offered as a choice of their own
 
 
 class Option(NamedTuple):
@@ -108,7 +111,13 @@ class Option(NamedTuple):
 
 
 def _read_filters(
-    query: Mapping[str, str], catalog: Catalog, team: Team | None, zone: ZoneInfo, now: datetime
+    query: Mapping[str, str],
+    catalog: Catalog,
+    team: Team | None,
+    zone: ZoneInfo,
+    now: datetime,
+    *,
+    reports: bool,
 ) -> Filters:
     role = query.get("role", "").strip() or None
     if role is not None and role not in catalog.roles:
@@ -130,7 +139,7 @@ def _read_filters(
     page = query.get("page", "1")
     if not page.isdigit() or int(page) < 1:
         raise BadFilter("Pages are numbered from 1.")
-    return Filters(team.id if team else None, role, start, end, int(page))
+    return Filters(team.id if team else None, role, start, end, int(page), reports)
 
 
 def _view(
@@ -144,25 +153,46 @@ def _view(
     if viewer.team_ids is not None:
         teams = [team for team in teams if team.id in viewer.team_ids]
     wanted = query.get("team", "").strip()
-    if wanted and not wanted.isdigit():
+    if wanted == REPORTS and not viewer.report_ids:
+        raise Refused(
+            "Nobody reports to you",
+            "Choose one of the teams in the list; an admin sets reporting lines.",
+        )
+    # Someone with reports and no team sees their people; with both, their teams first.
+    reports = wanted == REPORTS or (not wanted and not teams and bool(viewer.report_ids))
+    if wanted and not reports and not wanted.isdigit():
         raise BadFilter("Choose the team from the list.")
     chosen = next((team for team in teams if str(team.id) == wanted), None)
-    if wanted and chosen is None:
+    if wanted and not reports and chosen is None:
         raise Refused("That team isn't on your dashboard", "Choose one of the teams in the list.")
-    if chosen is None and viewer.team_ids is not None and len(teams) == 1:
+    if chosen is None and not reports and viewer.team_ids is not None and len(teams) == 1:
         chosen = teams[0]  # a member of one team sees it in the team's own weeks
     zone = ZoneInfo(chosen.timezone if chosen else viewer.zone)
-    filters = _read_filters(query, catalog, chosen, zone, now)
-    team_ids = (chosen.id,) if chosen else viewer.team_ids
-    scope = Scope(workspace_id=viewer.workspace_id, team_ids=team_ids, role=filters.role)
-    if chosen:
-        label = f"Team {chosen.name}"
-    elif viewer.team_ids is None:
-        label = "Every team and leader"
+    filters = _read_filters(query, catalog, chosen, zone, now, reports=reports)
+    if reports:
+        scope = Scope(
+            workspace_id=viewer.workspace_id, role=filters.role, person_ids=viewer.report_ids
+        )
+        label = "The people who report to you"
     else:
-        label = "Your teams: " + ", ".join(team.name for team in teams)
+        team_ids = (chosen.id,) if chosen else viewer.team_ids
+        scope = Scope(workspace_id=viewer.workspace_id, team_ids=team_ids, role=filters.role)
+        if chosen:
+            label = f"Team {chosen.name}"
+        elif viewer.team_ids is None:
+            label = "Every team and leader"
+        else:
+            label = "Your teams: " + ", ".join(team.name for team in teams)
     period = Period(filters.start, filters.end, zone)
-    return View(filters, teams, scope, period, label, member=not viewer.is_admin)
+    return View(
+        filters,
+        teams,
+        scope,
+        period,
+        label,
+        member=not viewer.is_admin,
+        reports=viewer.report_ids,
+    )
 
 
 def render_page(
@@ -196,10 +226,14 @@ def render_page(
 
 
 def _team_options(view: View) -> list[Option]:
-    everyone = Option("", "All my teams" if view.member else "All teams", selected=False)
-    return [everyone] + [
+    options = [
         Option(str(team.id), team.name, team.id == view.filters.team_id) for team in view.teams
     ]
+    if view.teams or not view.member:
+        options.insert(0, Option("", "All my teams" if view.member else "All teams", False))
+    if view.reports:
+        options.append(Option(REPORTS, "People who report to me", view.filters.reports))
+    return options
 
 
 def _role_options(catalog: Catalog, chosen: str | None) -> list[Option]:

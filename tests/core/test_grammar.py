@@ -323,10 +323,46 @@ def test_team_channels(parse: Parse, token: str, channel: c.ChannelRef) -> None:
             f"leader add {JANE} role=director",
             c.LeaderAdd(c.UserRef("id", "29:1jane-aad-id", "Jane Doe"), "director"),
         ),
+        (
+            "leader add @[](U1) role=manager reports-to=@[Dana Ortiz](U9)",
+            c.LeaderAdd(mentioned("U1"), "manager", reports_to=mentioned("U9", "Dana Ortiz")),
+        ),
+        (
+            "leader add @[](U1) manager=dana@agency.org role=supervisor team=North",
+            c.LeaderAdd(
+                mentioned("U1"), "supervisor", "North", reports_to=email("dana@agency.org")
+            ),
+        ),
     ],
 )
 def test_leader_add(parse: Parse, text: str, expected: c.Command) -> None:
     assert parse(text) == expected
+
+
+def test_leader_reports_to_a_manager_or_none(parse: Parse) -> None:
+    assert parse("leader reports-to @[Sam Rivera](U1) @[Dana Ortiz](U9)") == c.LeaderReportsTo(
+        mentioned("U1", "Sam Rivera"), mentioned("U9", "Dana Ortiz")
+    )
+    assert parse("leader reports-to sam@agency.org NONE") == c.LeaderReportsTo(
+        email("sam@agency.org"), None
+    )
+    assert parse("reports") == c.Reports()
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("leader reports-to @[](U1)", "Name the leader, then their manager (or none)"),
+        ("leader reports-to @[](U1) @[](U2) @[](U3)", "Name the leader, then their manager"),
+        ("leader reports-to Dana @[](U2)", "`Dana` is not a person"),
+        ("leader add @[](U1) role=manager reports-to=", "`reports-to=` needs a person"),
+        ("leader add @[](U1) role=manager reports-to=Dana", "`Dana` is not a person"),
+        ("leader add @[](U1) role=manager boss=@[](U2)", "`boss` is not an option here"),
+        ("reports everyone", "This command takes nothing after it"),
+    ],
+)
+def test_reporting_lines_malformed(parse: Parse, text: str, says: str) -> None:
+    assert says in str(error_of(parse, text))
 
 
 def test_leader_remove_list_and_role(parse: Parse) -> None:
@@ -594,7 +630,7 @@ def test_a_huge_message_is_refused(parse: Parse) -> None:
 @pytest.mark.parametrize(
     ("text", "group", "subcommands"),
     [
-        ("leader", "leader", "add, remove, list, role"),
+        ("leader", "leader", "add, remove, list, role, reports-to"),
         ("team", "team", "add, list, members, rename, channel, timezone, remove"),
         ("cadence", "cadence", "set, show, clear"),
         ("holiday", "holiday", "add, remove, list"),

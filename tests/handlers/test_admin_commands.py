@@ -527,7 +527,7 @@ def test_the_dashboard_is_refused_to_someone_in_no_team(agency: FakePlatform) ->
     agency.exchange("U-ADMIN", "leader add <@U-DIR> role=director")
     reply = agency.exchange("U-DIR", "dashboard")
     assert not reply.ok
-    assert "for Follow-Through admins and implementation team members" in reply.text
+    assert "for Follow-Through admins, implementation team members and leaders" in reply.text
     assert "dashboard.link" not in audit_actions(agency)
 
 

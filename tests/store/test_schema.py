@@ -247,7 +247,7 @@ def test_constraint_names_follow_the_convention(engine: Engine) -> None:
     inspector = inspect(engine)
     assert inspector.get_pk_constraint("person")["name"] == "pk_person"
     names = {fk["name"] for fk in inspector.get_foreign_keys("person")}
-    assert names == {"fk_person_workspace_id_workspace"}
+    assert names == {"fk_person_workspace_id_workspace", "fk_person_manager_id_person"}
 
 
 @pytest.fixture

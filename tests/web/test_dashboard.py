@@ -507,6 +507,81 @@ async def test_a_team_member_cannot_ask_for_another_team(dashboard: Dashboard) -
         assert "That team isn't on your dashboard" in await page_text(response)
 
 
+def report_to(dashboard: Dashboard, manager: int | None, *people: int) -> None:
+    with dashboard.services.sessions.begin() as session:
+        session.execute(update(Person).where(Person.id.in_(people)).values(manager_id=manager))
+
+
+def add_director(dashboard: Dashboard) -> int:
+    """Zed, a director in no team, to whom Ben reports; Ana and Cal report to Ben."""
+    with dashboard.services.sessions.begin() as session:
+        zed = Person(
+            workspace_id=dashboard.agency.workspace_id,
+            platform_user_id="zed@agency.org",
+            display_name="Zed Zapata",
+            role="director",
+            is_leader=True,
+            timezone="UTC",
+            created_at=dashboard.clock.now() - timedelta(weeks=8),
+        )
+        session.add(zed)
+        session.flush()
+        zed_id = zed.id
+    report_to(dashboard, zed_id, dashboard.agency.ben)
+    report_to(dashboard, dashboard.agency.ben, dashboard.agency.ana, dashboard.agency.cal)
+    return zed_id
+
+
+async def test_a_leader_with_reports_sees_the_people_under_them(dashboard: Dashboard) -> None:
+    zed = add_director(dashboard)
+    await dashboard.sign_in(zed)
+
+    page = await dashboard.page()
+    rows = await dashboard.records()
+
+    assert "The people who report to you" in page
+    assert '<option value="reports" selected>People who report to me</option>' in page
+    assert "Dee Diaz" not in page
+    assert {r["leader"] for r in rows} == {"Ana Alvarez", "Ben Brooks", "Cal Chen"}
+    # Notes a leader kept to themselves stay out of their manager's CSV, as a team member's.
+    assert {r["note"] for r in rows if r["leader"] == "Cal Chen"} == {"", "South huddle went well"}
+    assert "In court all week" in {r["barrier"] for r in rows}
+    assert "records.csv?team=reports" in page
+
+
+async def test_a_team_member_with_reports_chooses_between_them(dashboard: Dashboard) -> None:
+    report_to(dashboard, dashboard.agency.dee, dashboard.agency.ben)
+    await dashboard.sign_in(dashboard.agency.dee)
+
+    assert "Team North" in await dashboard.page()
+    page = await dashboard.page(f"team=reports&{FOUR_WEEKS}")
+    rows = await dashboard.records(f"team=reports&{FOUR_WEEKS}")
+
+    assert "The people who report to you" in page
+    assert {r["leader"] for r in rows} == {"Ben Brooks"}
+
+
+async def test_someone_with_no_reports_cannot_ask_for_them(dashboard: Dashboard) -> None:
+    await dashboard.sign_in(dashboard.agency.eve)
+
+    response = await dashboard.client.get("/dashboard?team=reports")
+
+    assert response.status == 403
+    assert "Nobody reports to you" in await page_text(response)
+
+
+async def test_losing_ones_reports_ends_access_at_once(dashboard: Dashboard) -> None:
+    zed = add_director(dashboard)
+    await dashboard.sign_in(zed)
+    assert "The people who report to you" in await dashboard.page()
+    report_to(dashboard, None, dashboard.agency.ben)
+
+    response = await dashboard.client.get("/dashboard")
+
+    assert response.status == 403
+    assert "You can't open the dashboard" in await page_text(response)
+
+
 async def test_names_and_notes_are_shown_as_text_never_as_markup(dashboard: Dashboard) -> None:
     script = "<script>alert(1)</script>"
     image = '<img src=x onerror="alert(2)">'

@@ -197,6 +197,22 @@ async def test_a_behavior_in_full_comes_with_its_fields_and_items(chat: LocalCha
     assert message["items"][0].startswith("4.a.i (supervisor)")
 
 
+async def test_a_manager_reads_reports_in_the_local_chat(chat: LocalChat) -> None:
+    avery = await chat.join(ADMIN)
+    for said in (
+        "leader add morgan@agency.org role=manager",
+        f"leader add {SAM} role=supervisor reports-to=morgan@agency.org",
+    ):
+        assert (await chat.say(avery, said))["ok"], said
+    morgan = await chat.join("morgan@agency.org")
+
+    assert (await chat.say(morgan, "reports"))["ok"]
+
+    _, reply = await chat.messages(morgan)
+    assert reply["message"]["title"] == "Your reports"
+    assert reply["message"]["items"][0].startswith("sam — supervisor · no commitments")
+
+
 @pytest.mark.parametrize(
     ("speaker", "command"),
     [
@@ -206,6 +222,9 @@ async def test_a_behavior_in_full_comes_with_its_fields_and_items(chat: LocalCha
         pytest.param(SAM, "behavior 4.z", id="unknown behavior"),
         pytest.param(ADMIN, "team rename Nowhere Somewhere", id="unknown team"),
         pytest.param(SAM, "cadence clear default", id="cadence clear, admin-only"),
+        pytest.param(SAM, f"leader reports-to {SAM} none", id="reports-to, admin-only"),
+        pytest.param(ADMIN, f"leader reports-to {SAM}", id="reports-to without a manager"),
+        pytest.param(SAM, "reports", id="reports with nobody under"),
         pytest.param(ADMIN, "frobnicate everything", id="unknown command"),
     ],
 )

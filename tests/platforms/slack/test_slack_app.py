@@ -369,6 +369,39 @@ async def test_an_admin_renames_rechannels_rezones_and_removes_a_team(
     assert rows(services, Team) == []
 
 
+async def test_an_admin_sets_up_reporting_lines_and_a_manager_reads_reports(
+    slack: TestClient, services: Services, slack_api: MockSlackWebAPI
+) -> None:
+    slack_api.add_user("U0MGR", name="morgan", real_name="Morgan Lee", email="morgan@agency.org")
+    slack_api.add_user("U0DIR", name="dana", real_name="Dana Ortiz", email="dana@agency.org")
+    for text in (
+        "leader add <@U0DIR|dana> role=director",
+        "leader add <@U0MGR|morgan> role=manager reports-to=<@U0DIR|dana>",
+        "leader add <@U0SUP|sam> role=supervisor reports-to=morgan@agency.org",
+    ):
+        answer = await command(slack, text, user=ADMIN)
+        assert answer["text"].startswith("Enrolled"), answer["text"]
+    looped = await command(slack, "leader reports-to <@U0DIR|dana> <@U0SUP|sam>", user=ADMIN)
+    assert "Dana Ortiz can't report to Sam Rivera" in looped["text"]
+    refused = await command(slack, "leader reports-to <@U0SUP|sam> none")
+    assert "for Follow-Through admins" in refused["text"]
+    malformed = await command(slack, "leader reports-to <@U0SUP|sam>", user=ADMIN)
+    assert "Usage: `leader reports-to <user> <manager|none>`" in malformed["text"]
+
+    await command(slack, "log 6.a Thanked the night team by name")
+    director = await command(slack, "reports", user="U0DIR")
+
+    assert director["response_type"] == "ephemeral"
+    shown = str(director["blocks"])
+    assert "1 person reports to you, and 1 more person below them." in shown
+    assert "Sam Rivera — supervisor, via Morgan Lee" in shown
+    assert "this week: 6.a done" in shown
+    assert "Thanked the night team" not in shown  # a log is not shared
+    people = {p.platform_user_id: p for p in rows(services, Person)}
+    assert people["U0SUP"].manager_id == people["U0MGR"].id
+    assert people["U0DIR"].manager_id is None
+
+
 async def test_the_whole_journey_from_enrolment_to_export(
     slack: TestClient, services: Services, slack_api: MockSlackWebAPI
 ) -> None:

@@ -158,6 +158,38 @@ async def test_an_admin_changes_a_team_and_clears_a_cadence_in_teams(
     assert rows(services, Team) == []
 
 
+async def test_reporting_lines_and_reports_in_teams(
+    teams: tuple[TestClient, Services], connector: MockConnector
+) -> None:
+    client, services = teams
+    morgan, dana = act.teams_member("Morgan Lee"), act.teams_member("Dana Ortiz")
+    connector.set_roster(act.TEAM_ID, [AVERY, SAM, morgan, dana])
+    await install(client, connector)
+    turns = [
+        (f"leader add {dana['email']} role=director", "Enrolled Dana Ortiz as a director"),
+        (
+            f"leader add {morgan['email']} role=manager reports-to={dana['email']}",
+            "Reports to Dana Ortiz.",
+        ),
+        (f"leader add {SAM['email']} role=supervisor", "Enrolled Sam Rivera"),
+        (f"leader reports-to {SAM['email']} {morgan['email']}", "now reports to Morgan Lee"),
+        (f"leader reports-to {dana['email']} {SAM['email']}", "can't report to Sam Rivera"),
+        (f"leader reports-to {SAM['email']}", "Usage: `leader reports-to <user> <manager|none>`"),
+    ]
+    for turn, (text, expected) in enumerate(turns, start=1):
+        await send(client, act.message(text, **personal(connector, AVERY)))
+        assert expected in said(await reply_to(connector, AVERY, turn))
+
+    await send(client, act.message("reports", **personal(connector, dana)))
+    card = said(await reply_to(connector, dana))
+    assert "Your reports" in card
+    assert "Sam Rivera — supervisor, via Morgan Lee" in card
+    await send(client, act.message("reports", **personal(connector, SAM)))
+    assert "Nobody reports to you" in said(await reply_to(connector, SAM))
+    people = {p.email: p for p in rows(services, Person)}
+    assert people[SAM["email"]].manager_id == people[morgan["email"]].id
+
+
 async def test_the_roster_is_asked_who_someone_is_only_when_they_are_new(
     teams: tuple[TestClient, Services], connector: MockConnector
 ) -> None:
