@@ -328,7 +328,8 @@ def tick_command(at: str | None) -> None:
         f"Pass at {now.isoformat()}: planned {planned.pending} "
         f"(missed {planned.missed}, skipped {planned.skipped}); sent {delivered.sent}, "
         f"recovered {delivered.recovered}, retrying {delivered.retried}, "
-        f"failed {delivered.failed}, reminded {delivered.reminded}, expired {delivered.expired}."
+        f"failed {delivered.failed}, reminded {delivered.reminded}, expired {delivered.expired}; "
+        f"team digests {delivered.digests}, managers' barrier summaries {delivered.summaries}."
     )
     if result.purged is not None:
         click.echo(

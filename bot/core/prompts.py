@@ -4,6 +4,7 @@ the outbox and the reply handlers all build prompts from here."""
 
 from __future__ import annotations
 
+import re
 from typing import Protocol
 
 from bot.core.catalog import Catalog
@@ -24,7 +25,8 @@ ASKS = {
     "answer.not_this_week": Asks(
         "Not this week",
         "What got in the way? (optional)",
-        "Court, coverage, a crisis… naming it helps the team clear it.",
+        "Court, coverage, a crisis… Your manager sees it in their weekly summary, so they can "
+        "help clear it. To keep it to yourself, start with private:",
     ),
     "share": Asks(
         "Share with the team",
@@ -32,6 +34,18 @@ ASKS = {
         "It goes in this week's digest, with your name.",
     ),
 }
+
+
+# "private: …", "(private) …" or "… (private)": a barrier its leader keeps to themselves.
+_PRIVATE = re.compile(
+    r"^\s*(?:private\s*[:\-\u2013\u2014]|\(private\))\s*|\s*\(private\)\s*$", re.IGNORECASE
+)
+
+
+def read_barrier(text: str) -> tuple[str, bool]:
+    """What got in the way, and whether its leader marked it private (the word is dropped)."""
+    kept = _PRIVATE.sub("", text, count=1)
+    return kept.strip(), kept != text
 
 
 def asks_for(action: str) -> Asks | None:

@@ -33,6 +33,7 @@ from bot.handlers.replies import (
 )
 from bot.reports.chain import people_under
 from bot.reports.export import csv_bytes, export_rows
+from bot.reports.summary import FOLLOW_UP
 from bot.store.db import UNKNOWN_TABLE, first_sight, writes, written_tables
 from bot.store.models import Person, Record, Workspace
 from bot.store.workspaces import get_workspace, workspace_and_person
@@ -266,7 +267,14 @@ def enter(
 
 def handle_action(ctx: Context, action: str, value: str, text: str | None = None) -> AnswerResult:
     """A button pressed on a prompt (with the text of a note or barrier, if the platform
-    collected one); anything malformed comes back as a refusal and changes nothing."""
+    collected one), or Follow up on a manager's summary; anything malformed comes back as a
+    refusal and changes nothing."""
+    if action == FOLLOW_UP:
+        return refusable(
+            ctx.session,
+            lambda: AnswerResult(None, supervision.follow_up(ctx, value)),
+            lambda refusal: AnswerResult(None, Message.refusal(str(refusal))),
+        )
     outcome = action.removeprefix("answer.") if action.startswith("answer.") else None
     if outcome is not None and outcome not in OUTCOME_LABELS:
         return AnswerResult(None, Message.refusal(f"I don't know the answer `{outcome}`."))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, object_session
 from bot.core.catalog import Catalog
 from bot.core.lifecycle import PromptTimes
 from bot.core.messages import Button, Message
-from bot.core.prompts import next_phrasing, prompt_buttons, prompt_message
+from bot.core.prompts import next_phrasing, prompt_buttons, prompt_message, read_barrier
 from bot.core.states import PromptStatus
 from bot.handlers.context import Context, Refusal
 from bot.metrics import count_answer
@@ -82,7 +82,12 @@ def answered_message(prompt: Prompt, record: Record, person: Person, catalog: Ca
         "You can change it below.",
         extra=[
             ("Note", record.note),
-            ("What got in the way", record.barrier),
+            (
+                "What got in the way",
+                f"{record.barrier} (private: only you see it)"
+                if record.barrier and record.barrier_private
+                else record.barrier,
+            ),
             ("Shared", "with the implementation team" if record.shared else None),
         ],
         snooze=False,
@@ -153,7 +158,7 @@ def answer(
         changed = (
             (outcome is not None and outcome != record.outcome)
             or (note is not None and note != record.note)
-            or (barrier is not None and barrier != record.barrier)
+            or (barrier is not None and read_barrier(barrier) != _barrier_of(record))
             or (shared is not None and shared != record.shared)
         )
         if outcome is not None:
@@ -163,7 +168,8 @@ def answer(
     if note is not None:
         record.note = note[:2000]
     if barrier is not None:
-        record.barrier = barrier[:2000]
+        text, private = read_barrier(barrier)
+        record.barrier, record.barrier_private = (text[:2000] or None), private
     if shared is not None:
         record.shared = shared
     if prompt.status in OPEN_STATUSES:
@@ -173,6 +179,10 @@ def answer(
         answered_message(prompt, record, ctx.caller, ctx.catalog),
         _answer_reply(prompt, record, shared=bool(shared), late=late),
     )
+
+
+def _barrier_of(record: Record) -> tuple[str, bool]:
+    return record.barrier or "", record.barrier_private
 
 
 def _count_when_kept(session: Session, record: Record, prompt: Prompt) -> None:
@@ -304,7 +314,12 @@ def take_free_text(ctx: Context, text: str) -> Message:
     prompt = awaiting_barrier(ctx)
     if prompt is not None:
         answer(ctx, prompt, barrier=text, source="free_text")
-        return Message(text="Noted as the barrier. Thank you: it shows the team what's in the way.")
+        if read_barrier(text)[1]:
+            return Message(text="Noted as the barrier, kept private: only you will see it.")
+        return Message(
+            text="Noted as the barrier. Thank you: it shows your manager and the team what's "
+            "in the way. (Start it with private: to keep one to yourself.)"
+        )
     prompt = open_prompt(ctx)
     if prompt is None:
         raise Refusal(

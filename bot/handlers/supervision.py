@@ -4,7 +4,7 @@ Notes reach a manager only where they would reach the implementation team."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,9 @@ from bot.handlers.home import streak
 from bot.handlers.leader import OUTCOME_WORDS, require_leader
 from bot.reports.chain import Report, people_under
 from bot.reports.figures import update_ids
-from bot.store.models import Commitment, Person, Record
+from bot.reports.summary import record_ids
+from bot.store.db import insert_ignoring_conflicts
+from bot.store.models import BarrierSummary, Commitment, Person, Record, Support
 from bot.store.retention import plural
 
 # The most people one chat reply lists; the dashboard shows everyone.
@@ -80,6 +82,16 @@ def reports(command: c.Reports, ctx: Context) -> Message:
             _monday(at.astimezone(ZoneInfo(people[person_id].timezone)).date())
         )
     for_team = update_ids(ctx.catalog)
+    followed = set(
+        ctx.session.scalars(
+            select(Support.record_id)
+            .join(Record, Support.record_id == Record.id)
+            .where(
+                Record.person_id.in_(ids),
+                Record.created_at >= since - timedelta(weeks=BARRIER_WEEKS - 1),
+            )
+        )
+    )
     this_week: dict[int, list[str]] = defaultdict(list)
     barriers: dict[int, list[str]] = defaultdict(list)
     for record in ctx.session.scalars(
@@ -91,9 +103,10 @@ def reports(command: c.Reports, ctx: Context) -> Message:
         .order_by(Record.created_at, Record.id)
     ):
         day = record.created_at.astimezone(ctx.zone)
-        if record.barrier:
+        if record.barrier and not record.barrier_private:
+            done = ", followed up" if record.id in followed else ""
             barriers[record.person_id].append(
-                f"{record.barrier} ({day:%a %d %b}, {record.behavior_id})"
+                f"{record.barrier} ({day:%a %d %b}, {record.behavior_id}{done})"
             )
         if record.created_at < since or record.outcome == "skipped":
             continue
@@ -110,7 +123,7 @@ def reports(command: c.Reports, ctx: Context) -> Message:
             "working on " + ", ".join(commitments[person.id])
             if commitments[person.id]
             else "no commitments",
-            "this week: " + "; ".join(this_week[person.id])
+            "this week: " + "; ".join(_counted(this_week[person.id]))
             if this_week[person.id]
             else "nothing recorded this week",
         ]
@@ -139,6 +152,57 @@ def reports(command: c.Reports, ctx: Context) -> Message:
     )
 
 
+def _counted(answers: list[str]) -> list[str]:
+    """The same answer given more than once said once, with how often (`6.a done, twice`)."""
+    counts = Counter(answers)
+    times = {1: "", 2: ", twice"}
+    return [f"{answer}{times.get(n, f', {n} times')}" for answer, n in counts.items()]
+
+
 def _short(note: str) -> str:
     note = " ".join(note.split())
     return note if len(note) <= NOTE_LENGTH else note[: NOTE_LENGTH - 1].rstrip() + "…"
+
+
+def follow_up(ctx: Context, value: str) -> Message:
+    """Follow up pressed on a weekly summary (`value` is `<summary>.<theme>`): a support
+    record for each barrier of that theme, once each, by the manager the summary went to."""
+    summary_id, dot, theme = value.partition(".")
+    if not (dot and summary_id.isdigit() and theme.isdigit()) or len(value) > 20:
+        raise Refusal("That button doesn't point at a summary.")
+    summary = ctx.session.get(BarrierSummary, int(summary_id))
+    if summary is None or summary.person_id != ctx.caller.id:
+        raise Refusal("That summary isn't yours, or no longer exists.")
+    wanted = record_ids(summary.body, int(theme))
+    # Barriers forgotten or purged since the summary went out are not followed up.
+    found = list(
+        ctx.session.execute(
+            select(Record.id, Person)
+            .join(Person, Record.person_id == Person.id)
+            .where(Record.id.in_(wanted))
+        ).tuples()
+    )
+    if not found:
+        raise Refusal("Those barriers are no longer on record, so there is nothing to note.")
+    already = set(
+        ctx.session.scalars(
+            select(Support.record_id).where(
+                Support.manager_id == ctx.caller.id, Support.record_id.in_(wanted)
+            )
+        )
+    )
+    new = [record_id for record_id, _ in found if record_id not in already]
+    insert_ignoring_conflicts(
+        ctx.session,
+        Support,
+        [{"record_id": r, "manager_id": ctx.caller.id, "created_at": ctx.now} for r in new],
+        ["record_id", "manager_id"],
+    )
+    names = sorted({person.name for _, person in found}, key=str.casefold)
+    theme_name = summary.body["themes"][int(theme)]["theme"]
+    if not new:
+        return Message(text=f"You had already followed up on {theme_name} for {', '.join(names)}.")
+    return Message(
+        text=f"Noted: you followed up on {plural(len(new), 'barrier')} ({theme_name}) for "
+        f"{', '.join(names)}. Thank you for helping clear the way; `reports` shows it."
+    )

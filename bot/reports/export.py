@@ -26,6 +26,7 @@ COLUMNS = (
     "outcome",
     "note",
     "barrier",
+    "barrier_private",
     "shared",
     "source",
     "platform",
@@ -68,7 +69,11 @@ def write_csv(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
     writer.writeheader()
     count = 0
     for row in rows:
-        cells = {**row, "shared": "yes" if row["shared"] else "no"}
+        cells = {
+            **row,
+            "shared": "yes" if row["shared"] else "no",
+            "barrier_private": "yes" if row["barrier_private"] else "no",
+        }
         writer.writerow({name: as_text(cell) for name, cell in cells.items()})
         count += 1
     return count

@@ -461,10 +461,11 @@ def role_coverage(
 
 
 def barriers(session: Session, scope: Scope, period: Period) -> tuple[BarrierGroup, ...]:
-    """The barriers raised in the period, grouped by theme (never with who raised them)."""
+    """The barriers raised in the period, grouped by theme (never with who raised them),
+    but for those their leaders kept private."""
     query = (
         scoped_records(scope, period, Record.barrier, func.count())
-        .where(Record.barrier.is_not(None))
+        .where(Record.barrier.is_not(None), Record.barrier_private.is_(False))
         .group_by(Record.barrier)
     )
     return group_barriers(session.connection().execute(query).tuples().all())

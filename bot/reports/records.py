@@ -27,7 +27,8 @@ def record_rows(
 ) -> Iterator[dict[str, Any]]:
     """Every record `scope` counts (in `period`, from `since`), oldest first, with the teams
     its leader was in at the time. With `notes="team"` a note is left out unless it
-    reaches the implementation team (shared, or an update to the team)."""
+    reaches the implementation team (shared, or an update to the team), and a barrier its
+    leader kept private is left out."""
     query = (
         scoped_records(
             scope,
@@ -38,6 +39,7 @@ def record_rows(
             Record.outcome,
             Record.note,
             Record.barrier,
+            Record.barrier_private,
             Record.shared,
             Record.source,
             Person.preferred_name,
@@ -76,7 +78,8 @@ def record_rows(
             "behavior_title": entry.title if entry else "",
             "outcome": row.outcome,
             "note": note,
-            "barrier": row.barrier or "",
+            "barrier": "" if notes == "team" and row.barrier_private else row.barrier or "",
+            "barrier_private": row.barrier_private,
             "shared": row.shared,
             "source": row.source,
             "platform": row.platform,

@@ -45,6 +45,7 @@ from bot.core.states import DigestStatus, PromptStatus
 from bot.metrics import PLATFORM_RATE_LIMITED, PLATFORM_RETRIES, expect_platforms
 from bot.reports.digest import read_digest
 from bot.reports.digest_message import render_digest
+from bot.reports.summary import render_summary
 from bot.scheduling.cadences import holidays_by_workspace, leader_calendar
 from bot.scheduling.delivery import (
     Channel,
@@ -55,6 +56,7 @@ from bot.scheduling.delivery import (
 from bot.scheduling.planner import DEFAULT_GRACE
 from bot.store.db import execute_write
 from bot.store.models import (
+    BarrierSummary,
     Commitment,
     Digest,
     Person,
@@ -145,6 +147,7 @@ class PassResult:
     reminded: int = 0
     expired: int = 0
     digests: int = 0
+    summaries: int = 0
 
 
 @dataclass
@@ -652,12 +655,28 @@ class Outbox:
                     log.warning("could not tell admin %s: %s", note.person_id, error)
 
     async def _deliver_digests(self, clock: Clock, result: PassResult) -> None:
-        """Post queued team digests to their channels, once each (claimed like prompts)."""
+        """Post queued team digests to their channels, and managers' barrier summaries to
+        them, once each (claimed like prompts)."""
         now = clock.now()
-        for digest_id, delivery, platform, failed_checks in self._claim_digests(now):
+        result.digests += await self._post_claimed(Digest, self._claim_digests(now), now)
+        result.summaries += await self._post_claimed(
+            BarrierSummary, self._claim_summaries(now), now
+        )
+
+    async def _post_claimed(
+        self,
+        model: type[Digest] | type[BarrierSummary],
+        claimed: list[tuple[int, Delivery, str, int | None]],
+        now: datetime,
+    ) -> int:
+        """Send each claimed digest or summary, unless a check finds an earlier send landed;
+        mark it sent, or back to pending (or, when the platform could not say whether the
+        earlier send landed, claimed again to ask later). How many went out."""
+        posted = 0
+        for row_id, delivery, platform, failed_checks in claimed:
             message_id = None
             unsure = False
-            if delivery.channel and failed_checks is not None:
+            if failed_checks is not None:
                 channel = self.channels.get(platform)
                 check = await self._check(channel, delivery) if channel else None
                 if isinstance(check, Exception) and failed_checks + 1 < MAX_CHECKS:
@@ -665,24 +684,68 @@ class Outbox:
                 elif isinstance(check, str):
                     message_id = check
                 elif isinstance(check, Exception):
-                    log.warning("digest %s: checks failed; posting it again", digest_id)
-            if delivery.channel and message_id is None and not unsure:
+                    log.warning("%s %s: checks failed; sending it again", delivery.key, row_id)
+            if (delivery.channel or delivery.user_id) and message_id is None and not unsure:
                 try:
                     message_id = await self.send(platform, delivery)
                 except (TransientDeliveryError, PermanentDeliveryError) as error:
-                    log.warning("digest %s not delivered: %s", digest_id, error)
+                    log.warning("%s not delivered: %s", delivery.key, error)
             with self.sessions.begin() as session:
-                digest = session.get(Digest, digest_id)
-                if digest is not None:
+                row = cast("Digest | BarrierSummary | None", session.get(model, row_id))
+                if row is not None:
                     if message_id is not None:
-                        digest.status, digest.sent_at = DigestStatus.SENT, now
-                        digest.platform_message_id = message_id
-                        result.digests += 1
+                        row.status, row.sent_at = DigestStatus.SENT, now
+                        row.platform_message_id = message_id
+                        posted += 1
                     elif unsure:
-                        digest.check_failures += 1
-                        digest.claimed_at = now
+                        row.check_failures += 1
+                        row.claimed_at = now
                     else:
-                        digest.status, digest.claimed_at = DigestStatus.PENDING, None
+                        row.status, row.claimed_at = DigestStatus.PENDING, None
+        return posted
+
+    def _claim_summaries(self, now: datetime) -> list[tuple[int, Delivery, str, int | None]]:
+        """Pending barrier summaries and stale claims, as `_claim_digests` takes digests."""
+        with self.sessions.begin() as session:
+            rows = (
+                session.execute(
+                    select(BarrierSummary, Person, Workspace.platform)
+                    .join(Person, BarrierSummary.person_id == Person.id)
+                    .join(Workspace, Person.workspace_id == Workspace.id)
+                    .where(
+                        (BarrierSummary.status == DigestStatus.PENDING)
+                        | (
+                            (BarrierSummary.status == DigestStatus.SENDING)
+                            & (BarrierSummary.claimed_at <= now - self.lease)
+                        )
+                    )
+                    .order_by(BarrierSummary.id)
+                    .with_for_update(of=BarrierSummary, skip_locked=True)
+                )
+                .tuples()
+                .all()
+            )
+            claimed = []
+            for summary, manager, platform in rows:
+                failed_checks = (
+                    summary.check_failures if summary.status == DigestStatus.SENDING else None
+                )
+                summary.status, summary.claimed_at = DigestStatus.SENDING, now
+                claimed.append(
+                    (
+                        summary.id,
+                        Delivery(
+                            key=f"summary:{manager.id}:{summary.period_start}",
+                            workspace_id=manager.workspace_id,
+                            person_id=manager.id,
+                            user_id=manager.platform_user_id,
+                            message=render_summary(summary.id, summary.period_start, summary.body),
+                        ),
+                        platform,
+                        failed_checks,
+                    )
+                )
+            return claimed
 
     def _claim_digests(self, now: datetime) -> list[tuple[int, Delivery, str, int | None]]:
         """Pending digests, and those whose claim went stale; for the latter, how many checks

@@ -19,9 +19,11 @@ from bot.core.prompts import next_phrasing
 from bot.core.schedule import Calendar, Occurrence, occurrences
 from bot.core.states import DigestStatus, PromptStatus
 from bot.reports.digest import compute_digest, week_of
+from bot.reports.summary import compute_summary
 from bot.scheduling.cadences import CadenceBook, holidays_by_workspace, leader_calendar
 from bot.store.db import insert_ignoring_conflicts
 from bot.store.models import (
+    BarrierSummary,
     CadenceRule,
     Commitment,
     Digest,
@@ -77,6 +79,7 @@ def plan(
     rows = _rows_due(session, catalog, start=start, now=now, grace=grace)
     insert_ignoring_conflicts(session, Prompt, rows, ["delivery_key"])
     _plan_digests(session, catalog, start=start, now=now, grace=grace)
+    _plan_barrier_summaries(session, start=start, now=now, grace=grace)
     # Platforms retry an event for minutes, not days: a week of event ids is plenty.
     session.execute(delete(SeenEvent).where(SeenEvent.created_at < now - SEEN_EVENTS_KEPT))
     state.planned_until = now
@@ -256,6 +259,66 @@ def _plan_digests(
                 }
             )
     insert_ignoring_conflicts(session, Digest, rows, ["team_id", "period_start"])
+
+
+# When a manager hears what got in their people's way the week before.
+SUMMARY_CADENCE = parse_cadence("weekly mon 09:00")
+
+
+def _plan_barrier_summaries(
+    session: Session, *, start: datetime, now: datetime, grace: timedelta
+) -> None:
+    """Each manager's weekly summary of their direct reports' barriers of the week before,
+    on the first working morning of the week in the manager's zone: one row per manager and
+    week (the unique pair), only when there is something in it; one due longer ago than the
+    grace window is recorded as missed, not sent late."""
+    with_reports = select(Person.manager_id).where(
+        Person.is_leader.is_(True), Person.manager_id.is_not(None)
+    )
+    managers = session.scalars(
+        select(Person)
+        .join(Workspace, Person.workspace_id == Workspace.id)
+        .where(
+            Person.id.in_(with_reports),
+            Person.is_leader.is_(True),
+            Person.undeliverable_reason.is_(None),
+            Workspace.active.is_(True),
+        )
+    ).all()
+    if not managers:
+        return
+    holidays = holidays_by_workspace(session)
+    cache: dict[tuple[str, int], list[Occurrence]] = {}
+    rows: list[dict[str, object]] = []
+    for manager in managers:
+        key = (manager.timezone, manager.workspace_id)
+        if key not in cache:
+            calendar = leader_calendar(
+                manager.timezone,
+                manager.workspace,
+                holidays.get(manager.workspace_id, frozenset()),
+            )
+            cache[key] = occurrences(SUMMARY_CADENCE, calendar, after=start, until=now)
+        for occurrence in cache[key]:
+            local = occurrence.due.astimezone(ZoneInfo(manager.timezone)).date()
+            if manager.paused_until is not None and local < manager.paused_until:
+                continue
+            period_start, period_end = week_of(local - timedelta(weeks=1))
+            missed = now - occurrence.due > grace
+            body = {} if missed else compute_summary(session, manager, period_start, period_end)
+            if not missed and not body["themes"]:
+                continue
+            rows.append(
+                {
+                    "person_id": manager.id,
+                    "period_start": period_start,
+                    "period_end": period_end,
+                    "body": body,
+                    "status": DigestStatus.MISSED if missed else DigestStatus.PENDING,
+                    "created_at": now,
+                }
+            )
+    insert_ignoring_conflicts(session, BarrierSummary, rows, ["person_id", "period_start"])
 
 
 def delivery_key(person_id: int, commitment_id: int, occurrence: Occurrence) -> str:

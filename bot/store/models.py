@@ -312,6 +312,8 @@ class Record(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
     barrier: Mapped[str | None] = mapped_column(Text)
+    # A barrier the leader kept to themselves: no manager, digest or dashboard shows it.
+    barrier_private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     shared: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str] = mapped_column(String(16))
     late: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -346,6 +348,41 @@ class Digest(Base):
     created_at: Mapped[datetime] = mapped_column()
 
     team: Mapped[Team] = relationship()
+
+
+class BarrierSummary(Base):
+    """A manager's weekly summary of what got in their direct reports' way, grouped by
+    theme; the unique pair makes it go out once."""
+
+    __tablename__ = "barrier_summary"
+    __table_args__ = (
+        UniqueConstraint("person_id", "period_start"),
+        CheckConstraint(check("status", DigestStatus), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    body: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), default=DigestStatus.PENDING)
+    claimed_at: Mapped[datetime | None]
+    check_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    platform_message_id: Mapped[str | None] = mapped_column(String(200))
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class Support(Base):
+    """A manager's follow-up on a barrier one of their people met: they acted to help."""
+
+    __tablename__ = "support"
+    __table_args__ = (UniqueConstraint("record_id", "manager_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("record.id", ondelete="CASCADE"))
+    manager_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column()
 
 
 class ConversationRef(Base):

@@ -19,6 +19,7 @@ from bot.store.models import (
     FORGOTTEN_NAME,
     FORGOTTEN_PREFIX,
     AuditEvent,
+    BarrierSummary,
     CadenceRule,
     Commitment,
     ConversationRef,
@@ -29,6 +30,7 @@ from bot.store.models import (
     Record,
     SchedulerState,
     SeenEvent,
+    Support,
     Team,
     TeamMembership,
     UsedDashboardLink,
@@ -73,9 +75,10 @@ class Kind:
 RECORDS = Kind("records", "record", "records")
 PROMPTS = Kind("prompts", "prompt", "prompts")
 DIGESTS = Kind("digests", "team digest", "team digests")
+SUMMARIES = Kind("barrier_summaries", "manager's barrier summary", "managers' barrier summaries")
 LOCAL_MESSAGES = Kind("local_messages", "local chat message", "local chat messages")
 SEEN_EVENTS = Kind("seen_events", "seen platform event", "seen platform events")
-PURGED_KINDS = (RECORDS, PROMPTS, DIGESTS, LOCAL_MESSAGES, SEEN_EVENTS)
+PURGED_KINDS = (RECORDS, PROMPTS, DIGESTS, SUMMARIES, LOCAL_MESSAGES, SEEN_EVENTS)
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,15 @@ def purge(
             select(Digest.id, Team.workspace_id)
             .join(Team, Digest.team_id == Team.id)
             .where(Digest.period_end < before, Digest.status.in_(FINISHED_DIGESTS)),
+        ),
+        SUMMARIES.key: _rows(
+            session,
+            select(BarrierSummary.id, Person.workspace_id)
+            .join(Person, BarrierSummary.person_id == Person.id)
+            .where(
+                BarrierSummary.period_end < before,
+                BarrierSummary.status.in_(FINISHED_DIGESTS),
+            ),
         ),
         LOCAL_MESSAGES.key: _local_messages(session, LocalMessage.created_at < cutoff),
         SEEN_EVENTS.key: [
@@ -239,6 +251,8 @@ FORGOTTEN_KINDS = (
     Kind("cadences", "personal cadence", "personal cadences"),
     LOCAL_MESSAGES,
     Kind("dashboard_links", "used dashboard link", "used dashboard links"),
+    SUMMARIES,
+    Kind("supports", "follow-up on a barrier", "follow-ups on barriers"),
 )
 
 
@@ -250,12 +264,14 @@ class ForgetResult:
     scrubbed_audit_events: int
     scrubbed_digests: int
     scrubbed_local_messages: int
+    scrubbed_summaries: int = 0
 
     def lines(self) -> list[str]:
         lines = [kind.count(self.deleted.get(kind.key, 0)) for kind in FORGOTTEN_KINDS]
         lines.append(
             f"their identity taken out of {plural(self.scrubbed_audit_events, 'audit event')}, "
-            f"{plural(self.scrubbed_digests, 'team digest')} and "
+            f"{plural(self.scrubbed_digests, 'team digest')}, "
+            f"{SUMMARIES.count(self.scrubbed_summaries)} and "
             f"{plural(self.scrubbed_local_messages, 'other local chat message')}"
         )
         return lines
@@ -304,6 +320,10 @@ def _owned(session: Session, person: Person) -> dict[str, list[int]]:
         "dashboard_links": list(
             session.scalars(select(UsedDashboardLink.id).filter_by(person_id=person.id))
         ),
+        "barrier_summaries": list(
+            session.scalars(select(BarrierSummary.id).filter_by(person_id=person.id))
+        ),
+        "supports": list(session.scalars(select(Support.id).filter_by(manager_id=person.id))),
     }
 
 
@@ -319,6 +339,8 @@ MODELS: dict[str, Any] = {
     "conversations": ConversationRef,
     "cadences": CadenceRule,
     "dashboard_links": UsedDashboardLink,
+    "barrier_summaries": BarrierSummary,
+    "supports": Support,
 }
 
 
@@ -359,6 +381,16 @@ def forget(session: Session, person: Person, *, now: datetime, by: str) -> Forge
         if body != digest.body:
             digest.body = body
             digests_changed += 1
+    summaries_changed = 0
+    for summary in session.scalars(
+        select(BarrierSummary)
+        .join(Person, BarrierSummary.person_id == Person.id)
+        .where(Person.workspace_id == person.workspace_id)
+    ):
+        body = scrub(_without_report(summary.body, person.id))
+        if body != summary.body:
+            summary.body = body
+            summaries_changed += 1
     for reference in session.scalars(
         select(ConversationRef).filter_by(workspace_id=person.workspace_id)
     ):
@@ -396,6 +428,7 @@ def forget(session: Session, person: Person, *, now: datetime, by: str) -> Forge
         scrubbed_audit_events=audit_changed,
         scrubbed_digests=digests_changed,
         scrubbed_local_messages=messages_changed,
+        scrubbed_summaries=summaries_changed,
     )
 
 
@@ -448,6 +481,18 @@ def _without_person(value: Any, names: set[str]) -> Any:
     if isinstance(value, dict):
         return {key: _without_person(item, names) for key, item in value.items()}
     return value
+
+
+def _without_report(body: dict[str, Any], person_id: int) -> dict[str, Any]:
+    """A manager's stored summary without the barriers the person raised. A theme left empty
+    stays (empty), so that the summary's Follow up buttons still point at their themes."""
+    if "themes" not in body:
+        return body
+    themes = [
+        {**theme, "barriers": [e for e in theme["barriers"] if e.get("person_id") != person_id]}
+        for theme in body["themes"]
+    ]
+    return {**body, "themes": themes}
 
 
 def _conversations(session: Session, workspace_id: int) -> list[str]:

@@ -65,6 +65,7 @@ def count_pass(result: TickResult, seconds: float) -> None:
         ("reminded", delivered.reminded),
         ("expired", delivered.expired),
         ("digests", delivered.digests),
+        ("summaries", delivered.summaries),
     ):
         if number:
             PASS_OUTCOMES.labels(outcome).inc(number)

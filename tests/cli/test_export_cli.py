@@ -20,7 +20,7 @@ from bot.store.models import Record
 from tests.cli.conftest import ADMIN, Database, Invoke, Run
 
 HEADER = (
-    "recorded_at,leader,role,team,behavior_id,behavior_title,outcome,note,barrier,shared,"
+    "recorded_at,leader,role,team,behavior_id,behavior_title,outcome,note,barrier,barrier_private,shared,"
     "source,platform"
 )
 COLUMNS = HEADER.split(",")
@@ -80,6 +80,7 @@ def test_export_prints_csv_by_default_one_row_per_record_oldest_first(export: In
         "outcome": "done",
         "note": "Thanked Jo by name at the staff meeting",
         "barrier": "",
+        "barrier_private": "no",
         "shared": "no",
         "source": "log",
         "platform": "local",

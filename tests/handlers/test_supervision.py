@@ -8,8 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.core.prompts import asks_for
 from bot.platforms.fake import FakePlatform
-from bot.store.models import AuditEvent, Person, Record
+from bot.scheduling.delivery import Delivery
+from bot.store.models import AuditEvent, BarrierSummary, Person, Prompt, Record, Support
 from bot.store.retention import forget
 from tests.conftest import NOW
 
@@ -100,6 +102,7 @@ def test_reports_show_commitments_this_weeks_answers_streaks_and_barriers(
     assert agency.exchange("U-SUP", "commit 3.a").ok
     add_record(agency, "U-SUP", created_at=NOW - timedelta(weeks=1))
     add_record(agency, "U-SUP", created_at=NOW - timedelta(hours=1))
+    add_record(agency, "U-SUP", created_at=NOW - timedelta(minutes=30))
     add_record(
         agency,
         "U-SUP2",
@@ -110,7 +113,7 @@ def test_reports_show_commitments_this_weeks_answers_streaks_and_barriers(
     reply = agency.exchange("U-MGR", "reports")
     riley, sam = reply.items
     assert "working on 6.a, 3.a" in sam
-    assert "this week: 6.a done" in sam
+    assert "this week: 6.a done, twice ·" in sam
     assert "2 weeks in a row" in sam
     assert "no commitments" in riley
     assert "this week: 6.a not this week" in riley
@@ -217,3 +220,182 @@ def test_forgetting_a_manager_takes_them_out_of_the_chain(agency: FakePlatform) 
 
 def test_help_offers_reports(agency: FakePlatform) -> None:
     assert "`reports` — the people who report to you" in agency.say("U-SUP", "help")
+
+
+# Barriers up the chain: a weekly summary to each manager, Follow up, private barriers
+
+# The Monday after NOW's week, 09:30 UTC: Morgan's (Europe/London) summary is due at 09:00.
+NEXT_MONDAY = NOW.replace(hour=9, minute=30) + timedelta(weeks=1)
+
+
+def summaries(chat: FakePlatform, user_id: str) -> list[Delivery]:
+    return [d for d in chat.channel.to(user_id) if d.key.startswith("summary:")]
+
+
+def prompted_barrier(chat: FakePlatform, user_id: str, behavior_id: str, barrier: str) -> None:
+    """A prompt sent to the leader, answered Not this week with the barrier as typed."""
+    with chat.sessions() as session:
+        person = session.scalars(select(Person).filter_by(platform_user_id=user_id)).one()
+        prompt = Prompt(
+            person_id=person.id,
+            behavior_id=behavior_id,
+            text="Did you?",
+            scheduled_for=NOW - timedelta(hours=2),
+            sent_at=NOW - timedelta(hours=2),
+            status="sent",
+            delivery_key=f"test:{user_id}:{behavior_id}",
+            created_at=NOW,
+        )
+        session.add(prompt)
+        session.commit()
+        prompt_id = prompt.id
+    assert chat.press(user_id, "answer.not_this_week", prompt_id, barrier).reply.ok
+
+
+@pytest.fixture
+def barriers(agency: FakePlatform) -> FakePlatform:
+    prompted_barrier(agency, "U-SUP", "6.a", "Court all week")
+    prompted_barrier(agency, "U-SUP", "3.a", "Two court hearings ran long")
+    prompted_barrier(agency, "U-SUP2", "6.a", "private: my own health this week")
+    prompted_barrier(agency, "U-SUP2", "3.a", "Short-staffed, covering two units")
+    return agency
+
+
+def test_a_manager_gets_their_reports_barriers_once_a_week_by_theme(
+    barriers: FakePlatform,
+) -> None:
+    barriers.now = NEXT_MONDAY
+    barriers.tick()
+    barriers.tick(NEXT_MONDAY + timedelta(minutes=5))
+
+    (summary,) = summaries(barriers, "U-MGR")
+    message = summary.message
+    assert message.title == "What got in your people's way, week of 23 Nov"
+    assert message.text.startswith("3 barriers from 2 of your reports.")
+    court, staffing = message.items
+    assert court.startswith("Court and legal (2): Sam Supervisor: “Court all week” (6.a, Mon)")
+    assert staffing.startswith("Staffing and coverage (1): Riley Supervisor: “Short-staffed")
+    assert "health" not in str(message)
+    assert [b.label for b in message.buttons] == [
+        "Follow up: Court and legal",
+        "Follow up: Staffing and coverage",
+    ]
+    # Barriers go to the leader's own manager: Dana hears of Morgan's, not of Morgan's people's.
+    assert summaries(barriers, "U-DIR") == []
+    assert summaries(barriers, "U-SUP") == []
+
+
+def test_follow_up_records_support_once_and_shows_in_reports(barriers: FakePlatform) -> None:
+    barriers.now = NEXT_MONDAY
+    barriers.tick()
+    (summary,) = summaries(barriers, "U-MGR")
+    court = summary.message.buttons[0]
+
+    first = barriers.press("U-MGR", court.action, court.value).reply
+    again = barriers.press("U-MGR", court.action, court.value).reply
+
+    assert first.text.startswith("Noted: you followed up on 2 barriers (Court and legal) for Sam")
+    assert again.ok
+    assert again.text.startswith("You had already followed up")
+    with barriers.sessions() as session:
+        assert len(session.scalars(select(Support)).all()) == 2
+    barriers.now = NOW + timedelta(hours=1)
+    shown = barriers.say("U-MGR", "reports")
+    assert "Court all week (Mon 23 Nov, 6.a, followed up)" in shown
+    assert "Short-staffed, covering two units (Mon 23 Nov, 3.a)" in shown
+    assert "health" not in shown
+
+
+@pytest.mark.parametrize(
+    ("who", "value", "problem"),
+    [
+        ("U-DIR", None, "That summary isn't yours"),
+        ("U-MGR", "999999.0", "That summary isn't yours"),
+        ("U-MGR", "one.two", "That button doesn't point at a summary"),
+        ("U-MGR", "", "That button doesn't point at a summary"),
+        ("U-MGR", "SUMMARY.7", "Those barriers are no longer on record"),
+    ],
+)
+def test_a_follow_up_that_points_nowhere_is_refused_and_records_nothing(
+    barriers: FakePlatform, who: str, value: str | None, problem: str
+) -> None:
+    barriers.now = NEXT_MONDAY
+    barriers.tick()
+    (summary,) = summaries(barriers, "U-MGR")
+    button = summary.message.buttons[0]
+    summary_id = button.value.split(".")[0]
+    value = button.value if value is None else value.replace("SUMMARY", summary_id)
+
+    reply = barriers.press(who, "follow_up", value).reply
+
+    assert not reply.ok
+    assert problem in reply.text
+    with barriers.sessions() as session:
+        assert session.scalars(select(Support)).all() == []
+
+
+def test_a_private_barrier_is_kept_and_shown_only_to_its_leader(barriers: FakePlatform) -> None:
+    with barriers.sessions() as session:
+        record = session.scalars(select(Record).filter_by(barrier_private=True)).one()
+        assert record.barrier == "my own health this week"
+    assert "my own health" in barriers.say("U-SUP2", "history")
+    assert "my own health" not in barriers.say("U-MGR", "reports")
+    assert "my own health" not in barriers.say("U-DIR", "reports")
+
+
+def test_the_not_this_week_form_says_who_sees_a_barrier() -> None:
+    asks = asks_for("answer.not_this_week")
+    assert asks is not None
+    assert "Your manager sees it in their weekly summary" in asks.hint
+    assert "start with private:" in asks.hint
+
+
+def test_no_barriers_no_summary(agency: FakePlatform) -> None:
+    agency.now = NEXT_MONDAY
+    agency.tick()
+    assert summaries(agency, "U-MGR") == []
+
+
+def test_forgetting_a_report_takes_their_barriers_out_of_the_summary(
+    barriers: FakePlatform,
+) -> None:
+    barriers.now = NEXT_MONDAY
+    barriers.tick()
+    with barriers.sessions() as session:
+        sam = session.scalars(select(Person).filter_by(platform_user_id="U-SUP")).one()
+        forget(session, sam, now=NEXT_MONDAY, by="test")
+        session.commit()
+        (stored,) = session.scalars(select(BarrierSummary)).all()
+    assert "Sam" not in str(stored.body)
+    assert "Court all week" not in str(stored.body)
+    (summary,) = summaries(barriers, "U-MGR")
+    court = summary.message.buttons[0]
+    reply = barriers.press("U-MGR", court.action, court.value).reply
+    assert "no longer on record" in reply.text
+
+
+def test_a_barrier_typed_after_not_this_week_can_be_kept_private(agency: FakePlatform) -> None:
+    with agency.sessions() as session:
+        sam = session.scalars(select(Person).filter_by(platform_user_id="U-SUP")).one()
+        prompt = Prompt(
+            person_id=sam.id,
+            behavior_id="6.a",
+            text="Did you?",
+            scheduled_for=NOW - timedelta(hours=1),
+            sent_at=NOW - timedelta(hours=1),
+            status="sent",
+            delivery_key="test:typed",
+            created_at=NOW,
+        )
+        session.add(prompt)
+        session.commit()
+        prompt_id = prompt.id
+    asked = agency.press("U-SUP", "answer.not_this_week", prompt_id).reply
+    assert "What got in the way?" in asked.text
+
+    reply = agency.say("U-SUP", "Private: a family matter")
+
+    assert reply == "Noted as the barrier, kept private: only you will see it."
+    with agency.sessions() as session:
+        record = session.scalars(select(Record)).one()
+        assert (record.barrier, record.barrier_private) == ("a family matter", True)

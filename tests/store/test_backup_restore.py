@@ -23,6 +23,7 @@ from bot.platforms.local.demo import create_demo
 from bot.store.db import create_db_engine, migrate, normalize_url, session_factory
 from bot.store.models import (
     AuditEvent,
+    BarrierSummary,
     Base,
     CadenceRule,
     ConversationRef,
@@ -30,8 +31,10 @@ from bot.store.models import (
     Holiday,
     LocalMessage,
     Person,
+    Record,
     SchedulerState,
     SeenEvent,
+    Support,
     UsedDashboardLink,
     Workspace,
 )
@@ -106,8 +109,20 @@ def fill(engine: Engine, catalog: Catalog) -> None:
                 ),
                 SeenEvent(platform="slack", event_id="Ev0001", created_at=NOW),
                 UsedDashboardLink(digest="d" * 64, person_id=agency.avery, used_at=NOW),
+                BarrierSummary(
+                    person_id=agency.dee,
+                    period_start=agency.mondays[0],
+                    period_end=agency.mondays[0] + timedelta(days=6),
+                    body={"version": 1, "themes": []},
+                    status=DigestStatus.SENT,
+                    created_at=NOW,
+                ),
             ]
         )
+        session.flush()
+        barrier = session.scalar(select(Record.id).where(Record.barrier.is_not(None)))
+        assert barrier is not None
+        session.add(Support(record_id=barrier, manager_id=agency.dee, created_at=NOW))
 
 
 def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:

@@ -21,6 +21,7 @@ from bot.store.db import create_db_engine, migrate, session_factory
 from bot.store.models import (
     FORGOTTEN_NAME,
     AuditEvent,
+    BarrierSummary,
     CadenceRule,
     Commitment,
     ConversationRef,
@@ -145,6 +146,33 @@ def fill(session: Session, *, external_id: str = "T-CARE") -> Place:
                 created_at=when,
             )
         )
+        session.add(
+            BarrierSummary(
+                person_id=avery.id,
+                period_start=start,
+                period_end=start + timedelta(days=6),
+                body={
+                    "version": 1,
+                    "themes": [
+                        {
+                            "theme": "Court and legal",
+                            "barriers": [
+                                {
+                                    "record_id": 0,
+                                    "person_id": sam.id,
+                                    "person": "Sammy",
+                                    "behavior_id": "6.a",
+                                    "barrier": "Court all week",
+                                    "day": start.isoformat(),
+                                }
+                            ],
+                        }
+                    ],
+                },
+                status=DigestStatus.SENT,
+                created_at=when,
+            )
+        )
         session.add_all(
             [
                 LocalMessage(
@@ -216,7 +244,7 @@ def fill(session: Session, *, external_id: str = "T-CARE") -> Place:
 def kinds(sessions: sessionmaker[Session]) -> dict[str, int]:
     return {
         model.__tablename__: count(sessions, model)
-        for model in (Record, Prompt, Digest, LocalMessage, SeenEvent, AuditEvent)
+        for model in (Record, Prompt, Digest, BarrierSummary, LocalMessage, SeenEvent, AuditEvent)
     }
 
 
@@ -235,6 +263,7 @@ def test_a_purge_deletes_what_is_older_than_the_day_and_keeps_the_rest(
         "records": 1,
         "prompts": finished,
         "digests": 1,
+        "barrier_summaries": 1,
         "local_messages": 2,
         "seen_events": 1,
     }
@@ -242,6 +271,7 @@ def test_a_purge_deletes_what_is_older_than_the_day_and_keeps_the_rest(
         "1 record",
         f"{finished} prompts",
         "1 team digest",
+        "1 manager's barrier summary",
         "2 local chat messages",
         "1 seen platform event",
     ]
@@ -263,6 +293,7 @@ def test_a_purge_deletes_what_is_older_than_the_day_and_keeps_the_rest(
         "records": 1,
         "prompts": finished,
         "digests": 1,
+        "barrier_summaries": 1,
         "local_messages": 2,
         "seen_events": 0,
     }
@@ -404,6 +435,8 @@ def test_forgetting_someone_takes_their_identity_records_and_traces(
         "cadences": 1,
         "local_messages": 2,
         "dashboard_links": 0,
+        "barrier_summaries": 0,
+        "supports": 0,
     }
     with sessions() as session:
         references = {ref.kind: ref.reference for ref in session.scalars(select(ConversationRef))}
@@ -433,10 +466,16 @@ def test_forgetting_someone_takes_their_identity_records_and_traces(
                 (AuditEvent, AuditEvent.target),
                 (AuditEvent, AuditEvent.detail),
                 (Digest, Digest.body),
+                (BarrierSummary, BarrierSummary.body),
                 (LocalMessage, LocalMessage.body),
             )
             for row in session.scalars(select(column))
         )
+        # Their barriers leave their manager's summaries; the themes stay, for the buttons.
+        assert [s.body["themes"] for s in session.scalars(select(BarrierSummary))] == [
+            [{"theme": "Court and legal", "barriers": []}]
+        ] * 2
+        assert result.scrubbed_summaries == 2
         events = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
         digests = session.scalars(select(Digest)).all()
     for trace in ("Sam", "sam@", "T-CARE-SAM", f"user:{place.sam}"):

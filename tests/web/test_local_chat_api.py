@@ -16,6 +16,7 @@ from bot.store.models import (
     LocalMessage,
     Person,
     Record,
+    Support,
     Workspace,
 )
 from tests.conftest import NOW
@@ -211,6 +212,43 @@ async def test_a_manager_reads_reports_in_the_local_chat(chat: LocalChat) -> Non
     _, reply = await chat.messages(morgan)
     assert reply["message"]["title"] == "Your reports"
     assert reply["message"]["items"][0].startswith("sam — supervisor · no commitments")
+
+
+async def test_a_manager_follows_up_on_a_barrier_summary_in_the_local_chat(
+    chat: LocalChat,
+) -> None:
+    avery = await chat.join(ADMIN)
+    for said in (
+        "leader add morgan@agency.org role=manager",
+        f"leader add {SAM} role=supervisor reports-to=morgan@agency.org",
+    ):
+        assert (await chat.say(avery, said))["ok"], said
+    morgan = await chat.join("morgan@agency.org")
+    sam = await chat.join(SAM)
+    now = chat.services.clock.now()
+    with chat.services.sessions.begin() as session:
+        session.add(
+            Record(
+                person_id=sam,
+                behavior_id="6.a",
+                outcome="not_this_week",
+                barrier="Court all week",
+                source="button",
+                created_at=now,
+            )
+        )
+    monday = now.replace(hour=9, minute=30) + timedelta(days=7 - now.weekday())
+    assert (await chat.services.scheduling().tick(monday)).delivered.summaries == 1
+
+    (summary,) = await chat.messages(morgan)
+    (button,) = summary["message"]["buttons"]
+    assert button["label"] == "Follow up: Court and legal"
+    pressed = await chat.press(morgan, summary["id"], button["action"], button["value"])
+
+    assert pressed == {"ok": True}
+    _, reply = await chat.messages(morgan)
+    assert reply["message"]["text"].startswith("Noted: you followed up on 1 barrier")
+    assert chat.count(Support) == 1
 
 
 @pytest.mark.parametrize(

@@ -108,11 +108,12 @@ class FakePlatform:
         return render_text(self.exchange(user_id, text))
 
     def press(
-        self, user_id: str, action: str, prompt_id: int, text: str | None = None
+        self, user_id: str, action: str, target: int | str, text: str | None = None
     ) -> AnswerResult:
-        """Press a prompt's button (with the text typed into its form, if any)."""
+        """Press a button: on a prompt (its id), with the text typed into its form if any,
+        or another button by its value."""
         with self.sessions() as session:
-            result = handle_action(self._enter(session, user_id), action, str(prompt_id), text)
+            result = handle_action(self._enter(session, user_id), action, str(target), text)
             session.commit()
         self.sent.append(Sent(to=user_id, message=result.reply))
         return result

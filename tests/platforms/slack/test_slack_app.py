@@ -30,7 +30,7 @@ from bot.platforms.slack.channel import SlackChannel
 from bot.platforms.slack.setup import BOT_SCOPES
 from bot.services import Services, build_services
 from bot.store.db import migrate
-from bot.store.models import Person, Prompt, Record, SeenEvent, Team, Workspace
+from bot.store.models import Person, Prompt, Record, SeenEvent, Support, Team, Workspace
 from tests.conftest import FreshDatabase
 from tests.platforms.polling import wait_for
 from tests.platforms.slack import payloads
@@ -473,6 +473,65 @@ async def test_not_this_week_opens_a_modal_whose_submission_records_the_barrier(
     await settle(slack_api, "chat.update", 2)
     (record,) = rows(services, Record)
     assert (record.outcome, record.barrier) == ("not_this_week", "Court all week")
+
+
+async def test_a_barrier_reaches_the_manager_in_a_weekly_summary_with_follow_up(
+    slack: TestClient, services: Services, slack_api: MockSlackWebAPI
+) -> None:
+    slack_api.add_user("U0MGR", name="morgan", real_name="Morgan Lee", tz="UTC")
+    await command(slack, "leader add <@U0MGR|morgan> role=manager", user=ADMIN)
+    _, value = await prompt_for_sam(slack, services)
+    await command(slack, "leader reports-to <@U0SUP|sam> <@U0MGR|morgan>", user=ADMIN)
+    body, content_type = payloads.block_actions("ft:answer.not_this_week", value)
+    await post(slack, body, content_type)
+    (opened,) = await settle(slack_api, "views.open")
+    assert "Your manager sees it in their weekly summary" in str(opened.params["view"])
+    submission, content_type = payloads.view_submission(
+        opened.params["view"]["callback_id"],
+        opened.params["view"]["private_metadata"],
+        {"ft-text": {"text": "Court all week"}},
+    )
+    assert (await post(slack, submission, content_type)).status == 200
+    await settle(slack_api, "chat.update", 2)
+
+    now = services.clock.now()
+    monday = now.replace(hour=9, minute=30) + timedelta(days=7 - now.weekday())
+    result = await services.scheduling().tick(monday)
+    assert result.delivered.summaries == 1
+    (summary,) = [
+        call
+        for call in slack_api.calls_to("chat.postMessage")
+        if call.params["channel"] == dm_channel("U0MGR")
+    ]
+    assert "Sam Rivera: “Court all week”" in str(summary.params["blocks"])
+    actions = next(b for b in summary.params["blocks"] if b["type"] == "actions")
+    (follow_up,) = actions["elements"]
+    assert follow_up["text"]["text"] == "Follow up: Court and legal"
+
+    pressed, content_type = payloads.block_actions(
+        follow_up["action_id"],
+        follow_up["value"],
+        user_id="U0MGR",
+        channel_id=dm_channel("U0MGR"),
+        message_blocks=summary.params["blocks"],
+    )
+    before = len(slack_api.calls_to("chat.postEphemeral"))
+    assert (await post(slack, pressed, content_type)).status == 200
+    said = (await settle(slack_api, "chat.postEphemeral", before + 1))[-1]
+    assert said.params["text"].startswith("Noted: you followed up on 1 barrier")
+    forged, content_type = payloads.block_actions(
+        follow_up["action_id"],
+        follow_up["value"],
+        user_id=LEADER,
+        channel_id=dm_channel(LEADER),
+        message_blocks=summary.params["blocks"],
+    )
+    assert (await post(slack, forged, content_type)).status == 200
+    refused = (await settle(slack_api, "chat.postEphemeral", before + 2))[-1]
+    assert "That summary isn't yours" in refused.params["text"]
+    (support,) = rows(services, Support)
+    (record,) = rows(services, Record)
+    assert support.record_id == record.id
 
 
 async def test_a_note_through_the_modal_waits_for_the_outcome_then_goes_on_the_record(

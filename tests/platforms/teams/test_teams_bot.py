@@ -28,7 +28,7 @@ from bot.core.grammar import BY_NAME
 from bot.platforms.teams.bot import FollowThroughTeamsBot, from_teams
 from bot.services import Services, build_services
 from bot.store.db import migrate
-from bot.store.models import ConversationRef, Person, Prompt, Record, Team, Workspace
+from bot.store.models import ConversationRef, Person, Prompt, Record, Support, Team, Workspace
 from bot.web.guard import is_loopback_url
 from tests.conftest import FreshDatabase
 from tests.platforms.teams import activities as act
@@ -188,6 +188,63 @@ async def test_reporting_lines_and_reports_in_teams(
     assert "Nobody reports to you" in said(await reply_to(connector, SAM))
     people = {p.email: p for p in rows(services, Person)}
     assert people[SAM["email"]].manager_id == people[morgan["email"]].id
+
+
+async def test_a_manager_gets_the_weekly_barrier_summary_card_and_follows_up(
+    teams: tuple[TestClient, Services], connector: MockConnector
+) -> None:
+    client, services = teams
+    morgan = act.teams_member("Morgan Lee")
+    connector.set_roster(act.TEAM_ID, [AVERY, SAM, morgan])
+    await install(client, connector)
+    for turn, text in enumerate(
+        (
+            f"leader add {morgan['email']} role=manager",
+            f"leader add {SAM['email']} role=supervisor reports-to={morgan['email']}",
+        ),
+        start=1,
+    ):
+        await send(client, act.message(text, **personal(connector, AVERY)))
+        assert "Enrolled" in said(await reply_to(connector, AVERY, turn))
+    await send(client, act.message("help", **personal(connector, morgan)))
+    await reply_to(connector, morgan)
+    now = services.clock.now()
+    with services.sessions.begin() as session:
+        sam = session.scalars(select(Person).filter_by(email=SAM["email"])).one()
+        session.add(
+            Record(
+                person_id=sam.id,
+                behavior_id="6.a",
+                outcome="not_this_week",
+                barrier="Short-staffed all week",
+                source="button",
+                created_at=now,
+            )
+        )
+
+    monday = now.replace(hour=9, minute=30) + timedelta(days=7 - now.weekday())
+    assert (await services.scheduling().tick(monday)).delivered.summaries == 1
+    summary = await reply_to(connector, morgan, 2)
+    assert "Sam Rivera: “Short-staffed all week”" in said(summary)
+    (follow_up,) = [a for a in summary.cards[0]["actions"] if a["title"].startswith("Follow up")]
+    response = await send(
+        client,
+        act.invoke_adaptive_card_action(
+            follow_up["verb"],
+            follow_up["data"],
+            reply_to_id=summary.id,
+            **personal(connector, morgan),
+        ),
+    )
+    assert response.status == 200
+    shown = str(await response.json()) + said(
+        connector.sent(act.personal_conversation_id(morgan["id"]))[-1]
+    )
+    assert "Noted: you followed up on 1 barrier" in shown
+    (support,) = rows(services, Support)
+    assert support.manager_id == next(
+        p.id for p in rows(services, Person) if p.email == morgan["email"]
+    )
 
 
 async def test_the_roster_is_asked_who_someone_is_only_when_they_are_new(
