@@ -103,7 +103,9 @@ class Person(Base):
     def listed_name(self) -> str:
         """How lists show this person: their name, then their pronouns and title if given."""
         about = pronouns_and_title(self.pronouns, self.title)
-        return f"{self.name} {about}" if about else self.name
+        if not about:
+            return self.name
+        return f"{self.name} {about}" if self.pronouns else f"{self.name}, {about}"
 
     @property
     def forgotten(self) -> bool:

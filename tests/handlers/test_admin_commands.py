@@ -122,6 +122,11 @@ def test_lists_show_pronouns_and_titles_people_gave(agency: FakePlatform) -> Non
     assert "Morgan Manager — manager" in agency.say("U-ADMIN", "team members North")
 
 
+def test_a_title_without_pronouns_is_set_off_by_a_comma(agency: FakePlatform) -> None:
+    assert agency.exchange("U-MGR", 'profile title="Intake Manager"').ok
+    assert "Morgan Manager, Intake Manager — manager, North" in agency.say("U-ADMIN", "leader list")
+
+
 def test_leader_role_changes_the_role_and_is_audited(agency: FakePlatform) -> None:
     assert "now a manager (was supervisor)" in agency.say("U-ADMIN", "leader role <@U-SUP> manager")
     assert person(agency, "U-SUP").role == "manager"
