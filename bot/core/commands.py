@@ -76,13 +76,18 @@ class Commitments:
 
 @dataclass(frozen=True)
 class Commit:
+    """A leader committing (`assignees` None), or an admin assigning a commitment to a
+    person, a role's leaders or a team's (a Scope of kind user, role or team)."""
+
     behavior_id: str
     goal: str | None = None
+    assignees: Scope | None = None
 
 
 @dataclass(frozen=True)
 class Drop:
     behavior_id: str
+    assignees: Scope | None = None
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,9 @@ class Syntax:
     usage: str
     summary: str
     admin: bool = False
+    # The same command's admin-only form, when it has one (`commit role:director 4.a.vi`).
+    admin_usage: str | None = None
+    admin_summary: str = ""
 
 
 SYNTAX: tuple[Syntax, ...] = (
@@ -49,8 +52,20 @@ SYNTAX: tuple[Syntax, ...] = (
         "one behavior in full: its items, its impact on staff, its lens",
     ),
     Syntax("commitments", "commitments", "the behaviors you have committed to"),
-    Syntax("commit", "commit <behavior-id> [goal text]", "commit to practicing a behavior"),
-    Syntax("drop", "drop <behavior-id>", "stop a commitment"),
+    Syntax(
+        "commit",
+        "commit <behavior-id> [goal text]",
+        "commit to practicing a behavior",
+        admin_usage="commit <user|role:<role>|team:<name>> <behavior-id> [goal]",
+        admin_summary="assign a commitment to a leader, every leader of a role, or a team's",
+    ),
+    Syntax(
+        "drop",
+        "drop <behavior-id>",
+        "stop a commitment",
+        admin_usage="drop <user|role:<role>|team:<name>> <behavior-id>",
+        admin_summary="end a commitment you assigned them",
+    ),
     Syntax("log", "log <behavior-id> <text>", "record something you did, without a prompt"),
     Syntax("history", "history [weeks]", "your recent records (default 4 weeks)"),
     Syntax(
@@ -174,6 +189,8 @@ SYNTAX: tuple[Syntax, ...] = (
     ),
 )
 BY_NAME = {syntax.name: syntax for syntax in SYNTAX}
+ASSIGN_USAGE = BY_NAME["commit"].admin_usage or ""
+UNASSIGN_USAGE = BY_NAME["drop"].admin_usage or ""
 GROUPS = {name.split()[0] for name in BY_NAME if " " in name}
 
 
@@ -504,21 +521,40 @@ def _behavior(rest: str, ctx: ParseContext, usage: str) -> c.Command:
     return c.BehaviorPage(parse_behavior_id(words[0], ctx, usage))
 
 
+def _assignees(token: str, ctx: ParseContext, usage: str) -> c.Scope | None:
+    """Whom an admin's `commit`/`drop` is for (a person, role:<role> or team:<name>), or
+    None when the first word is not one (the leader's own form)."""
+    kind, colon, _ = token.partition(":")
+    group = colon and kind.lower() in {"role", "team"}
+    if group or mentions.PERSON.fullmatch(token) or _EMAIL.match(token):
+        return parse_scope(token, ctx, usage)
+    return None
+
+
 def _commit(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    tokens = tokenize(rest)
+    assignees = _assignees(tokens[0], ctx, ASSIGN_USAGE) if tokens else None
+    if assignees is not None:
+        usage = ASSIGN_USAGE
+        rest = rest.strip()[len(tokens[0]) :]
     words, goal = _split_words(rest, 1)
     if not words:
         raise CommandError("Which behavior? Give its id, like 6.a.", usage=usage)
     if len(goal) > 500:
         raise CommandError("Keep the goal under 500 characters.", usage=usage)
     goal = mentions.readable(_unquote(goal))
-    return c.Commit(parse_behavior_id(words[0], ctx, usage), goal or None)
+    return c.Commit(parse_behavior_id(words[0], ctx, usage), goal or None, assignees)
 
 
 def _drop(rest: str, ctx: ParseContext, usage: str) -> c.Command:
-    words, extra = _split_words(rest, 1)
-    if not words or extra:
+    tokens = tokenize(rest)
+    assignees = _assignees(tokens[0], ctx, UNASSIGN_USAGE) if tokens else None
+    if assignees is not None:
+        usage = UNASSIGN_USAGE
+        tokens = tokens[1:]
+    if len(tokens) != 1:
         raise CommandError("Give exactly one behavior id, like 6.a.", usage=usage)
-    return c.Drop(parse_behavior_id(words[0], ctx, usage))
+    return c.Drop(parse_behavior_id(tokens[0], ctx, usage), assignees)
 
 
 def _log(rest: str, ctx: ParseContext, usage: str) -> c.Command:

@@ -17,7 +17,7 @@ from bot.core import links, mentions
 from bot.core.catalog import Catalog
 from bot.core.grammar import CommandError, looks_like_command, parse_command
 from bot.core.messages import Attachment, Message
-from bot.handlers import admin, digest, leader, supervision
+from bot.handlers import admin, assignments, digest, leader, supervision
 from bot.handlers.callers import Known, KnownCallers, Remembered
 from bot.handlers.context import Context, Directory, PlatformUser, Reading, Refusal
 from bot.handlers.people import current_teams, identify, welcome
@@ -92,8 +92,8 @@ FROM_CATALOG: Mapping[type, Callable[[Any, Reading], Message]] = {
 HANDLERS: Mapping[type, tuple[Handler, bool]] = {
     **{kind: (handler, False) for kind, handler in FROM_CATALOG.items()},
     c.Commitments: (leader.list_commitments, False),
-    c.Commit: (leader.commit, False),
-    c.Drop: (leader.drop, False),
+    c.Commit: (assignments.commit, False),
+    c.Drop: (assignments.drop, False),
     c.Log: (leader.log, False),
     c.History: (leader.history, False),
     c.Reports: (supervision.reports, False),

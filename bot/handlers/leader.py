@@ -12,7 +12,7 @@ from bot.core.messages import Message
 from bot.handlers.cadences import describe_moved, effective_cadence, when_prompted
 from bot.handlers.context import Context, Reading, Refusal
 from bot.handlers.replies import OPEN_STATUSES, snooze_prompt
-from bot.store.models import Commitment, Prompt, Record
+from bot.store.models import Commitment, Person, Prompt, Record
 from bot.store.prompts import cancel_unsent
 
 OUTCOME_WORDS = {
@@ -39,11 +39,20 @@ def show_help(command: c.Help, ctx: Reading) -> Message:
             f"`{BY_NAME[n].usage}` — {BY_NAME[n].summary}"
             + (" (admins)" if BY_NAME[n].admin else "")
             for n in names
+        ) + tuple(
+            f"`{s.admin_usage}` — {s.admin_summary} (admins)"
+            for n in names
+            if (s := BY_NAME[n]).admin_usage
         )
         return Message(text="", title=f"Help: {command.topic}", items=items)
     allowed = [s for s in SYNTAX if not s.admin or ctx.caller.is_admin]
     leader = tuple(f"`{s.usage}` — {s.summary}" for s in allowed if not s.admin)
-    admin = tuple(f"`{s.usage}` — {s.summary}" for s in allowed if s.admin)
+    admin = tuple(
+        f"`{s.admin_usage if not s.admin else s.usage}` — "
+        f"{s.admin_summary if not s.admin else s.summary}"
+        for s in SYNTAX
+        if ctx.caller.is_admin and (s.admin or s.admin_usage)
+    )
     intro = f"Hi {ctx.caller.name}. Here is what you can ask me."
     if not ctx.caller.is_leader:
         intro += " (You aren't enrolled as a leader yet: an admin can add you.)"
@@ -151,6 +160,9 @@ def list_commitments(command: c.Commitments, ctx: Context) -> Message:
         entry = ctx.catalog.find(commitment.behavior_id)
         title = entry.title if entry else "(no longer in the catalog)"
         goal = f" — goal: {commitment.goal}" if commitment.goal else ""
+        if commitment.assigned_by_id is not None:
+            by = ctx.session.get(Person, commitment.assigned_by_id)
+            goal += f" (assigned by {by.name if by else 'an admin'})"
         when = effective_cadence(ctx.session, ctx.caller, commitment.behavior_id).spec
         since = commitment.started_at.astimezone(ctx.zone).date().isoformat()
         items.append(

@@ -121,6 +121,13 @@ def _listed(values: Any) -> str:
     return str(values)
 
 
+def _counted(detail: Mapping[str, Any]) -> str:
+    """`Sam, Lee` or `Sam, Lee and 3 more`: the people an audit entry names, and the rest."""
+    named = detail.get("people", [])
+    more = int(detail.get("count", len(named))) - len(named)
+    return _listed(named) + (f" and {more} more" if more > 0 else "")
+
+
 def _was(detail: Mapping[str, Any], off: str = "none") -> str:
     old = detail.get("old")
     return f" (was {off if old is None else _listed(old)})"
@@ -157,6 +164,11 @@ SUMMARIES: dict[str, Describe] = {
         else f"made {who} report to no one{_was(d)}"
     ),
     "leader.role": lambda who, d: f"made {who} a {d.get('new')} (was {d.get('old')})",
+    "commitment.assign": lambda who, d: (
+        f"assigned {d.get('behavior')} to {_counted(d)} ({who})"
+        + (f", goal: {d['goal']}" if d.get("goal") else "")
+    ),
+    "commitment.unassign": lambda who, d: f"ended {d.get('behavior')} for {_counted(d)} ({who})",
     "team.add": lambda who, d: f"added team {who} (channel {d.get('channel')})",
     "team.members.add": lambda who, d: f"added {_listed(d.get('people', []))} to team {who}",
     "team.members.remove": lambda who, d: f"removed {_listed(d.get('people', []))} from team {who}",

@@ -20,7 +20,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Concatenate, ParamSpec, TypeVar, cast
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 import structlog
 from aiolimiter import AsyncLimiter
@@ -38,7 +38,7 @@ from tenacity import (
 from bot.core.catalog import Catalog
 from bot.core.clock import Clock, RunningFrom
 from bot.core.lifecycle import EXPIRE_WITHOUT_REMINDER, PromptTimes, answer_window
-from bot.core.messages import Message
+from bot.core.messages import Message, message_from_dict
 from bot.core.prompts import prompt_message
 from bot.core.schedule import next_allowed
 from bot.core.states import DigestStatus, PromptStatus
@@ -59,6 +59,7 @@ from bot.store.models import (
     BarrierSummary,
     Commitment,
     Digest,
+    Notice,
     Person,
     Prompt,
     Team,
@@ -148,6 +149,7 @@ class PassResult:
     expired: int = 0
     digests: int = 0
     summaries: int = 0
+    notices: int = 0
 
 
 @dataclass
@@ -655,17 +657,29 @@ class Outbox:
                     log.warning("could not tell admin %s: %s", note.person_id, error)
 
     async def _deliver_digests(self, clock: Clock, result: PassResult) -> None:
-        """Post queued team digests to their channels, and managers' barrier summaries to
-        them, once each (claimed like prompts)."""
+        """Post queued team digests to their channels, and managers' barrier summaries and
+        notices to their people, once each (claimed like prompts)."""
         now = clock.now()
         result.digests += await self._post_claimed(Digest, self._claim_digests(now), now)
-        result.summaries += await self._post_claimed(
-            BarrierSummary, self._claim_summaries(now), now
+        summaries = self._claim_direct(
+            BarrierSummary,
+            now,
+            lambda summary, manager: (
+                f"summary:{manager.id}:{summary.period_start}",
+                render_summary(summary.id, summary.period_start, summary.body),
+            ),
         )
+        result.summaries += await self._post_claimed(BarrierSummary, summaries, now)
+        notices = self._claim_direct(
+            Notice,
+            now,
+            lambda notice, _: (f"notice:{notice.key}", message_from_dict(notice.body)),
+        )
+        result.notices += await self._post_claimed(Notice, notices, now)
 
     async def _post_claimed(
         self,
-        model: type[Digest] | type[BarrierSummary],
+        model: type[Digest] | type[BarrierSummary] | type[Notice],
         claimed: list[tuple[int, Delivery, str, int | None]],
         now: datetime,
     ) -> int:
@@ -691,7 +705,7 @@ class Outbox:
                 except (TransientDeliveryError, PermanentDeliveryError) as error:
                     log.warning("%s not delivered: %s", delivery.key, error)
             with self.sessions.begin() as session:
-                row = cast("Digest | BarrierSummary | None", session.get(model, row_id))
+                row = cast("Digest | BarrierSummary | Notice | None", session.get(model, row_id))
                 if row is not None:
                     if message_id is not None:
                         row.status, row.sent_at = DigestStatus.SENT, now
@@ -704,42 +718,48 @@ class Outbox:
                         row.status, row.claimed_at = DigestStatus.PENDING, None
         return posted
 
-    def _claim_summaries(self, now: datetime) -> list[tuple[int, Delivery, str, int | None]]:
-        """Pending barrier summaries and stale claims, as `_claim_digests` takes digests."""
+    def _claim_direct(
+        self,
+        model: type[BarrierSummary | Notice],
+        now: datetime,
+        delivery: Callable[[Any, Person], tuple[str, Message]],
+    ) -> list[tuple[int, Delivery, str, int | None]]:
+        """Pending messages to one person (barrier summaries, notices) and stale claims, as
+        `_claim_digests` takes digests; `delivery` gives each one's key and message."""
         with self.sessions.begin() as session:
             rows = (
                 session.execute(
-                    select(BarrierSummary, Person, Workspace.platform)
-                    .join(Person, BarrierSummary.person_id == Person.id)
+                    select(model, Person, Workspace.platform)
+                    .join(Person, model.person_id == Person.id)
                     .join(Workspace, Person.workspace_id == Workspace.id)
                     .where(
-                        (BarrierSummary.status == DigestStatus.PENDING)
+                        (model.status == DigestStatus.PENDING)
                         | (
-                            (BarrierSummary.status == DigestStatus.SENDING)
-                            & (BarrierSummary.claimed_at <= now - self.lease)
+                            (model.status == DigestStatus.SENDING)
+                            & (model.claimed_at <= now - self.lease)
                         )
                     )
-                    .order_by(BarrierSummary.id)
-                    .with_for_update(of=BarrierSummary, skip_locked=True)
+                    .order_by(model.id)
+                    .with_for_update(of=model, skip_locked=True)
                 )
                 .tuples()
                 .all()
             )
             claimed = []
-            for summary, manager, platform in rows:
-                failed_checks = (
-                    summary.check_failures if summary.status == DigestStatus.SENDING else None
-                )
-                summary.status, summary.claimed_at = DigestStatus.SENDING, now
+            for found, person, platform in rows:
+                row = cast("BarrierSummary | Notice", found)
+                failed_checks = row.check_failures if row.status == DigestStatus.SENDING else None
+                row.status, row.claimed_at = DigestStatus.SENDING, now
+                key, message = delivery(row, person)
                 claimed.append(
                     (
-                        summary.id,
+                        row.id,
                         Delivery(
-                            key=f"summary:{manager.id}:{summary.period_start}",
-                            workspace_id=manager.workspace_id,
-                            person_id=manager.id,
-                            user_id=manager.platform_user_id,
-                            message=render_summary(summary.id, summary.period_start, summary.body),
+                            key=key,
+                            workspace_id=person.workspace_id,
+                            person_id=person.id,
+                            user_id=person.platform_user_id,
+                            message=message,
                         ),
                         platform,
                         failed_checks,

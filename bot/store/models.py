@@ -202,10 +202,12 @@ class Commitment(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     behavior_id: Mapped[str] = mapped_column(String(32))
     goal: Mapped[str | None] = mapped_column(Text)
+    # The admin who assigned it (an agency-wide rollout, say); None when the leader chose it.
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     started_at: Mapped[datetime] = mapped_column()
     ended_at: Mapped[datetime | None]
 
-    person: Mapped[Person] = relationship()
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
 
 
 class CadenceRule(Base):
@@ -366,6 +368,28 @@ class BarrierSummary(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
+    body: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), default=DigestStatus.PENDING)
+    claimed_at: Mapped[datetime | None]
+    check_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    platform_message_id: Mapped[str | None] = mapped_column(String(200))
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class Notice(Base):
+    """A message to one person outside any conversation they started (a commitment an admin
+    assigned them, say); `key` makes it go out once."""
+
+    __tablename__ = "notice"
+    __table_args__ = (
+        Index("ix_notice_status", "status"),
+        CheckConstraint(check("status", DigestStatus), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200), unique=True)
     body: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(16), default=DigestStatus.PENDING)
     claimed_at: Mapped[datetime | None]

@@ -25,6 +25,7 @@ from bot.store.models import (
     ConversationRef,
     Digest,
     LocalMessage,
+    Notice,
     Person,
     Prompt,
     Record,
@@ -75,10 +76,11 @@ class Kind:
 RECORDS = Kind("records", "record", "records")
 PROMPTS = Kind("prompts", "prompt", "prompts")
 DIGESTS = Kind("digests", "team digest", "team digests")
+NOTICES = Kind("notices", "notice", "notices")
 SUMMARIES = Kind("barrier_summaries", "manager's barrier summary", "managers' barrier summaries")
 LOCAL_MESSAGES = Kind("local_messages", "local chat message", "local chat messages")
 SEEN_EVENTS = Kind("seen_events", "seen platform event", "seen platform events")
-PURGED_KINDS = (RECORDS, PROMPTS, DIGESTS, SUMMARIES, LOCAL_MESSAGES, SEEN_EVENTS)
+PURGED_KINDS = (RECORDS, PROMPTS, DIGESTS, SUMMARIES, NOTICES, LOCAL_MESSAGES, SEEN_EVENTS)
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,12 @@ def purge(
                 BarrierSummary.period_end < before,
                 BarrierSummary.status.in_(FINISHED_DIGESTS),
             ),
+        ),
+        NOTICES.key: _rows(
+            session,
+            select(Notice.id, Person.workspace_id)
+            .join(Person, Notice.person_id == Person.id)
+            .where(Notice.created_at < cutoff, Notice.status.in_(FINISHED_DIGESTS)),
         ),
         LOCAL_MESSAGES.key: _local_messages(session, LocalMessage.created_at < cutoff),
         SEEN_EVENTS.key: [
@@ -253,6 +261,7 @@ FORGOTTEN_KINDS = (
     Kind("dashboard_links", "used dashboard link", "used dashboard links"),
     SUMMARIES,
     Kind("supports", "follow-up on a barrier", "follow-ups on barriers"),
+    NOTICES,
 )
 
 
@@ -324,6 +333,7 @@ def _owned(session: Session, person: Person) -> dict[str, list[int]]:
             session.scalars(select(BarrierSummary.id).filter_by(person_id=person.id))
         ),
         "supports": list(session.scalars(select(Support.id).filter_by(manager_id=person.id))),
+        "notices": list(session.scalars(select(Notice.id).filter_by(person_id=person.id))),
     }
 
 
@@ -341,6 +351,7 @@ MODELS: dict[str, Any] = {
     "dashboard_links": UsedDashboardLink,
     "barrier_summaries": BarrierSummary,
     "supports": Support,
+    "notices": Notice,
 }
 
 
@@ -391,6 +402,14 @@ def forget(session: Session, person: Person, *, now: datetime, by: str) -> Forge
         if body != summary.body:
             summary.body = body
             summaries_changed += 1
+    for notice in session.scalars(
+        select(Notice)
+        .join(Person, Notice.person_id == Person.id)
+        .where(Person.workspace_id == person.workspace_id)
+    ):
+        body = scrub(notice.body)
+        if body != notice.body:
+            notice.body = body
     for reference in session.scalars(
         select(ConversationRef).filter_by(workspace_id=person.workspace_id)
     ):

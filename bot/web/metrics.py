@@ -66,6 +66,7 @@ def count_pass(result: TickResult, seconds: float) -> None:
         ("expired", delivered.expired),
         ("digests", delivered.digests),
         ("summaries", delivered.summaries),
+        ("notices", delivered.notices),
     ):
         if number:
             PASS_OUTCOMES.labels(outcome).inc(number)

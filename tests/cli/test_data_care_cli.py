@@ -46,6 +46,7 @@ def test_purge_dry_run_says_what_it_would_delete_and_deletes_nothing(
         "  0 prompts\n"
         "  0 team digests\n"
         "  0 managers' barrier summaries\n"
+        "  0 notices\n"
         "  0 local chat messages\n"
         "  0 seen platform events\n"
         "Nothing was deleted (--dry-run).\n"

@@ -30,6 +30,7 @@ from bot.store.models import (
     Digest,
     Holiday,
     LocalMessage,
+    Notice,
     Person,
     Record,
     SchedulerState,
@@ -123,6 +124,14 @@ def fill(engine: Engine, catalog: Catalog) -> None:
         barrier = session.scalar(select(Record.id).where(Record.barrier.is_not(None)))
         assert barrier is not None
         session.add(Support(record_id=barrier, manager_id=agency.dee, created_at=NOW))
+        session.add(
+            Notice(
+                person_id=agency.ana,
+                key="assigned:1",
+                body={"text": "Dee asked you to practice 6.a ü"},
+                created_at=NOW,
+            )
+        )
 
 
 def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:

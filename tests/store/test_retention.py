@@ -264,6 +264,7 @@ def test_a_purge_deletes_what_is_older_than_the_day_and_keeps_the_rest(
         "prompts": finished,
         "digests": 1,
         "barrier_summaries": 1,
+        "notices": 0,
         "local_messages": 2,
         "seen_events": 1,
     }
@@ -272,6 +273,7 @@ def test_a_purge_deletes_what_is_older_than_the_day_and_keeps_the_rest(
         f"{finished} prompts",
         "1 team digest",
         "1 manager's barrier summary",
+        "0 notices",
         "2 local chat messages",
         "1 seen platform event",
     ]
@@ -294,6 +296,7 @@ def test_a_purge_deletes_what_is_older_than_the_day_and_keeps_the_rest(
         "prompts": finished,
         "digests": 1,
         "barrier_summaries": 1,
+        "notices": 0,
         "local_messages": 2,
         "seen_events": 0,
     }
@@ -437,6 +440,7 @@ def test_forgetting_someone_takes_their_identity_records_and_traces(
         "dashboard_links": 0,
         "barrier_summaries": 0,
         "supports": 0,
+        "notices": 0,
     }
     with sessions() as session:
         references = {ref.kind: ref.reference for ref in session.scalars(select(ConversationRef))}

@@ -263,6 +263,9 @@ async def test_a_manager_follows_up_on_a_barrier_summary_in_the_local_chat(
         pytest.param(SAM, f"leader reports-to {SAM} none", id="reports-to, admin-only"),
         pytest.param(ADMIN, f"leader reports-to {SAM}", id="reports-to without a manager"),
         pytest.param(SAM, "reports", id="reports with nobody under"),
+        pytest.param(SAM, "commit role:director 4.a.vi", id="assigning, admin-only"),
+        pytest.param(ADMIN, "commit role:director 4.a.vi", id="assigning to nobody"),
+        pytest.param(ADMIN, "drop team:North", id="drop for a team without an id"),
         pytest.param(ADMIN, "frobnicate everything", id="unknown command"),
     ],
 )

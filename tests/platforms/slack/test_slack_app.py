@@ -402,6 +402,31 @@ async def test_an_admin_sets_up_reporting_lines_and_a_manager_reads_reports(
     assert people["U0DIR"].manager_id is None
 
 
+async def test_an_admin_assigns_a_commitment_to_every_director_in_slack(
+    slack: TestClient, services: Services, slack_api: MockSlackWebAPI
+) -> None:
+    slack_api.add_user("U0DIR", name="dana", real_name="Dana Ortiz", email="dana@agency.org")
+    await command(slack, "leader add <@U0DIR|dana> role=director", user=ADMIN)
+
+    refused = await command(slack, "commit role:director 4.a.vi")
+    assigned = await command(slack, "commit role:director 4.a.vi", user=ADMIN)
+    malformed = await command(slack, "commit role:directors", user=ADMIN)
+
+    assert "only Follow-Through admins assign commitments" in refused["text"]
+    assert "Assigned 4.a.vi" in assigned["text"]
+    assert (
+        "Usage: `commit <user|role:<role>|team:<name>> <behavior-id> [goal]`" in (malformed["text"])
+    )
+    result = await services.scheduling().tick()
+    assert result.delivered.notices == 1
+    (told,) = [
+        call
+        for call in slack_api.calls_to("chat.postMessage")
+        if call.params["channel"] == dm_channel("U0DIR")
+    ]
+    assert "Avery Admin asked you to practice 4.a.vi" in str(told.params["blocks"])
+
+
 async def test_the_whole_journey_from_enrolment_to_export(
     slack: TestClient, services: Services, slack_api: MockSlackWebAPI
 ) -> None:

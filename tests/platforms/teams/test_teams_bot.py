@@ -28,7 +28,16 @@ from bot.core.grammar import BY_NAME
 from bot.platforms.teams.bot import FollowThroughTeamsBot, from_teams
 from bot.services import Services, build_services
 from bot.store.db import migrate
-from bot.store.models import ConversationRef, Person, Prompt, Record, Support, Team, Workspace
+from bot.store.models import (
+    Commitment,
+    ConversationRef,
+    Person,
+    Prompt,
+    Record,
+    Support,
+    Team,
+    Workspace,
+)
 from bot.web.guard import is_loopback_url
 from tests.conftest import FreshDatabase
 from tests.platforms.teams import activities as act
@@ -245,6 +254,27 @@ async def test_a_manager_gets_the_weekly_barrier_summary_card_and_follows_up(
     assert support.manager_id == next(
         p.id for p in rows(services, Person) if p.email == morgan["email"]
     )
+
+
+async def test_an_admin_assigns_and_ends_a_commitment_for_a_team_in_teams(
+    teams: tuple[TestClient, Services], connector: MockConnector
+) -> None:
+    client, services = teams
+    await install(client, connector)
+    turns = [
+        (f"leader add {SAM['email']} role=supervisor", "Enrolled Sam Rivera"),
+        ("team add North #north", "Team North will get its digest"),
+        (f"team members North add {SAM['email']}", "Added to North"),
+        ("commit team:North 6.a Thank one worker", "Assigned 6.a"),
+        ("commit team:South 6.a", "There is no team called South"),
+        ("drop team:North 6.a", "Ended 6.a for 1 leader: Sam Rivera."),
+    ]
+    for turn, (text, expected) in enumerate(turns, start=1):
+        await send(client, act.message(text, **personal(connector, AVERY)))
+        assert expected in said(await reply_to(connector, AVERY, turn))
+    (commitment,) = rows(services, Commitment)
+    assert commitment.ended_at is not None
+    assert commitment.goal == "Thank one worker"
 
 
 async def test_the_roster_is_asked_who_someone_is_only_when_they_are_new(
