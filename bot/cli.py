@@ -22,7 +22,7 @@ from bot.core.messages import render_text
 from bot.doctor import run_checks
 from bot.handlers.context import Context, PlatformUser
 from bot.handlers.dispatch import enter, handle_text
-from bot.handlers.roster import import_roster, read_roster
+from bot.handlers.roster import RosterResult, import_roster, read_roster
 from bot.logs import configure_logging
 from bot.platforms import registry
 from bot.platforms.local.demo import LEADERS, create_demo, has_demo
@@ -243,8 +243,17 @@ def roster_group() -> None:
 @click.option(
     "--as", "as_user", help="The admin doing it (default: the first FOLLOWTHROUGH_ADMINS)."
 )
-def roster_import(file: IO[str], as_user: str | None) -> None:
-    """Enroll the leaders in FILE.csv (columns email, role, team, timezone), all or nothing."""
+@click.option(
+    "--sync",
+    is_flag=True,
+    help="Also stop prompting enrolled leaders the file leaves out (asks first).",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would change, and change nothing.")
+@click.option("--yes", is_flag=True, help="With --sync, don't ask before removing anyone.")
+def roster_import(file: IO[str], as_user: str | None, sync: bool, dry_run: bool, yes: bool) -> None:
+    """Enroll or update the leaders in FILE.csv, all or nothing. Columns: email and role,
+    and any of team, timezone, name, pronouns, title, manager (an email) and commitments
+    (behavior ids, like `4.a.vi; 6.a`, assigned by the admin)."""
     settings = Settings()
     admin = as_user or next(iter(sorted(settings.bootstrap_admins)), None)
     if not admin:
@@ -259,18 +268,49 @@ def roster_import(file: IO[str], as_user: str | None) -> None:
             if not ctx.caller.is_admin:
                 problems = [f"{admin} is not an admin"]
             else:
-                result = import_roster(ctx, rows)
+                result = import_roster(ctx, rows, sync=sync)
                 problems = result.problems
-            if problems:
-                session.rollback()
-            else:
+            keep = not problems and not dry_run and result is not None
+            if keep and result is not None and result.removed and not yes:
+                keep = click.confirm(
+                    f"Stop prompting {plural(len(result.removed), 'enrolled leader')} the file "
+                    f"leaves out ({', '.join(result.removed)})? Their records are kept.",
+                    default=False,
+                )
+                if not keep:
+                    problems = ["you chose not to remove anyone"]
+            if keep:
                 session.commit()
+            else:
+                session.rollback()
     if problems:
         click.echo("Nothing was imported:", err=True)
         for problem in problems:
             click.echo(f"  {problem}", err=True)
         sys.exit(1)
-    click.echo(f"Enrolled {result.enrolled if result else 0} leaders.")
+    assert result is not None
+    click.echo(_roster_changes(result, sync=sync, dry_run=dry_run))
+    if dry_run:
+        click.echo("Nothing was changed (--dry-run).")
+
+
+def _roster_changes(result: RosterResult, *, sync: bool, dry_run: bool) -> str:
+    """`Enrolled 2 leaders and updated 1.`; a dry run names them: `Would enroll 2 leaders
+    (a@…, b@…) and stop prompting 1 (c@…).`"""
+    changes = [("enroll", "enrolled", result.enrolled), ("update", "updated", result.updated)]
+    if sync:
+        changes.append(("stop prompting", "stopped prompting", result.removed))
+    parts: list[str] = []
+    for plan, did, people in changes:
+        if not people:
+            continue
+        count = plural(len(people), "leader") if not parts else str(len(people))
+        names = f" ({', '.join(people)})" if dry_run else ""
+        parts.append(f"{plan if dry_run else did} {count}{names}")
+    if not parts:
+        return "Would change nothing." if dry_run else "Nothing to change."
+    sentence = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"Would {sentence}." if dry_run else sentence[0].upper() + sentence[1:] + "."
 
 
 @main.group("digest")

@@ -1,30 +1,44 @@
-"""Roster import: enroll many leaders from a CSV file, all or nothing, as the `leader add`
-command an admin would type (built from the row's fields, never from text pasted together)."""
+"""Roster import: enroll or update many leaders from a CSV file, all or nothing, as the
+commands an admin would type (built from the row's fields, never from text pasted together):
+their role, team and zone, how they are named, whom they report to, the commitments assigned
+to them; with `sync`, leaders the file leaves out are no longer enrolled."""
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
-from bot.core.grammar import CommandError, leader_add_from_fields
+from sqlalchemy import select
+
+from bot.core import commands as c
+from bot.core.grammar import CommandError, ParseContext, leader_add_from_fields, parse_behavior_id
+from bot.core.messages import Message
 from bot.handlers.context import Context
 from bot.handlers.dispatch import run_command
+from bot.handlers.people import resolve
+from bot.store.models import Commitment, Person
 
-COLUMNS = ("email", "role", "team", "timezone")
+REQUIRED = ("email", "role")
+COLUMNS = (*REQUIRED, "team", "timezone", "name", "pronouns", "title", "manager", "commitments")
+PROFILE = {"name": "preferred_name", "pronouns": "pronouns", "title": "title"}
+LONGEST = 100  # characters of a name, pronouns or title, as `profile` allows
 
 
-@dataclass(frozen=True)
+@dataclass
 class RosterResult:
-    enrolled: int
-    problems: list[str]
+    enrolled: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
 
 def read_roster(text: str) -> tuple[list[dict[str, str]], list[str]]:
-    """Rows of a roster CSV (header: email, role, and optionally team, timezone)."""
+    """Rows of a roster CSV (header: email, role, and any of the other COLUMNS)."""
     reader = csv.DictReader(io.StringIO(text))
     header = [name.strip().lower() for name in reader.fieldnames or []]
-    missing = [name for name in ("email", "role") if name not in header]
+    missing = [name for name in REQUIRED if name not in header]
     if missing:
         return [], [f"the header needs the columns {', '.join(missing)} (got {header or 'none'})"]
     unknown = [name for name in header if name not in COLUMNS]
@@ -37,11 +51,14 @@ def read_roster(text: str) -> tuple[list[dict[str, str]], list[str]]:
     return [row for row in rows if any(row.values())], []
 
 
-def import_roster(ctx: Context, rows: list[dict[str, str]]) -> RosterResult:
-    """Enroll every row; the caller rolls the whole import back if any row is refused."""
-    problems: list[str] = []
-    enrolled = 0
+def import_roster(ctx: Context, rows: list[dict[str, str]], *, sync: bool = False) -> RosterResult:
+    """Enroll or update every row, then set managers (a manager may be a later row), then
+    assign commitments; with `sync`, stop prompting leaders the file leaves out. The caller
+    rolls the whole import back if anything was refused (and for a dry run)."""
+    result = RosterResult()
+    people: dict[int, Person] = {}
     for line, row in enumerate(rows, start=2):
+        where = f"line {line} ({row['email'] or 'no email'})"
         try:
             command = leader_add_from_fields(
                 email=row["email"],
@@ -50,11 +67,84 @@ def import_roster(ctx: Context, rows: list[dict[str, str]]) -> RosterResult:
                 timezone=row.get("timezone") or None,
             )
         except CommandError as error:
-            problems.append(f"line {line} ({row['email'] or 'no email'}): {error}")
+            result.problems.append(f"{where}: {error}")
             continue
-        reply = run_command(command, ctx)
-        if reply.ok:
-            enrolled += 1
-        else:
-            problems.append(f"line {line} ({row['email'] or 'no email'}): {reply.text}")
-    return RosterResult(enrolled, problems)
+        known = ctx.session.scalar(
+            select(Person.is_leader).filter_by(
+                workspace_id=ctx.workspace.id, email=row["email"].lower()
+            )
+        )
+        if not _ran(run_command(command, ctx), where, result):
+            continue
+        person = resolve(ctx, command.user)
+        people[line] = person
+        (result.updated if known else result.enrolled).append(person.email or row["email"])
+        for column, attribute in PROFILE.items():
+            value = row.get(column, "")
+            if len(value) > LONGEST:
+                result.problems.append(f"{where}: keep {column} under {LONGEST} characters")
+            elif value:
+                setattr(person, attribute, value)
+    for line, row in enumerate(rows, start=2):
+        if line in people and row.get("manager"):
+            _set_manager(ctx, people[line], row["manager"], f"line {line} ({row['email']})", result)
+    for line, row in enumerate(rows, start=2):
+        if line in people and row.get("commitments"):
+            _assign(ctx, people[line], row["commitments"], f"line {line} ({row['email']})", result)
+    if sync and not result.problems:
+        listed = {person.id for person in people.values()}
+        for person in ctx.session.scalars(
+            select(Person)
+            .filter_by(workspace_id=ctx.workspace.id, is_leader=True)
+            .order_by(Person.email, Person.id)
+        ).all():
+            if person.id not in listed:
+                reply = run_command(c.LeaderRemove(c.UserRef("id", person.platform_user_id)), ctx)
+                if _ran(reply, person.name, result):
+                    result.removed.append(person.email or person.name)
+    return result
+
+
+def _ran(reply: Message, where: str, result: RosterResult) -> bool:
+    if not reply.ok:
+        result.problems.append(f"{where}: {reply.text}")
+    return reply.ok
+
+
+def _set_manager(
+    ctx: Context, person: Person, manager: str, where: str, result: RosterResult
+) -> None:
+    try:
+        wanted = leader_add_from_fields(email=manager, role="supervisor", team=None, timezone=None)
+    except CommandError:
+        result.problems.append(f"{where}: the manager `{manager}` is not an email address")
+        return
+    current = ctx.session.get(Person, person.manager_id) if person.manager_id else None
+    if current is not None and (current.email or "").lower() == manager.lower():
+        return
+    command = c.LeaderReportsTo(c.UserRef("id", person.platform_user_id), wanted.user)
+    _ran(run_command(command, ctx), where, result)
+
+
+_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def _assign(ctx: Context, person: Person, cell: str, where: str, result: RosterResult) -> None:
+    """The commitments a cell names (`4.a.vi; 6.a`), assigned unless already held."""
+    held = set(
+        ctx.session.scalars(
+            select(Commitment.behavior_id).filter_by(person_id=person.id, ended_at=None)
+        )
+    )
+    parse = ParseContext(catalog=ctx.catalog, today=ctx.today)
+    for word in filter(None, _SEPARATORS.split(cell)):
+        try:
+            behavior_id = parse_behavior_id(word, parse, "a commitments cell: ids like 6.a; 4.a.vi")
+        except CommandError as error:
+            result.problems.append(f"{where}: {error.problem}")
+            continue
+        if behavior_id in held:
+            continue
+        user = c.Scope("user", user=c.UserRef("id", person.platform_user_id))
+        if _ran(run_command(c.Commit(behavior_id, None, user), ctx), where, result):
+            held.add(behavior_id)

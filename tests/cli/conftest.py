@@ -110,8 +110,10 @@ def invoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
         "PORT": None,
     }
 
-    def invoke(*args: str, **env: str | None) -> Result:
-        return runner.invoke(main, list(args), env={**base, **env}, catch_exceptions=False)
+    def invoke(*args: str, stdin: str | None = None, **env: str | None) -> Result:
+        return runner.invoke(
+            main, list(args), input=stdin, env={**base, **env}, catch_exceptions=False
+        )
 
     return invoke
 

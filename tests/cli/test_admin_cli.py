@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.store.models import Digest, Person, TeamMembership
+import pytest
+
+from bot.store.models import Commitment, Digest, Notice, Person, Record, TeamMembership
 from tests.cli.conftest import ADMIN, Database, Invoke, Run
 
 
@@ -27,7 +29,7 @@ def test_roster_import_enrolls_everyone_with_team_and_zone(
     )
     result = invoke("roster", "import", roster, DATABASE_URL=db.url)
     assert result.exit_code == 0, result.output
-    assert "Enrolled 2 leaders" in result.output
+    assert result.output == "Enrolled 2 leaders.\n"
     sam = db.person("sam@agency.org")
     assert (sam.role, sam.timezone, sam.is_leader) == ("supervisor", "America/Los_Angeles", True)
     assert db.count(TeamMembership, person_id=sam.id) == 1
@@ -74,6 +76,102 @@ def test_a_roster_without_the_needed_columns_is_refused(
     result = invoke("roster", "import", roster, DATABASE_URL=db.url)
     assert result.exit_code == 1
     assert "needs the columns email" in result.output
+
+
+AGENCY = (
+    "email,role,name,pronouns,title,manager,commitments\n"
+    "sam@agency.org,supervisor,Sam Rivera,,Intake Supervisor,morgan@agency.org,6.a; 3.a\n"
+    "morgan@agency.org,manager,Morgan Lee,they/them,,dana@agency.org,\n"
+    "dana@agency.org,director,Dana Ortiz,she/her,Regional Director,,4.a.vi\n"
+)
+
+
+def test_one_csv_sets_up_a_three_level_agency_with_assigned_commitments(
+    db: Database, invoke: Invoke, tmp_path: Path
+) -> None:
+    roster = write(tmp_path, "roster.csv", AGENCY)
+
+    result = invoke("roster", "import", roster, DATABASE_URL=db.url)
+
+    assert result.exit_code == 0, result.output
+    assert result.output == "Enrolled 3 leaders.\n"
+    sam, morgan, dana = (db.person(f"{n}@agency.org") for n in ("sam", "morgan", "dana"))
+    assert (sam.preferred_name, sam.title, sam.pronouns) == (
+        "Sam Rivera",
+        "Intake Supervisor",
+        None,
+    )
+    assert (morgan.pronouns, dana.title) == ("they/them", "Regional Director")
+    assert (sam.manager_id, morgan.manager_id, dana.manager_id) == (morgan.id, dana.id, None)
+    assigned = {(c.person_id, c.behavior_id) for c in db.rows(Commitment)}
+    assert assigned == {(sam.id, "6.a"), (sam.id, "3.a"), (dana.id, "4.a.vi")}
+    assert {c.assigned_by_id for c in db.rows(Commitment)} == {db.person(ADMIN).id}
+    assert db.count(Notice) == 3
+
+    again = invoke("roster", "import", roster, DATABASE_URL=db.url)
+
+    assert again.output == "Updated 3 leaders.\n"
+    assert db.count(Commitment) == 3
+    assert db.count(Notice) == 3
+
+
+def test_sync_asks_before_it_stops_prompting_leaders_the_file_leaves_out(
+    db: Database, invoke: Invoke, tmp_path: Path
+) -> None:
+    invoke("roster", "import", write(tmp_path, "all.csv", AGENCY), DATABASE_URL=db.url)
+    fewer = write(tmp_path, "fewer.csv", AGENCY.replace(AGENCY.splitlines()[1] + "\n", ""))
+    before = db.counts()
+
+    dry = invoke("roster", "import", fewer, "--sync", "--dry-run", DATABASE_URL=db.url)
+    declined = invoke("roster", "import", fewer, "--sync", stdin="n\n", DATABASE_URL=db.url)
+
+    assert dry.exit_code == 0, dry.output
+    assert dry.output == (
+        "Would update 2 leaders (morgan@agency.org, dana@agency.org) and stop prompting 1 "
+        "(sam@agency.org).\nNothing was changed (--dry-run).\n"
+    )
+    assert declined.exit_code == 1
+    assert "Stop prompting 1 enrolled leader the file leaves out (sam@agency.org)?" in (
+        declined.output
+    )
+    assert "you chose not to remove anyone" in declined.output
+    assert db.counts() == before
+    assert db.person("sam@agency.org").is_leader
+
+    accepted = invoke("roster", "import", fewer, "--sync", "--yes", DATABASE_URL=db.url)
+
+    assert accepted.output == "Updated 2 leaders and stopped prompting 1.\n"
+    assert not db.person("sam@agency.org").is_leader
+    assert db.count(Record) == 0
+
+
+@pytest.mark.parametrize(
+    ("rows", "problem"),
+    [
+        ("sam@agency.org,supervisor,,,,boss,\n", "the manager `boss` is not an email address"),
+        ("sam@agency.org,supervisor,,,,lee@agency.org,\n", "lee isn't enrolled as a leader"),
+        ("sam@agency.org,supervisor,,,,,6.z\n", "There is no behavior `6.z`"),
+        ("sam@agency.org,supervisor,,,,,4.a.vi\n", "4.a.vi is written for another role"),
+        (
+            "sam@agency.org,supervisor,,,,jo@agency.org,\njo@agency.org,manager,,,,sam@agency.org,\n",
+            "can't report to",
+        ),
+        (f"sam@agency.org,supervisor,{'x' * 101},,,,\n", "keep name under 100 characters"),
+    ],
+)
+def test_a_bad_manager_commitment_or_loop_imports_nothing(
+    db: Database, run: Run, invoke: Invoke, tmp_path: Path, rows: str, problem: str
+) -> None:
+    run(ADMIN, "help")
+    before = db.counts()
+    header = "email,role,name,pronouns,title,manager,commitments\n"
+    result = invoke(
+        "roster", "import", write(tmp_path, "r.csv", header + rows), DATABASE_URL=db.url
+    )
+    assert result.exit_code == 1
+    assert "Nothing was imported" in result.output
+    assert problem in result.output
+    assert db.counts() == before
 
 
 def test_digest_preview_and_send_from_the_command_line(
