@@ -35,6 +35,7 @@ from bot.platforms.slack.people import SlackDirectory, platform_user
 from bot.platforms.slack.render import (
     ACTION_PREFIX,
     NOTE_MODAL,
+    action_name,
     fallback_text,
     home_view,
     render_blocks,
@@ -487,7 +488,7 @@ def authorization_url(api_url: str) -> str:
 
 def _pressed(body: dict[str, Any], action: dict[str, Any]) -> tuple[str, str, str]:
     """Where a button was pressed, by whom, and which (our name for it)."""
-    return _team(body), body["user"]["id"], action["action_id"].removeprefix(ACTION_PREFIX)
+    return _team(body), body["user"]["id"], action_name(action["action_id"])
 
 
 def _team(body: dict[str, Any]) -> str:

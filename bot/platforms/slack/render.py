@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.core.messages import Asks, Message
+from bot.core.messages import Asks, Button, Message
 
 ACTION_PREFIX = "ft:"
 NOTE_MODAL = "ft:note"
@@ -58,16 +58,39 @@ def render_blocks(message: Message) -> list[dict[str, Any]]:
                 "elements": [
                     {
                         "type": "button",
-                        "action_id": f"{ACTION_PREFIX}{button.action}",
+                        "action_id": action_id,
                         "text": {"type": "plain_text", "text": button.label[:75]},
                         "value": button.value,
                         **({"style": button.style} if button.style != "default" else {}),
                     }
-                    for button in message.buttons
+                    for button, action_id in zip(
+                        message.buttons, _action_ids(message.buttons), strict=True
+                    )
                 ],
             }
         )
     return blocks[:50]
+
+
+# Slack refuses a block whose buttons share an action_id (two Drop buttons on App Home, two
+# Follow up buttons): the second and later of one action get `#2`, `#3`, which
+# `action_name` takes off again.
+_NTH = "#"
+
+
+def _action_ids(buttons: tuple[Button, ...]) -> list[str]:
+    seen: dict[str, int] = {}
+    ids = []
+    for button in buttons:
+        seen[button.action] = seen.get(button.action, 0) + 1
+        nth = seen[button.action]
+        ids.append(f"{ACTION_PREFIX}{button.action}" + (f"{_NTH}{nth}" if nth > 1 else ""))
+    return ids
+
+
+def action_name(action_id: str) -> str:
+    """Our name for the action behind a Block Kit action_id (`ft:home.drop#2` → home.drop)."""
+    return action_id.removeprefix(ACTION_PREFIX).split(_NTH, 1)[0]
 
 
 def _section(text: str) -> dict[str, Any]:

@@ -76,6 +76,22 @@ class _Failure:
         )
 
 
+def _invalid_blocks(params: dict[str, Any]) -> str | None:
+    """What Slack refuses in a message's or view's blocks, as Slack says it (the rules that
+    have bitten: an action_id used twice in one block)."""
+    view = params.get("view")
+    blocks = params.get("blocks") or (view.get("blocks") if isinstance(view, dict) else None)
+    for index, block in enumerate(blocks or []):
+        seen: set[str] = set()
+        for element in block.get("elements", []) if isinstance(block, dict) else []:
+            action_id = element.get("action_id") if isinstance(element, dict) else None
+            if action_id in seen:
+                return f"non-unique action_id {action_id!r} [json-pointer:/blocks/{index}]"
+            if action_id:
+                seen.add(action_id)
+    return None
+
+
 def _flag(value: Any) -> bool:
     return value in (True, 1, "1", "true")
 
@@ -298,6 +314,11 @@ class MockSlackWebAPI:
             failure = self._take_failure(method)
             if failure is not None:
                 return failure.response()
+            problem = _invalid_blocks(params)
+            if problem is not None:
+                return web.json_response(
+                    {"ok": False, "error": "invalid_blocks", "errors": [problem]}
+                )
             return web.json_response({"ok": True, **answer(params)})
 
     def _take_failure(self, method: str) -> _Failure | None:

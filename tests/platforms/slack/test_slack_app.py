@@ -30,7 +30,7 @@ from bot.platforms.slack.channel import SlackChannel
 from bot.platforms.slack.setup import BOT_SCOPES
 from bot.services import Services, build_services
 from bot.store.db import migrate
-from bot.store.models import Person, Prompt, Record, SeenEvent, Support, Team, Workspace
+from bot.store.models import Commitment, Person, Prompt, Record, SeenEvent, Support, Team, Workspace
 from tests.conftest import FreshDatabase
 from tests.platforms.polling import wait_for
 from tests.platforms.slack import payloads
@@ -685,6 +685,31 @@ async def test_app_home_shows_commitments_and_the_streak(
     assert "Thank one worker by name" in home
     assert "Drop 6.a" in home
     assert "No streak yet" in home
+
+
+async def test_app_home_with_several_commitments_drops_the_one_pressed(
+    slack: TestClient, services: Services, slack_api: MockSlackWebAPI
+) -> None:
+    await command(slack, "leader add <@U0SUP> role=supervisor", user=ADMIN)
+    await command(slack, "commit 6.a")
+    await command(slack, "commit 3.a")
+    body, content_type = payloads.event_callback(payloads.app_home_opened(LEADER))
+    await post(slack, body, content_type)
+    (published,) = await settle(slack_api, "views.publish")
+    blocks = published.params["view"]["blocks"]
+    buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    # Slack refuses a block whose buttons share an action_id (the mock does too).
+    assert len({b["action_id"] for b in buttons}) == len(buttons)
+    drop = next(b for b in buttons if b["text"]["text"] == "Drop 3.a")
+
+    pressed, content_type = payloads.block_actions(
+        drop["action_id"], drop["value"], message_blocks=blocks
+    )
+    assert (await post(slack, pressed, content_type)).status == 200
+    await settle(slack_api, "views.publish", 2)
+
+    active = [c.behavior_id for c in rows(services, Commitment) if c.ended_at is None]
+    assert active == ["6.a"]
 
 
 async def test_a_rate_limited_post_is_retried_after_retry_after_and_sent_once(
