@@ -29,6 +29,15 @@ class Button:
     asks: Asks | None = None
 
 
+# A button that runs, as its presser, a command that only reads: a behavior's full page, a
+# domain's behaviors (`Button("About 6.a", RUN, "behavior 6.a")`).
+RUN = "run"
+
+
+def run_button(label: str, command: str) -> Button:
+    return Button(label, RUN, command)
+
+
 @dataclass(frozen=True)
 class Attachment:
     """A file that goes with a reply (an export)."""

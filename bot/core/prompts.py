@@ -8,7 +8,7 @@ import re
 from typing import Protocol
 
 from bot.core.catalog import Catalog
-from bot.core.messages import Asks, Button, Message
+from bot.core.messages import Asks, Button, Message, run_button
 
 
 def next_phrasing(count: int, last: int | None) -> int:
@@ -95,5 +95,6 @@ def prompt_message(
         title=title,
         text=f"{opener}: {prompt.text}",
         fields=tuple(fields),
-        buttons=prompt_buttons(prompt.id),
+        buttons=prompt_buttons(prompt.id)
+        + ((run_button(f"About {entry.id}", f"behavior {entry.id}"),) if entry else ()),
     )

@@ -16,7 +16,7 @@ from bot.core import commands as c
 from bot.core import links, mentions
 from bot.core.catalog import Catalog
 from bot.core.grammar import CommandError, looks_like_command, parse_command
-from bot.core.messages import Attachment, Message
+from bot.core.messages import RUN, Attachment, Message
 from bot.handlers import admin, assignments, digest, leader, supervision
 from bot.handlers.callers import Known, KnownCallers, Remembered
 from bot.handlers.context import Context, Directory, PlatformUser, Reading, Refusal
@@ -269,6 +269,8 @@ def handle_action(ctx: Context, action: str, value: str, text: str | None = None
     """A button pressed on a prompt (with the text of a note or barrier, if the platform
     collected one), or Follow up on a manager's summary; anything malformed comes back as a
     refusal and changes nothing."""
+    if action == RUN:
+        return AnswerResult(None, _run_button(ctx, value))
     if action == FOLLOW_UP:
         return refusable(
             ctx.session,
@@ -313,6 +315,18 @@ def handle_action(ctx: Context, action: str, value: str, text: str | None = None
     return refusable(
         ctx.session, press, lambda refusal: AnswerResult(None, Message.refusal(str(refusal)))
     )
+
+
+def _run_button(ctx: Context, command_text: str) -> Message:
+    """What a Run button shows: a command that reads only the catalog, as if typed."""
+    try:
+        command = parse_command(command_text, catalog=ctx.catalog, today=ctx.today)
+    except CommandError as error:
+        return Message.refusal(str(error))
+    handler = FROM_CATALOG.get(type(command))
+    if handler is None:
+        return Message.refusal("That button doesn't show anything I know.")
+    return handler(command, ctx)
 
 
 T = TypeVar("T")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.core import commands as c
 from bot.core.grammar import BY_NAME, SYNTAX
-from bot.core.messages import Message
+from bot.core.messages import Message, run_button
 from bot.handlers.cadences import describe_moved, effective_cadence, when_prompted
 from bot.handlers.context import Context, Reading, Refusal
 from bot.handlers.replies import OPEN_STATUSES, snooze_prompt
@@ -82,7 +82,14 @@ def list_behaviors(command: c.Behaviors, ctx: Reading) -> Message:
             for line in [f"{behavior.id} {behavior.title}"]
             + [f"    {item.id} {item.text}" for item in behavior.items]
         )
-        return Message(text=domain.title, title=f"{domain.name} behaviors", items=items)
+        return Message(
+            text=domain.title,
+            title=f"{domain.name} behaviors",
+            items=items,
+            buttons=tuple(
+                run_button(f"About {b.id}", f"behavior {b.id}") for b in domain.behaviors
+            ),
+        )
     items = tuple(
         f"{domain.name}: " + "; ".join(f"{b.id} {b.title}" for b in domain.behaviors)
         for domain in catalog.domains

@@ -322,3 +322,12 @@ def test_commitments_say_when_a_weekend_cadence_really_prompts(sam: FakePlatform
     sam.exchange("U-ADMIN", "cadence set default weekly sun 10:00")
     sam.exchange("U-SUP", "commit 6.a")
     assert "every Sunday at 10:00 (Sundays are off" in sam.say("U-SUP", "commitments")
+
+
+def test_a_domains_behaviors_come_with_a_button_to_each_in_full(sam: FakePlatform) -> None:
+    listing = sam.exchange("U-SUP", "behaviors engagement")
+    about = [(b.label, b.action, b.value) for b in listing.buttons]
+    assert ("About 6", "run", "behavior 6") in about
+    page = sam.press("U-SUP", "run", "behavior 6").reply
+    assert page.title is not None
+    assert page.title.startswith("6 Recognize staff strengths and successes")

@@ -104,6 +104,7 @@ def test_a_prompt_names_the_behavior_the_goal_and_why_it_matters(sam: FakePlatfo
         "Snooze",
         "Add a note",
         "Share with implementation team",
+        "About 6.a",
     ]
 
 

@@ -29,6 +29,7 @@ PROMPT_ACTIONS = [
     "snooze",
     "note",
     "share",
+    "run",
 ]
 
 
@@ -383,10 +384,37 @@ async def test_a_scheduling_pass_puts_the_prompt_in_the_leaders_conversation(
         "Snooze",
         "Add a note",
         "Share with implementation team",
+        "About 6.a",
     ]
-    assert len({b["value"] for b in buttons}) == 1
+    assert len({b["value"] for b in buttons[:-1]}) == 1
+    assert buttons[-1]["value"] == "behavior 6.a"
     assert not [m for m in await chat.messages(avery) if m["kind"] == "prompt"]
     assert prompt["id"] == max(m["id"] for m in await chat.messages(sam))
+
+
+async def test_about_on_a_prompt_shows_the_behavior_in_full_and_records_nothing(
+    chat: LocalChat,
+) -> None:
+    sam, _, prompt = await prompt_sam(chat)
+    about = prompt["message"]["buttons"][-1]
+
+    pressed = await chat.press(sam, prompt["id"], about["action"], about["value"])
+
+    assert pressed == {"ok": True}
+    page = (await chat.messages(sam))[-1]["message"]
+    assert page["title"].startswith("6.a ")
+    assert "Impact on staff" in [label for label, _ in page["fields"]]
+    assert chat.records() == []
+
+
+async def test_a_run_button_runs_only_what_reads_the_catalog(chat: LocalChat) -> None:
+    sam, _, prompt = await prompt_sam(chat)
+    before = chat.counts()
+
+    for value in ("commit 6.b", "leader add lee@agency.org role=director", "behavior 6.z"):
+        assert await chat.press(sam, prompt["id"], "run", value) == {"ok": False}
+
+    assert chat.counts() == before
 
 
 async def test_pressing_done_records_once_and_redraws_the_prompt_in_place(

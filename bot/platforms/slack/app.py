@@ -376,7 +376,10 @@ def _listen_buttons(edge: SlackEdge, app: AsyncApp) -> None:
             await client.views_open(trigger_id=body["trigger_id"], view=ask)
         elif channel:
             await client.chat_postEphemeral(
-                channel=channel, user=user_id, text=fallback_text(result.reply)
+                channel=channel,
+                user=user_id,
+                text=fallback_text(result.reply),
+                blocks=render_blocks(result.reply),
             )
 
 

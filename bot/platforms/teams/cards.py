@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.messages import Button, Message
+from bot.core.messages import RUN, Button, Message
 
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 VERB = "followthrough"
@@ -76,7 +76,12 @@ def _action(button: Button) -> dict[str, Any]:
                 "actions": [_execute("Save", data, "positive")],
             },
         }
-    return _execute(button.label, data, "positive" if button.style == "primary" else "default")
+    action = _execute(button.label, data, "positive" if button.style == "primary" else "default")
+    if button.action == RUN:
+        # Teams shows six actions at most: one that only shows something waits in the "…"
+        # menu, so a prompt's six answers stay in view.
+        action["mode"] = "secondary"
+    return action
 
 
 def _execute(title: str, data: dict[str, str], style: str) -> dict[str, Any]:

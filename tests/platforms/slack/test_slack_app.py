@@ -483,6 +483,28 @@ async def prompt_for_sam(slack: TestClient, services: Services) -> tuple[Any, st
     return prompt, str(prompt.id)
 
 
+async def test_about_on_a_prompt_shows_the_behavior_in_full_to_the_leader_alone(
+    slack: TestClient, services: Services, slack_api: MockSlackWebAPI
+) -> None:
+    await prompt_for_sam(slack, services)
+    (posted,) = slack_api.calls_to("chat.postMessage")
+    actions = next(b for b in posted.params["blocks"] if b["type"] == "actions")
+    about = next(e for e in actions["elements"] if e["text"]["text"] == "About 6.a")
+
+    body, content_type = payloads.block_actions(
+        about["action_id"],
+        about["value"],
+        channel_id=dm_channel(LEADER),
+        message_blocks=posted.params["blocks"],
+    )
+    assert (await post(slack, body, content_type)).status == 200
+
+    (shown,) = await settle(slack_api, "chat.postEphemeral")
+    assert shown.params["user"] == LEADER
+    assert "Impact on staff" in str(shown.params["blocks"])
+    assert rows(services, Record) == []
+
+
 async def test_not_this_week_opens_a_modal_whose_submission_records_the_barrier(
     slack: TestClient, services: Services, slack_api: MockSlackWebAPI
 ) -> None:

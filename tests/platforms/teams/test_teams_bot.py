@@ -408,6 +408,24 @@ async def test_action_submit_records_and_updates_the_card_in_place(
     assert len(connector.sent(act.personal_conversation_id(SAM["id"]))) == said_to_sam
 
 
+async def test_about_on_a_prompt_card_answers_with_the_behavior_in_full(
+    teams: tuple[TestClient, Services], connector: MockConnector
+) -> None:
+    client, services = teams
+    prompt_card = await prompt_sam(client, services, connector)
+    about = next(a for a in prompt_card.cards[0]["actions"] if a["title"] == "About 6.a")
+    # Teams shows six actions: the six answers stay in view, About waits in the "…" menu.
+    assert about["mode"] == "secondary"
+    assert len([a for a in prompt_card.cards[0]["actions"] if "mode" not in a]) == 6
+    activity = act.message_with_value(
+        about["data"], reply_to_id=prompt_card.id, **personal(connector, SAM)
+    )
+    await send(client, activity)
+    page = said(connector.sent(act.personal_conversation_id(SAM["id"]))[-1])
+    assert "Impact on staff" in page
+    assert rows(services, Record) == []
+
+
 async def test_a_note_typed_into_the_card_waits_for_the_outcome_then_is_recorded(
     teams: tuple[TestClient, Services], connector: MockConnector
 ) -> None:
