@@ -229,6 +229,22 @@ class Reminder:
 
 
 @dataclass(frozen=True)
+class SnoozeLength:
+    """Show (nothing given), set, or `reset` to the built-in, the Snooze button's wait."""
+
+    length: timedelta | None = None
+    reset: bool = False
+
+
+@dataclass(frozen=True)
+class Expiry:
+    """Show, set, or `reset` how long a prompt stays open after its reminder."""
+
+    length: timedelta | None = None
+    reset: bool = False
+
+
+@dataclass(frozen=True)
 class Quiet:
     start: time | None
     end: time | None
@@ -322,6 +338,8 @@ Command = (
     | CadenceShow
     | CadenceClear
     | Reminder
+    | SnoozeLength
+    | Expiry
     | Quiet
     | Workdays
     | HolidayChange

@@ -156,6 +156,19 @@ SYNTAX: tuple[Syntax, ...] = (
     Syntax("reminder", "reminder <hours|off>", "remind once after this many hours", admin=True),
     Syntax("quiet", "quiet <HH:MM-HH:MM|off>", "hours in which no prompt is sent", admin=True),
     Syntax(
+        "snooze-length",
+        "snooze-length [duration|default]",
+        "how long the Snooze button waits (default 4h); alone, shows it",
+        admin=True,
+    ),
+    Syntax(
+        "expiry",
+        "expiry [duration|default]",
+        "how long a prompt stays open after its reminder (or, with reminders off, after it "
+        "is sent); alone, shows it",
+        admin=True,
+    ),
+    Syntax(
         "workdays",
         "workdays [mon-fri|sun-thu|mon tue …]",
         "the days prompts go out (others are passed over like holidays); alone, shows them",
@@ -354,8 +367,15 @@ def parse_date(word: str, ctx: ParseContext, usage: str, *, future: bool) -> dat
     return day
 
 
-def parse_duration(text: str, usage: str) -> timedelta:
-    """`30m`, `2h`, `1d`, `1h30m`, `2 hours`: between one minute and two weeks."""
+def parse_duration(
+    text: str,
+    usage: str,
+    *,
+    shortest: timedelta = timedelta(minutes=1),
+    longest: timedelta = timedelta(weeks=2),
+    bounds: str = "Snooze for between one minute and two weeks.",
+) -> timedelta:
+    """`30m`, `2h`, `1d`, `1h30m`, `2 hours`: from `shortest` to `longest` (else `bounds`)."""
     compact = text.strip().lower()
     parts = _DURATION_PART.findall(compact)
     if not compact or not parts or _DURATION_PART.sub("", compact).strip(" ,and"):
@@ -363,8 +383,8 @@ def parse_duration(text: str, usage: str) -> timedelta:
     total = timedelta()
     for amount, unit in parts:
         total += timedelta(**{_UNITS[unit[0]]: int(amount)})
-    if not timedelta(minutes=1) <= total <= timedelta(weeks=2):
-        raise CommandError("Snooze for between one minute and two weeks.", usage=usage)
+    if not shortest <= total <= longest:
+        raise CommandError(bounds, usage=usage)
     return total
 
 
@@ -801,6 +821,38 @@ def _workdays(rest: str, ctx: ParseContext, usage: str) -> c.Command:
         ) from None
 
 
+def _snooze_length(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    if not rest:
+        return c.SnoozeLength()
+    if rest.lower() == "default":
+        return c.SnoozeLength(None, reset=True)
+    length = parse_duration(
+        rest,
+        usage,
+        shortest=timedelta(minutes=15),
+        longest=timedelta(weeks=1),
+        bounds="The Snooze button can wait between 15 minutes and a week.",
+    )
+    return c.SnoozeLength(length)
+
+
+def _expiry(rest: str, ctx: ParseContext, usage: str) -> c.Command:
+    if not rest:
+        return c.Expiry()
+    if rest.lower() == "default":
+        return c.Expiry(None, reset=True)
+    length = parse_duration(
+        rest,
+        usage,
+        shortest=timedelta(hours=1),
+        longest=timedelta(weeks=2),
+        bounds="A prompt can stay open between an hour and two weeks; give whole hours.",
+    )
+    if length % timedelta(hours=1):
+        raise CommandError("Give the expiry in whole hours or days, like 12h or 2d.", usage=usage)
+    return c.Expiry(length)
+
+
 def _quiet(rest: str, ctx: ParseContext, usage: str) -> c.Command:
     if rest.lower() == "off":
         return c.Quiet(None, None)
@@ -897,6 +949,8 @@ PARSERS: dict[str, Parser] = {
     "cadence clear": _cadence_clear,
     "reminder": _reminder,
     "quiet": _quiet,
+    "snooze-length": _snooze_length,
+    "expiry": _expiry,
     "workdays": _workdays,
     "holiday add": _holiday("add"),
     "holiday remove": _holiday("remove"),

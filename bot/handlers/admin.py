@@ -3,17 +3,18 @@ and reading the audit trail."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import delete, func, select
 
 from bot.core import commands as c
 from bot.core.cadence import MONDAY_TO_FRIDAY, describe_working_days, format_working_days
+from bot.core.lifecycle import answer_window
 from bot.core.messages import Message
 from bot.handlers.cadences import effective_cadence
 from bot.handlers.context import Context, Refusal
 from bot.handlers.people import current_teams, find_team, is_bootstrap_admin, resolve
-from bot.handlers.replies import choose_phrasing
+from bot.handlers.replies import DEFAULT_SNOOZE, choose_phrasing
 from bot.reports.audit import audit_entries, count_audit
 from bot.reports.chain import managers_above
 from bot.scheduling.cadences import DEFAULT_CADENCE, working_days
@@ -451,6 +452,52 @@ def reminder(command: c.Reminder, ctx: Context) -> Message:
     if command.hours is None:
         return Message(text="Reminders are off: each prompt is sent once, with no nudge.")
     return Message(text=f"One reminder after {command.hours} hours without an answer.")
+
+
+def _length(length: timedelta) -> str:
+    """`4 hours`, `1 day and 12 hours`, `90 minutes` → how a person says a length."""
+    days, rest = divmod(int(length.total_seconds()) // 60, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if minutes and not days:
+        return plural(hours * 60 + minutes, "minute")
+    parts = [plural(days, "day")] * bool(days) + [plural(hours, "hour")] * bool(hours)
+    parts += [plural(minutes, "minute")] * bool(minutes)
+    return " and ".join(parts)
+
+
+def snooze_length(command: c.SnoozeLength, ctx: Context) -> Message:
+    old = ctx.workspace.snooze_minutes
+    current = timedelta(minutes=old) if old else DEFAULT_SNOOZE
+    if command.length is None and not command.reset:
+        default = " (the default)" if old is None else ""
+        return Message(text=f"The Snooze button asks again after {_length(current)}{default}.")
+    new = int(command.length.total_seconds() // 60) if command.length else None
+    ctx.workspace.snooze_minutes = new
+    ctx.audit("snooze-length", "workspace", old=old, new=new)
+    length = command.length or DEFAULT_SNOOZE
+    return Message(
+        text=f"The Snooze button now asks again after {_length(length)}. "
+        "A leader can still say their own: `snooze 2d`."
+    )
+
+
+def expiry(command: c.Expiry, ctx: Context) -> Message:
+    old = ctx.workspace.expiry_hours
+    reminder = ctx.workspace.reminder_hours
+    if command.length is None and not command.reset:
+        window = answer_window(reminder, old)
+        after = "its reminder" if reminder else "it is sent, as reminders are off"
+        default = ", the default length" if old is None else ""
+        return Message(
+            text=f"A prompt stays open {_length(window)} after {after}{default}; "
+            "an answer after that still counts, marked late."
+        )
+    new = int(command.length.total_seconds() // 3600) if command.length else None
+    ctx.workspace.expiry_hours = new
+    ctx.audit("expiry", "workspace", old=old, new=new)
+    window = answer_window(reminder, new)
+    after = "its reminder" if reminder else "it is sent, as reminders are off"
+    return Message(text=f"A prompt now stays open {_length(window)} after {after}.")
 
 
 def quiet(command: c.Quiet, ctx: Context) -> Message:

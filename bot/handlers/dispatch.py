@@ -119,6 +119,8 @@ HANDLERS: Mapping[type, tuple[Handler, bool]] = {
     c.CadenceClear: (admin.cadence_clear, True),
     c.Reminder: (admin.reminder, True),
     c.Quiet: (admin.quiet, True),
+    c.SnoozeLength: (admin.snooze_length, True),
+    c.Expiry: (admin.expiry, True),
     c.Workdays: (admin.workdays, True),
     c.HolidayChange: (admin.holiday_change, True),
     c.HolidayList: (admin.holiday_list, True),

@@ -211,7 +211,11 @@ def _answer_reply(prompt: Prompt, record: Record, *, shared: bool, late: bool) -
     return Message(text=f"Got it: {label} on {prompt.behavior_id}." + (" (late)" if late else ""))
 
 
-def snooze_prompt(ctx: Context, prompt: Prompt, duration: timedelta = DEFAULT_SNOOZE) -> Message:
+def snooze_prompt(ctx: Context, prompt: Prompt, duration: timedelta | None = None) -> Message:
+    """Ask again later: after `duration`, or the workspace's snooze length."""
+    if duration is None:
+        minutes = ctx.workspace.snooze_minutes
+        duration = timedelta(minutes=minutes) if minutes else DEFAULT_SNOOZE
     if prompt.status not in OPEN_STATUSES:
         raise Refusal("That prompt is already answered or closed, so there is nothing to snooze.")
     if not prompt_times(prompt, ctx.workspace).is_open(ctx.now):
@@ -230,6 +234,7 @@ def prompt_times(prompt: Prompt, workspace: Workspace) -> PromptTimes:
         reminded_at=prompt.reminded_at,
         snoozed_until=prompt.snoozed_until,
         reminder_hours=workspace.reminder_hours,
+        expiry_hours=workspace.expiry_hours,
     )
 
 

@@ -133,8 +133,12 @@ def _was(detail: Mapping[str, Any], off: str = "none") -> str:
     return f" (was {off if old is None else _listed(old)})"
 
 
-def _hours(hours: Any) -> str:
-    return "off" if hours is None else f"{hours} hours"
+def _hours(hours: Any, none: str = "off") -> str:
+    return none if hours is None else f"{hours} hours"
+
+
+def _minutes(minutes: Any) -> str:
+    return "the default (4 hours)" if minutes is None else f"{minutes} minutes"
 
 
 def _quiet(hours: Any) -> str:
@@ -175,6 +179,13 @@ SUMMARIES: dict[str, Describe] = {
     "cadence.set": lambda who, d: f"set the cadence for {who} to {d.get('new')}{_was(d)}",
     "reminder": lambda who, d: (
         f"set reminders to {_hours(d.get('new'))} (was {_hours(d.get('old'))})"
+    ),
+    "snooze-length": lambda who, d: (
+        f"set the Snooze button's wait to {_minutes(d.get('new'))} (was {_minutes(d.get('old'))})"
+    ),
+    "expiry": lambda who, d: (
+        f"set how long prompts stay open to {_hours(d.get('new'), 'the default')} "
+        f"(was {_hours(d.get('old'), 'the default')})"
     ),
     "quiet": lambda who, d: (
         f"set quiet hours to {_quiet(d.get('new'))} (was {_quiet(d.get('old'))})"

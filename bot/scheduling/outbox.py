@@ -37,7 +37,7 @@ from tenacity import (
 
 from bot.core.catalog import Catalog
 from bot.core.clock import Clock, RunningFrom
-from bot.core.lifecycle import EXPIRE_WITHOUT_REMINDER, PromptTimes, answer_window
+from bot.core.lifecycle import EXPIRE_WITHOUT_REMINDER, PromptTimes, first_deadline
 from bot.core.messages import Message, message_from_dict
 from bot.core.prompts import prompt_message
 from bot.core.schedule import next_allowed
@@ -836,6 +836,7 @@ class Outbox:
                     reminded_at=prompt.reminded_at,
                     snoozed_until=prompt.snoozed_until,
                     reminder_hours=workspace.reminder_hours,
+                    expiry_hours=workspace.expiry_hours,
                 )
                 if not times.is_open(now):
                     prompt.status, prompt.snoozed_until = PromptStatus.EXPIRED, None
@@ -908,7 +909,12 @@ def _reminder_candidates(
     """Snoozed prompts whose snooze is over, and sent ones old enough for the shortest answer
     window of any workspace (each is then checked against its own workspace's window), locked
     so that two processes never both take the same reminder."""
-    windows = [answer_window(hours) for hours in session.scalars(select(Workspace.reminder_hours))]
+    windows = [
+        first_deadline(reminder, expiry)
+        for reminder, expiry in session.execute(
+            select(Workspace.reminder_hours, Workspace.expiry_hours)
+        ).tuples()
+    ]
     oldest = now - min(windows, default=EXPIRE_WITHOUT_REMINDER)
     return session.execute(
         select(Prompt, Person, Workspace)

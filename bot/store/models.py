@@ -54,6 +54,10 @@ class Workspace(Base):
     quiet_end: Mapped[str | None] = mapped_column(String(5))
     # `sun,mon,tue,wed,thu`: the days prompts go out (None: Monday to Friday).
     working_days: Mapped[str | None] = mapped_column(String(27))
+    # How long the Snooze button waits, and how long a prompt stays open after its reminder
+    # (None: the built-in 4 hours; as long as before the reminder, or 3 days without one).
+    snooze_minutes: Mapped[int | None] = mapped_column(Integer)
+    expiry_hours: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column()
 

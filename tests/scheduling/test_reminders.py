@@ -137,3 +137,58 @@ def test_a_snooze_re_ask_keeps_a_pause(sam: FakePlatform) -> None:
     sam.exchange("U-SUP", f"pause {la(days=8).date()}")
     assert sam.tick(la(hours=4, minutes=6)).delivered.reminded == 0
     assert reminders(sam) == []
+
+
+def test_the_snooze_button_waits_as_long_as_the_admin_set(sam: FakePlatform) -> None:
+    assert "after 1 day" in sam.say("U-ADMIN", "snooze-length 1d")
+    sam.tick(la())
+    with sam.sessions() as session:
+        (prompt_id,) = session.scalars(select(Prompt.id)).all()
+    sam.now = la(minutes=5)
+    snoozed = sam.press("U-SUP", "snooze", prompt_id).reply.text
+    assert snoozed == "Snoozed 6.a. I'll ask again Tue 24 Nov at 09:05."
+    assert sam.tick(la(hours=5)).delivered.reminded == 0
+    assert sam.tick(la(days=1, minutes=6)).delivered.reminded == 1
+
+
+def test_an_expiry_the_admin_set_keeps_prompts_open_that_long_after_the_reminder(
+    sam: FakePlatform,
+) -> None:
+    assert "now stays open 2 days after its reminder" in sam.say("U-ADMIN", "expiry 2d")
+    sam.tick(la())
+    assert sam.tick(la(hours=24)).delivered.reminded == 1
+    assert sam.tick(la(hours=24 + 47)).delivered.expired == 0
+    assert statuses(sam) == ["sent"]
+    assert sam.tick(la(hours=24 + 48)).delivered.expired == 1
+
+
+def test_a_short_expiry_expires_before_the_reminder_is_due(sam: FakePlatform) -> None:
+    assert sam.exchange("U-ADMIN", "reminder 24").ok
+    assert sam.exchange("U-ADMIN", "expiry 6h").ok
+    sam.tick(la())
+    result = sam.tick(la(hours=24 + 6))
+    assert (result.delivered.reminded, result.delivered.expired) == (0, 1)
+    assert reminders(sam) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("snooze-length 5m", "between 15 minutes and a week"),
+        ("snooze-length forever", "is not a duration"),
+        ("expiry 90m", "whole hours or days"),
+        ("expiry 3w", "between an hour and two weeks"),
+    ],
+)
+def test_lengths_out_of_bounds_are_refused_and_change_nothing(
+    sam: FakePlatform, text: str, problem: str
+) -> None:
+    reply = sam.exchange("U-ADMIN", text)
+    assert not reply.ok
+    assert problem in reply.text
+    assert "the default" in sam.say("U-ADMIN", text.split()[0])
+
+
+def test_only_admins_set_lengths(sam: FakePlatform) -> None:
+    assert "for Follow-Through admins" in sam.say("U-SUP", "expiry 2d")
+    assert "for Follow-Through admins" in sam.say("U-SUP", "snooze-length 1d")
