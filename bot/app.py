@@ -18,6 +18,7 @@ from bot.web.dashboard import add_dashboard_routes
 from bot.web.guard import is_loopback_name
 from bot.web.health import ENGINE_KEY, add_health_routes
 from bot.web.metrics import SCHEDULER_IN_PROCESS, add_metrics, count_pass
+from bot.web.policies import add_policy_routes
 from bot.web.request_ids import AccessLog, add_request_ids
 
 log = logging.getLogger("followthrough")
@@ -38,6 +39,7 @@ def build_web_app(services: Services, *, run_scheduler: bool = False) -> web.App
     add_health_routes(app)
     add_metrics(app)
     add_dashboard_routes(app)
+    add_policy_routes(app)
     for edge in services.edges.values():
         edge.add_routes(app)
     if run_scheduler:

@@ -105,6 +105,10 @@ class Settings(LoggingSettings):
     followthrough_admins: str = ""
     catalog_path: Path | None = None
     public_url: str = ""
+    privacy_policy_file: Path | None = None
+    """The operator's privacy notice (plain text) for /privacy; a sensible default without."""
+    terms_file: Path | None = None
+    """The operator's terms of use (plain text) for /terms; a sensible default without."""
     retention_days: int = 0
     """Purge records, prompts, digests and chat transcripts older than this many days, once a
     day in the scheduling pass; 0 keeps everything."""
@@ -137,11 +141,19 @@ class Settings(LoggingSettings):
         """Where people reach this service: PUBLIC_URL, or the local address."""
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
-    @field_validator("catalog_path", mode="before")
+    @field_validator("catalog_path", "privacy_policy_file", "terms_file", mode="before")
     @classmethod
     def _empty_path_is_none(cls, value: object) -> object:
-        """An empty CATALOG_PATH (a .env template leaves one) means the built-in catalog."""
+        """An empty path (a .env template leaves one) means the built-in one."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("privacy_policy_file", "terms_file")
+    @classmethod
+    def _text_to_serve(cls, value: Path | None) -> Path | None:
+        """A page's text must be there at start, not found missing when someone asks."""
+        if value is not None and not value.is_file():
+            raise ValueError(f"there is no file at {value}: give the path of a text file")
+        return value
 
     @field_validator("retention_days", mode="before")
     @classmethod

@@ -167,6 +167,11 @@ class Reports:
 
 
 @dataclass(frozen=True)
+class Home:
+    pass
+
+
+@dataclass(frozen=True)
 class TeamAdd:
     name: str
     channel: ChannelRef
@@ -327,6 +332,7 @@ Command = (
     | LeaderRole
     | LeaderReportsTo
     | Reports
+    | Home
     | TeamAdd
     | TeamList
     | TeamMembers

@@ -51,6 +51,11 @@ SYNTAX: tuple[Syntax, ...] = (
         "behavior <behavior-id>",
         "one behavior in full: its items, its impact on staff, its lens",
     ),
+    Syntax(
+        "home",
+        "home",
+        "your commitments, streak and recent records on one card (Slack: the Home tab)",
+    ),
     Syntax("commitments", "commitments", "the behaviors you have committed to"),
     Syntax(
         "commit",
@@ -927,6 +932,7 @@ PARSERS: dict[str, Parser] = {
     "log": _log,
     "history": _history,
     "reports": _no_args(c.Reports()),
+    "home": _no_args(c.Home()),
     "pause": _pause,
     "resume": _no_args(c.Resume()),
     "snooze": _snooze,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -17,9 +18,10 @@ from bot.core import links, mentions
 from bot.core.catalog import Catalog
 from bot.core.grammar import CommandError, looks_like_command, parse_command
 from bot.core.messages import RUN, Attachment, Message
-from bot.handlers import admin, assignments, digest, leader, supervision
+from bot.handlers import admin, assignments, digest, home, leader, supervision
 from bot.handlers.callers import Known, KnownCallers, Remembered
 from bot.handlers.context import Context, Directory, PlatformUser, Reading, Refusal
+from bot.handlers.home import HOME_COMMANDS
 from bot.handlers.people import current_teams, identify, welcome
 from bot.handlers.replies import (
     OUTCOME_LABELS,
@@ -97,6 +99,7 @@ HANDLERS: Mapping[type, tuple[Handler, bool]] = {
     c.Log: (leader.log, False),
     c.History: (leader.history, False),
     c.Reports: (supervision.reports, False),
+    c.Home: (home.home_card, False),
     c.Pause: (leader.pause, False),
     c.Resume: (leader.resume, False),
     c.Snooze: (leader.snooze, False),
@@ -273,6 +276,10 @@ def handle_action(ctx: Context, action: str, value: str, text: str | None = None
     refusal and changes nothing."""
     if action == RUN:
         return AnswerResult(None, _run_button(ctx, value))
+    if action in HOME_COMMANDS:
+        if not re.fullmatch(r"[0-9a-z.]{0,20}", value):
+            return AnswerResult(None, Message.refusal("That button doesn't point at a behavior."))
+        return AnswerResult(None, handle_text(HOME_COMMANDS[action].format(value=value), ctx))
     if action == FOLLOW_UP:
         return refusable(
             ctx.session,

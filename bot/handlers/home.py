@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from bot.core import commands as c
 from bot.core.catalog import Catalog
 from bot.core.messages import Button, Message
 from bot.handlers.context import Context
@@ -34,6 +35,31 @@ def home_sections(ctx: Context) -> list[Message]:
     if ctx.caller.is_admin:
         sections.append(_participation(ctx))
     return sections
+
+
+def home_card(command: c.Home, ctx: Context) -> Message:
+    """The home as one message, for platforms without a home tab (Teams, the local chat):
+    the same sections, one after another, with all their buttons."""
+    sections = home_sections(ctx)
+    first, rest = sections[0], sections[1:]
+    items = list(first.items)
+    for section in rest:
+        items.append(f"{section.title}: {section.text}" if section.text else f"{section.title}:")
+        items += [f"    {item}" for item in section.items]
+    return Message(
+        title=first.title,
+        text=first.text,
+        items=tuple(items),
+        buttons=tuple(button for section in sections for button in section.buttons),
+    )
+
+
+# What a home button does where there is no home tab to handle it: the command it stands for.
+HOME_COMMANDS = {
+    "home.drop": "drop {value}",
+    "home.add": "behaviors",
+    "home.dashboard": "dashboard",
+}
 
 
 def _not_enrolled(ctx: Context) -> Message:

@@ -331,3 +331,21 @@ def test_a_domains_behaviors_come_with_a_button_to_each_in_full(sam: FakePlatfor
     page = sam.press("U-SUP", "run", "behavior 6").reply
     assert page.title is not None
     assert page.title.startswith("6 Recognize staff strengths and successes")
+
+
+def test_home_is_one_card_with_commitments_streak_recent_records_and_buttons(
+    sam: FakePlatform,
+) -> None:
+    assert sam.exchange("U-SUP", "commit 6.a Thank one worker by name").ok
+    assert sam.exchange("U-SUP", "log 6.a Thanked Jo").ok
+    card = sam.exchange("U-SUP", "home")
+    assert card.title == "Hi Sam Supervisor"
+    assert "6.a" in card.items[0]
+    assert any(item.startswith("Recent records") for item in card.items)
+    assert [b.action for b in card.buttons] == ["home.drop", "home.add"]
+
+    dropped = sam.press("U-SUP", "home.drop", "6.a").reply
+    assert dropped.text.startswith("Dropped 6.a")
+    bad = sam.press("U-SUP", "home.drop", "6.a; leader add x").reply
+    assert not bad.ok
+    assert "doesn't point at a behavior" in bad.text

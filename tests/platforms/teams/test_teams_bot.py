@@ -426,6 +426,24 @@ async def test_about_on_a_prompt_card_answers_with_the_behavior_in_full(
     assert rows(services, Record) == []
 
 
+async def test_home_in_teams_is_a_card_whose_drop_button_works(
+    teams: tuple[TestClient, Services], connector: MockConnector
+) -> None:
+    client, services = teams
+    await queue_a_prompt_for_sam(client, connector)
+    await send(client, act.message("home", **personal(connector, SAM)))
+    home = await reply_to(connector, SAM, 2)
+    assert "Hi Sam Rivera" in said(home)
+    drop = next(a for a in home.cards[0]["actions"] if a["title"] == "Drop 6.a")
+    await send(
+        client,
+        act.message_with_value(drop["data"], reply_to_id=home.id, **personal(connector, SAM)),
+    )
+    assert "Dropped 6.a" in said(connector.sent(act.personal_conversation_id(SAM["id"]))[-1])
+    (commitment,) = rows(services, Commitment)
+    assert commitment.ended_at is not None
+
+
 async def test_a_note_typed_into_the_card_waits_for_the_outcome_then_is_recorded(
     teams: tuple[TestClient, Services], connector: MockConnector
 ) -> None:
