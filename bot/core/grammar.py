@@ -448,8 +448,9 @@ def parse_profile(rest: str, usage: str) -> c.Profile:
             )
         if any(existing == key for existing, _ in changes):
             raise CommandError(f"`{key}` is given twice.", usage=usage)
-        if len(value) > 100:
-            raise CommandError(f"Keep {key} under 100 characters.", usage=usage)
+        longest = 64 if key == "pronouns" else 100  # as the database holds them
+        if len(value) > longest:
+            raise CommandError(f"Keep {key} under {longest} characters.", usage=usage)
         changes.append((key, value))
     return c.Profile(tuple(changes))
 

@@ -38,7 +38,8 @@ ASKS = {
 
 # "private: …", "(private) …" or "… (private)": a barrier its leader keeps to themselves.
 _PRIVATE = re.compile(
-    r"^\s*(?:private\s*[:\-\u2013\u2014]|\(private\))\s*|\s*\(private\)\s*$", re.IGNORECASE
+    r"^\s*(?:private\s*:|private\s+[-\u2013\u2014]\s|\(private\))\s*|\s*\(private\)\s*$",
+    re.IGNORECASE,
 )
 
 

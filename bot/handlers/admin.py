@@ -250,10 +250,10 @@ def team_list(command: c.TeamList, ctx: Context) -> Message:
     for team in teams:
         members = _members(ctx, team)
         items.append(
-            f"{team.name} — {team.channel_name or team.channel_ref}, {len(members)} members, "
-            f"digest {team.digest_cadence}"
+            f"{team.name} — {team.channel_name or team.channel_ref}, "
+            f"{plural(len(members), 'member')}, digest {team.digest_cadence}"
         )
-    return Message(text=f"{len(teams)} teams.", items=tuple(items))
+    return Message(text=f"{plural(len(teams), 'team')}:", items=tuple(items))
 
 
 def team_rename(command: c.TeamRename, ctx: Context) -> Message:

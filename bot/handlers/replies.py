@@ -84,7 +84,7 @@ def answered_message(prompt: Prompt, record: Record, person: Person, catalog: Ca
             ("Note", record.note),
             (
                 "What got in the way",
-                f"{record.barrier} (private: only you see it)"
+                f"{record.barrier} (private: not shown to your manager or team)"
                 if record.barrier and record.barrier_private
                 else record.barrier,
             ),
@@ -320,7 +320,9 @@ def take_free_text(ctx: Context, text: str) -> Message:
     if prompt is not None:
         answer(ctx, prompt, barrier=text, source="free_text")
         if read_barrier(text)[1]:
-            return Message(text="Noted as the barrier, kept private: only you will see it.")
+            return Message(
+                text="Noted as the barrier, kept private: not shown to your manager or team."
+            )
         return Message(
             text="Noted as the barrier. Thank you: it shows your manager and the team what's "
             "in the way. (Start it with private: to keep one to yourself.)"

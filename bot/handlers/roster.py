@@ -22,8 +22,9 @@ from bot.store.models import Commitment, Person
 
 REQUIRED = ("email", "role")
 COLUMNS = (*REQUIRED, "team", "timezone", "name", "pronouns", "title", "manager", "commitments")
-PROFILE = {"name": "preferred_name", "pronouns": "pronouns", "title": "title"}
-LONGEST = 100  # characters of a name, pronouns or title, as `profile` allows
+# Each profile column, the person's attribute it sets, and the longest it may be (what the
+# database holds: pronouns are short).
+PROFILE = {"name": ("preferred_name", 100), "pronouns": ("pronouns", 64), "title": ("title", 100)}
 
 
 @dataclass
@@ -44,11 +45,17 @@ def read_roster(text: str) -> tuple[list[dict[str, str]], list[str]]:
     unknown = [name for name in header if name not in COLUMNS]
     if unknown:
         return [], [f"unknown columns {', '.join(unknown)}; use {', '.join(COLUMNS)}"]
-    rows = [
-        {(key or "").strip().lower(): (value or "").strip() for key, value in row.items()}
-        for row in reader
-    ]
-    return [row for row in rows if any(row.values())], []
+    rows: list[dict[str, str]] = []
+    for line, row in enumerate(reader, start=2):
+        if None in row:  # more cells than the header names
+            return [], [
+                f"line {line} has more cells than the header: put a cell holding commas in "
+                'double quotes, like "4.a.vi, 6.a"'
+            ]
+        cells = {(key or "").strip().lower(): (value or "").strip() for key, value in row.items()}
+        if any(cells.values()):
+            rows.append(cells)
+    return rows, []
 
 
 def import_roster(ctx: Context, rows: list[dict[str, str]], *, sync: bool = False) -> RosterResult:
@@ -79,10 +86,10 @@ def import_roster(ctx: Context, rows: list[dict[str, str]], *, sync: bool = Fals
         person = resolve(ctx, command.user)
         people[line] = person
         (result.updated if known else result.enrolled).append(person.email or row["email"])
-        for column, attribute in PROFILE.items():
+        for column, (attribute, longest) in PROFILE.items():
             value = row.get(column, "")
-            if len(value) > LONGEST:
-                result.problems.append(f"{where}: keep {column} under {LONGEST} characters")
+            if len(value) > longest:
+                result.problems.append(f"{where}: keep {column} under {longest} characters")
             elif value:
                 setattr(person, attribute, value)
     for line, row in enumerate(rows, start=2):
@@ -99,6 +106,14 @@ def import_roster(ctx: Context, rows: list[dict[str, str]], *, sync: bool = Fals
             .order_by(Person.email, Person.id)
         ).all():
             if person.id not in listed:
+                under = [p.email or p.name for p in people.values() if p.manager_id == person.id]
+                if under:
+                    result.problems.append(
+                        f"{person.email or person.name} is left out of the file but is the "
+                        f"manager of {', '.join(under)}: add them to the file, or change the "
+                        "manager column"
+                    )
+                    continue
                 reply = run_command(c.LeaderRemove(c.UserRef("id", person.platform_user_id)), ctx)
                 if _ran(reply, person.name, result):
                     result.removed.append(person.email or person.name)

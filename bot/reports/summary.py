@@ -4,6 +4,7 @@ out when due and stored as it was, so it says the same whenever it is delivered.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -45,9 +46,10 @@ def compute_summary(
     order = [group.theme for group in group_barriers((row.barrier, 1) for row in rows)]
     themes: dict[str, list[dict[str, Any]]] = {theme: [] for theme in order}
     for record_id, barrier, behavior_id, created_at, person in rows:
-        if not barrier.strip():
+        # As group_barriers reads it: words only (a lone "-" or emoji says nothing).
+        if not re.sub(r"[^\w]", "", barrier):
             continue
-        themes[theme_of(" ".join(barrier.split()))].append(
+        themes.setdefault(theme_of(" ".join(barrier.split())), []).append(
             {
                 "record_id": record_id,
                 "person_id": person.id,
@@ -61,6 +63,11 @@ def compute_summary(
         "version": SUMMARY_VERSION,
         "themes": [{"theme": theme, "barriers": found} for theme, found in themes.items() if found],
     }
+
+
+def has_barriers(body: Mapping[str, Any]) -> bool:
+    """Whether a stored summary still has a barrier in it (forgetting someone takes theirs)."""
+    return any(theme["barriers"] for theme in body.get("themes", []))
 
 
 def record_ids(body: Mapping[str, Any], theme_index: int) -> list[int]:

@@ -45,7 +45,7 @@ from bot.core.states import DigestStatus, PromptStatus
 from bot.metrics import PLATFORM_RATE_LIMITED, PLATFORM_RETRIES, expect_platforms
 from bot.reports.digest import read_digest
 from bot.reports.digest_message import render_digest
-from bot.reports.summary import render_summary
+from bot.reports.summary import has_barriers, render_summary
 from bot.scheduling.cadences import holidays_by_workspace, leader_calendar
 from bot.scheduling.delivery import (
     Channel,
@@ -665,8 +665,12 @@ class Outbox:
             BarrierSummary,
             now,
             lambda summary, manager: (
-                f"summary:{manager.id}:{summary.period_start}",
-                render_summary(summary.id, summary.period_start, summary.body),
+                (
+                    f"summary:{manager.id}:{summary.period_start}",
+                    render_summary(summary.id, summary.period_start, summary.body),
+                )
+                if has_barriers(summary.body)
+                else None
             ),
         )
         result.summaries += await self._post_claimed(BarrierSummary, summaries, now)
@@ -683,13 +687,16 @@ class Outbox:
         claimed: list[tuple[int, Delivery, str, int | None]],
         now: datetime,
     ) -> int:
-        """Send each claimed digest or summary, unless a check finds an earlier send landed;
-        mark it sent, or back to pending (or, when the platform could not say whether the
-        earlier send landed, claimed again to ask later). How many went out."""
+        """Send each claimed digest, summary or notice, unless a check finds an earlier send
+        landed; mark it sent, or back to pending (or, when the platform could not say whether
+        the earlier send landed, claimed again to ask later). A message to one person that
+        the platform refuses for good (they blocked the bot, left) is given up as missed:
+        sending it again every pass would not change that. How many went out."""
         posted = 0
         for row_id, delivery, platform, failed_checks in claimed:
             message_id = None
             unsure = False
+            refused = False
             if failed_checks is not None:
                 channel = self.channels.get(platform)
                 check = await self._check(channel, delivery) if channel else None
@@ -704,10 +711,13 @@ class Outbox:
                     message_id = await self.send(platform, delivery)
                 except (TransientDeliveryError, PermanentDeliveryError) as error:
                     log.warning("%s not delivered: %s", delivery.key, error)
+                    refused = isinstance(error, PermanentDeliveryError) and model is not Digest
             with self.sessions.begin() as session:
                 row = cast("Digest | BarrierSummary | Notice | None", session.get(model, row_id))
                 if row is not None:
-                    if message_id is not None:
+                    if refused:
+                        row.status, row.claimed_at = DigestStatus.MISSED, None
+                    elif message_id is not None:
                         row.status, row.sent_at = DigestStatus.SENT, now
                         row.platform_message_id = message_id
                         posted += 1
@@ -722,16 +732,22 @@ class Outbox:
         self,
         model: type[BarrierSummary | Notice],
         now: datetime,
-        delivery: Callable[[Any, Person], tuple[str, Message]],
+        delivery: Callable[[Any, Person], tuple[str, Message] | None],
     ) -> list[tuple[int, Delivery, str, int | None]]:
         """Pending messages to one person (barrier summaries, notices) and stale claims, as
-        `_claim_digests` takes digests; `delivery` gives each one's key and message."""
+        `_claim_digests` takes digests; `delivery` gives each one's key and message, or None
+        for one with nothing left to say (marked missed)."""
         with self.sessions.begin() as session:
             rows = (
                 session.execute(
                     select(model, Person, Workspace.platform)
                     .join(Person, model.person_id == Person.id)
                     .join(Workspace, Person.workspace_id == Workspace.id)
+                    .where(
+                        # Nobody a send cannot reach: those wait, unsent, until they can be.
+                        Person.undeliverable_reason.is_(None),
+                        Workspace.active.is_(True),
+                    )
                     .where(
                         (model.status == DigestStatus.PENDING)
                         | (
@@ -749,8 +765,12 @@ class Outbox:
             for found, person, platform in rows:
                 row = cast("BarrierSummary | Notice", found)
                 failed_checks = row.check_failures if row.status == DigestStatus.SENDING else None
+                made = delivery(row, person)
+                if made is None:
+                    row.status, row.claimed_at = DigestStatus.MISSED, None
+                    continue
                 row.status, row.claimed_at = DigestStatus.SENDING, now
-                key, message = delivery(row, person)
+                key, message = made
                 claimed.append(
                     (
                         row.id,

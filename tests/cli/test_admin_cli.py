@@ -138,6 +138,15 @@ def test_sync_asks_before_it_stops_prompting_leaders_the_file_leaves_out(
     assert db.counts() == before
     assert db.person("sam@agency.org").is_leader
 
+    # Sam's manager, Morgan, cannot be left out while Sam's row names them.
+    orphaned = write(tmp_path, "orphan.csv", AGENCY.replace(AGENCY.splitlines()[2] + "\n", ""))
+    refused = invoke("roster", "import", orphaned, "--sync", "--yes", DATABASE_URL=db.url)
+    assert refused.exit_code == 1
+    assert "morgan@agency.org is left out of the file but is the manager of sam@" in (
+        refused.output
+    )
+    assert db.counts() == before
+
     accepted = invoke("roster", "import", fewer, "--sync", "--yes", DATABASE_URL=db.url)
 
     assert accepted.output == "Updated 2 leaders and stopped prompting 1.\n"
@@ -157,6 +166,8 @@ def test_sync_asks_before_it_stops_prompting_leaders_the_file_leaves_out(
             "can't report to",
         ),
         (f"sam@agency.org,supervisor,{'x' * 101},,,,\n", "keep name under 100 characters"),
+        (f"sam@agency.org,supervisor,,{'x' * 65},,,\n", "keep pronouns under 64 characters"),
+        ("sam@agency.org,supervisor,,,,,4.a.vi, 6.a\n", "line 2 has more cells than the header"),
     ],
 )
 def test_a_bad_manager_commitment_or_loop_imports_nothing(

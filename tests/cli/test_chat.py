@@ -417,8 +417,8 @@ def test_team_list_shows_each_team_its_channel_members_and_digest_cadence(
     ok(run, ADMIN, f"team members Alpha add {SAM}", "Added")
     ok(run, ADMIN, "team add Beta #beta", "Team Beta")
 
-    output = ok(run, ADMIN, "team list", "2 teams.")
-    assert "Alpha — alpha, 1 members, digest weekly fri 15:00" in output
+    output = ok(run, ADMIN, "team list", "2 teams:")
+    assert "Alpha — alpha, 1 member, digest weekly fri 15:00" in output
     assert "Beta — beta, 0 members" in output
 
 

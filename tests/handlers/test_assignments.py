@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.platforms.fake import FakePlatform
+from bot.scheduling.delivery import PermanentDeliveryError
 from bot.store.models import AuditEvent, Commitment, Notice, Person
 
 
@@ -153,3 +154,17 @@ def test_help_shows_the_assigning_forms_to_admins_only(agency: FakePlatform) -> 
     )
     assert "role:<role>" not in agency.say("U-SUP", "help")
     assert "assign a commitment" in agency.say("U-SUP", "help commit")
+
+
+def test_a_notice_the_platform_refuses_for_good_is_given_up_not_resent(
+    agency: FakePlatform,
+) -> None:
+    assert agency.exchange("U-ADMIN", "commit <@U-DIR> 6.a").ok
+    agency.channel.failures.append(PermanentDeliveryError("user blocked the bot"))
+
+    agency.tick()
+    agency.tick()
+
+    with agency.sessions() as session:
+        assert session.scalars(select(Notice.status)).all() == ["missed"]
+    assert len([k for _, k in agency.channel.attempts if k.startswith("notice:")]) == 1

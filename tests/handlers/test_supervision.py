@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.core.prompts import asks_for
+from bot.core.prompts import asks_for, read_barrier
 from bot.platforms.fake import FakePlatform
-from bot.scheduling.delivery import Delivery
+from bot.scheduling.delivery import Delivery, TransientDeliveryError
 from bot.store.models import AuditEvent, BarrierSummary, Person, Prompt, Record, Support
 from bot.store.retention import forget
 from tests.conftest import NOW
@@ -395,7 +395,51 @@ def test_a_barrier_typed_after_not_this_week_can_be_kept_private(agency: FakePla
 
     reply = agency.say("U-SUP", "Private: a family matter")
 
-    assert reply == "Noted as the barrier, kept private: only you will see it."
+    assert reply == "Noted as the barrier, kept private: not shown to your manager or team."
     with agency.sessions() as session:
         record = session.scalars(select(Record)).one()
         assert (record.barrier, record.barrier_private) == ("a family matter", True)
+
+
+@pytest.mark.parametrize(
+    "barriers_typed",
+    [
+        pytest.param(("-", "😩"), id="punctuation or an emoji alone"),
+        pytest.param(("short-staffed again", "Short staffed again"), id="one barrier two ways"),
+    ],
+)
+def test_odd_barriers_never_stop_the_scheduling_pass(
+    agency: FakePlatform, barriers_typed: tuple[str, str]
+) -> None:
+    for n, barrier in enumerate(barriers_typed):
+        prompted_barrier(agency, "U-SUP", f"{3 + n}.a", barrier)
+    agency.now = NEXT_MONDAY
+    result = agency.tick()
+    assert result.planned.window_end == NEXT_MONDAY  # the pass went through
+    told = summaries(agency, "U-MGR")
+    assert len(told) == (1 if "again" in barriers_typed[0] else 0)
+
+
+def test_a_summary_left_empty_by_forgetting_is_not_sent(barriers: FakePlatform) -> None:
+    barriers.now = NEXT_MONDAY
+    # Planned at 09:00, forgotten before it goes out: plan in one pass, send in the next.
+    # (three failures: the outbox tries a send three times in a pass)
+    barriers.channel.failures.extend(TransientDeliveryError("down") for _ in range(3))
+    barriers.tick()
+    with barriers.sessions() as session:
+        for user_id in ("U-SUP", "U-SUP2"):
+            person = session.scalars(select(Person).filter_by(platform_user_id=user_id)).one()
+            forget(session, person, now=NEXT_MONDAY, by="test")
+        session.commit()
+    barriers.tick(NEXT_MONDAY + timedelta(minutes=5))
+    assert summaries(barriers, "U-MGR") == []
+    with barriers.sessions() as session:
+        assert session.scalars(select(BarrierSummary.status)).all() == ["missed"]
+
+
+def test_private_dash_is_not_a_private_barrier() -> None:
+    assert read_barrier("private-sector partner cancelled") == (
+        "private-sector partner cancelled",
+        False,
+    )
+    assert read_barrier("Private - court all week") == ("court all week", True)
