@@ -100,6 +100,7 @@ def list_behaviors(command: c.Behaviors, ctx: Reading) -> Message:
         "`commit <id> [your goal]`.",
         title=catalog.framework,
         items=items,
+        buttons=tuple(run_button(d.name, f"behaviors {d.name}") for d in catalog.domains),
     )
 
 

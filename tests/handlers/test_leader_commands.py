@@ -324,6 +324,18 @@ def test_commitments_say_when_a_weekend_cadence_really_prompts(sam: FakePlatform
     assert "every Sunday at 10:00 (Sundays are off" in sam.say("U-SUP", "commitments")
 
 
+def test_every_domain_has_a_button_to_its_behaviors(sam: FakePlatform) -> None:
+    listing = sam.exchange("U-SUP", "behaviors")
+    assert [b.label for b in listing.buttons][:3] == [
+        "Foundational",
+        "Engagement",
+        "Inquiry/Exploration",
+    ]
+    inquiry = sam.press("U-SUP", "run", listing.buttons[2].value).reply
+    assert inquiry.title == "Inquiry/Exploration behaviors"
+    assert inquiry.buttons
+
+
 def test_a_domains_behaviors_come_with_a_button_to_each_in_full(sam: FakePlatform) -> None:
     listing = sam.exchange("U-SUP", "behaviors engagement")
     about = [(b.label, b.action, b.value) for b in listing.buttons]

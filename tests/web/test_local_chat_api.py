@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.platforms.local.web import PAGE
 from bot.store.models import (
@@ -252,6 +253,24 @@ async def test_a_manager_follows_up_on_a_barrier_summary_in_the_local_chat(
     assert chat.count(Support) == 1
 
 
+async def test_home_and_the_lengths_in_the_local_chat(chat: LocalChat) -> None:
+    avery = await chat.join(ADMIN)
+    assert (await chat.say(avery, f"leader add {SAM} role=supervisor"))["ok"]
+    assert (await chat.say(avery, "snooze-length 1d"))["ok"]
+    assert (await chat.say(avery, "expiry 2d"))["ok"]
+    sam = await chat.join(SAM)
+    assert (await chat.say(sam, "commit 6.a"))["ok"]
+
+    assert (await chat.say(sam, "home"))["ok"]
+
+    home = (await chat.messages(sam))[-1]["message"]
+    assert home["title"] == "Hi sam"
+    assert [b["label"] for b in home["buttons"]] == ["Drop 6.a", "Add a commitment"]
+    with chat.services.sessions() as session:
+        place = session.scalars(select(Workspace)).one()
+        assert (place.snooze_minutes, place.expiry_hours) == (24 * 60, 48)
+
+
 @pytest.mark.parametrize(
     ("speaker", "command"),
     [
@@ -267,6 +286,10 @@ async def test_a_manager_follows_up_on_a_barrier_summary_in_the_local_chat(
         pytest.param(SAM, "commit role:director 4.a.vi", id="assigning, admin-only"),
         pytest.param(ADMIN, "commit role:director 4.a.vi", id="assigning to nobody"),
         pytest.param(ADMIN, "drop team:North", id="drop for a team without an id"),
+        pytest.param(ADMIN, "snooze-length 5m", id="snooze length too short"),
+        pytest.param(SAM, "expiry 2d", id="expiry, admin-only"),
+        pytest.param(ADMIN, "expiry soon", id="expiry not a duration"),
+        pytest.param(SAM, "home please", id="home takes nothing after it"),
         pytest.param(ADMIN, "frobnicate everything", id="unknown command"),
     ],
 )

@@ -427,6 +427,29 @@ async def test_an_admin_assigns_a_commitment_to_every_director_in_slack(
     assert "Avery Admin asked you to practice 4.a.vi" in str(told.params["blocks"])
 
 
+async def test_lengths_home_and_dropping_an_assignment_in_slack(
+    slack: TestClient, services: Services
+) -> None:
+    await command(slack, "leader add <@U0SUP|sam> role=supervisor", user=ADMIN)
+    snooze = await command(slack, "snooze-length 1d", user=ADMIN)
+    expiry = await command(slack, "expiry 36h", user=ADMIN)
+    too_long = await command(slack, "expiry 3w", user=ADMIN)
+    assigned = await command(slack, "commit <@U0SUP|sam> 6.a", user=ADMIN)
+    home = await command(slack, "home")
+    dropped = await command(slack, "drop <@U0SUP|sam> 6.a", user=ADMIN)
+    not_twice = await command(slack, "drop <@U0SUP|sam> 6.a", user=ADMIN)
+
+    assert "asks again after 1 day" in snooze["text"]
+    assert "stays open 1 day and 12 hours after its reminder" in expiry["text"]
+    assert "between an hour and two weeks" in too_long["text"]
+    assert "Assigned 6.a" in assigned["text"]
+    assert "Drop 6.a" in str(home["blocks"])
+    assert dropped["text"] == "Ended 6.a for 1 leader: Sam Rivera."
+    assert "holds 6.a as an assigned commitment" in not_twice["text"]
+    (place,) = rows(services, Workspace)
+    assert (place.snooze_minutes, place.expiry_hours) == (24 * 60, 36)
+
+
 async def test_the_whole_journey_from_enrolment_to_export(
     slack: TestClient, services: Services, slack_api: MockSlackWebAPI
 ) -> None:
