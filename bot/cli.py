@@ -269,7 +269,7 @@ def roster_import(file: IO[str], as_user: str | None, sync: bool, dry_run: bool,
                 problems = [f"{admin} is not an admin"]
             else:
                 result = import_roster(ctx, rows, sync=sync)
-                problems = result.problems
+                problems = result.grouped_problems()
             keep = not problems and not dry_run and result is not None
             if keep and result is not None and result.removed and not yes:
                 keep = click.confirm(

@@ -142,7 +142,9 @@ def run_command(command: c.Command, ctx: Context) -> Message:
     handler, admin_only = HANDLERS[type(command)]
     if admin_only and not ctx.caller.is_admin:
         return Message.refusal(
-            "Sorry, that command is for Follow-Through admins. Type `help` to see yours."
+            "Sorry, that command is for Follow-Through admins. An admin can make you one "
+            "(`admin add`); the first admins are named by whoever runs Follow-Through, in its "
+            "FOLLOWTHROUGH_ADMINS setting. Type `help` to see your commands."
         )
     return run_step(ctx, lambda: handler(command, ctx))
 

@@ -14,6 +14,7 @@ from bot.handlers.context import Context, Reading, Refusal
 from bot.handlers.replies import OPEN_STATUSES, snooze_prompt
 from bot.store.models import Commitment, Person, Prompt, Record
 from bot.store.prompts import cancel_unsent
+from bot.store.retention import plural
 
 OUTCOME_WORDS = {
     "done": "Done",
@@ -261,23 +262,19 @@ def history(command: c.History, ctx: Context) -> Message:
     items = []
     for record in records:
         day = record.created_at.astimezone(ctx.zone).date().isoformat()
-        extra = "; ".join(
-            part
-            for part in (
-                record.note,
-                f"barrier: {record.barrier}" if record.barrier else None,
-                "shared" if record.shared else None,
-                "late" if record.late else None,
-            )
-            if part
-        )
+        words = [record.note] if record.note else []
+        if record.barrier:
+            private = " (kept private)" if record.barrier_private else ""
+            words.append(f"in the way: {record.barrier}{private}")
+        flags = [f for f, on in (("shared", record.shared), ("late", record.late)) if on]
         items.append(
             f"{day} {record.behavior_id} {OUTCOME_WORDS.get(record.outcome, record.outcome)}"
-            + (f" — {extra}" if extra else "")
+            + "".join(f" — {w}" for w in words)
+            + (f" ({', '.join(flags)})" if flags else "")
         )
     done = sum(1 for r in records if r.outcome in {"done", "partly"})
     return Message(
-        text=f"Your last {weeks}: {len(records)} records, {done} done or partly done.",
+        text=f"Your last {weeks}: {plural(len(records), 'record')}, {done} done or partly done.",
         title="Your history",
         items=tuple(items),
     )

@@ -34,6 +34,28 @@ class RosterResult:
     removed: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
+    def grouped_problems(self) -> list[str]:
+        """The problems, one line per kind: `lines 4, 9, 12 (a@…, b@…, c@…): There is no
+        team called South…` rather than the same words once per row."""
+        rows: dict[str, list[str]] = {}
+        for problem in self.problems:
+            found = re.fullmatch(r"line (\d+) \(([^)]*)\): (.*)", problem, flags=re.DOTALL)
+            if found is None:
+                rows.setdefault(problem, [])
+                continue
+            line, who, text = found.groups()
+            rows.setdefault(text, []).append(f"{line}\t{who}")
+        lines = []
+        for text, where in rows.items():
+            if not where:
+                lines.append(text)
+                continue
+            numbers = ", ".join(w.split("\t")[0] for w in where)
+            people = ", ".join(w.split("\t")[1] for w in where)
+            label = "line" if len(where) == 1 else "lines"
+            lines.append(f"{label} {numbers} ({people}): {text}")
+        return lines
+
 
 def read_roster(text: str) -> tuple[list[dict[str, str]], list[str]]:
     """Rows of a roster CSV (header: email, role, and any of the other COLUMNS)."""
@@ -74,7 +96,11 @@ def import_roster(ctx: Context, rows: list[dict[str, str]], *, sync: bool = Fals
                 timezone=row.get("timezone") or None,
             )
         except CommandError as error:
-            result.problems.append(f"{where}: {error}")
+            # The cell's problem, not the chat command's usage line: a file has no command.
+            hint = " or ".join(f"`{s}`" for s in error.suggestions)
+            result.problems.append(
+                f"{where}: {error.problem}" + (f" Did you mean {hint}?" if hint else "")
+            )
             continue
         known = ctx.session.scalar(
             select(Person.is_leader).filter_by(

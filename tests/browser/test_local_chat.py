@@ -85,5 +85,5 @@ def test_a_leader_answers_a_prompt_with_a_button_and_sees_it_in_history(served: 
         page.get_by_label("message").fill("history")
         page.get_by_label("message").press("Enter")
         page.get_by_text("6.a Done").wait_for(timeout=10_000)
-        assert "1 records, 1 done or partly done" in page.locator("#log").inner_text()
+        assert "1 record, 1 done or partly done" in page.locator("#log").inner_text()
         browser.close()

@@ -52,6 +52,25 @@ def test_a_bad_row_imports_nothing_and_says_which(
     assert db.count(Person, is_leader=True) == 0
 
 
+def test_the_same_problem_on_many_rows_is_said_once_in_file_terms(
+    db: Database, run: Run, invoke: Invoke, tmp_path: Path
+) -> None:
+    run(ADMIN, "help")
+    roster = write(
+        tmp_path,
+        "roster.csv",
+        "email,role,team\na@agency.org,supervisor,South\nb@agency.org,supervisor,South\n"
+        "c@agency.org,wizard,\n",
+    )
+    result = invoke("roster", "import", roster, DATABASE_URL=db.url)
+    assert result.exit_code == 1
+    assert "  lines 2, 3 (a@agency.org, b@agency.org): There is no team called South." in (
+        result.output
+    )
+    assert "  line 4 (c@agency.org): `wizard` is not a role" in result.output
+    assert "Usage:" not in result.output
+
+
 def test_a_quote_in_a_cell_cannot_slip_an_option_into_the_command(
     db: Database, run: Run, invoke: Invoke, tmp_path: Path
 ) -> None:

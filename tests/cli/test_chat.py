@@ -244,7 +244,7 @@ def test_history_lists_recent_records_within_the_weeks_asked_for(
     ok(run, sam, "log 7.a three weeks ago", "Logged")
     backdate(db, Record, "created_at", datetime.now(UTC) - timedelta(weeks=3), behavior_id="7.a")
 
-    last_week = ok(run, sam, "history 1", "Your last week: 1 records")
+    last_week = ok(run, sam, "history 1", "Your last week: 1 record,")
     assert "6.a Done — this week" in last_week
     assert "7.a" not in last_week
     four_weeks = ok(run, sam, "history", "Your last 4 weeks: 2 records, 2 done")

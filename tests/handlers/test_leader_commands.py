@@ -361,3 +361,27 @@ def test_home_is_one_card_with_commitments_streak_recent_records_and_buttons(
     bad = sam.press("U-SUP", "home.drop", "6.a; leader add x").reply
     assert not bad.ok
     assert "doesn't point at a behavior" in bad.text
+
+
+def test_history_reads_as_sentences_with_flags_after_them(sam: FakePlatform) -> None:
+    assert sam.exchange("U-SUP", "log 6.a Thanked the team.").ok
+    with sam.sessions() as session:
+        record = session.scalars(select(Record)).one()
+        record.shared = True
+        person_id = record.person_id
+        session.add(
+            Record(
+                person_id=person_id,
+                behavior_id="3.a",
+                outcome="not_this_week",
+                barrier="a family matter",
+                barrier_private=True,
+                source="button",
+                created_at=NOW,
+            )
+        )
+        session.commit()
+    text = sam.say("U-SUP", "history")
+    assert "6.a Done — Thanked the team. (shared)" in text
+    assert "3.a Not this week — in the way: a family matter (kept private)" in text
+    assert "Your last 4 weeks: 2 records" in text
