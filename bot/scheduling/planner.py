@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -275,31 +275,39 @@ def _plan_barrier_summaries(
     with_reports = select(Person.manager_id).where(
         Person.is_leader.is_(True), Person.manager_id.is_not(None)
     )
+    managing = (
+        Person.id.in_(with_reports),
+        Person.is_leader.is_(True),
+        Person.undeliverable_reason.is_(None),
+        Workspace.active.is_(True),
+    )
+    # Most passes fall where no manager's zone has its Monday morning: find that from the
+    # zones alone, as the prompt planner does, before reading any manager.
+    zones = session.execute(
+        select(Workspace, Person.timezone)
+        .join(Person, Person.workspace_id == Workspace.id)
+        .where(*managing)
+        .distinct()
+    ).tuples()
+    holidays: dict[int, frozenset[date]] | None = None
+    cache: dict[tuple[str, int], list[Occurrence]] = {}
+    for workspace, timezone in zones:
+        if holidays is None:
+            holidays = holidays_by_workspace(session)
+        calendar = leader_calendar(timezone, workspace, holidays.get(workspace.id, frozenset()))
+        found = occurrences(SUMMARY_CADENCE, calendar, after=start, until=now)
+        if found:
+            cache[(timezone, workspace.id)] = found
+    if not cache:
+        return
     managers = session.scalars(
         select(Person)
         .join(Workspace, Person.workspace_id == Workspace.id)
-        .where(
-            Person.id.in_(with_reports),
-            Person.is_leader.is_(True),
-            Person.undeliverable_reason.is_(None),
-            Workspace.active.is_(True),
-        )
+        .where(*managing, Person.timezone.in_({zone for zone, _ in cache}))
     ).all()
-    if not managers:
-        return
-    holidays = holidays_by_workspace(session)
-    cache: dict[tuple[str, int], list[Occurrence]] = {}
     rows: list[dict[str, object]] = []
     for manager in managers:
-        key = (manager.timezone, manager.workspace_id)
-        if key not in cache:
-            calendar = leader_calendar(
-                manager.timezone,
-                manager.workspace,
-                holidays.get(manager.workspace_id, frozenset()),
-            )
-            cache[key] = occurrences(SUMMARY_CADENCE, calendar, after=start, until=now)
-        for occurrence in cache[key]:
+        for occurrence in cache.get((manager.timezone, manager.workspace_id), []):
             local = occurrence.due.astimezone(ZoneInfo(manager.timezone)).date()
             if manager.paused_until is not None and local < manager.paused_until:
                 continue

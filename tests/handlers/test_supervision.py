@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.core.prompts import asks_for, read_barrier
 from bot.platforms.fake import FakePlatform
@@ -443,3 +443,17 @@ def test_private_dash_is_not_a_private_barrier() -> None:
         False,
     )
     assert read_barrier("Private - court all week") == ("court all week", True)
+
+
+def test_a_pass_away_from_monday_morning_reads_no_manager(agency: FakePlatform) -> None:
+    loaded: list[int] = []
+
+    def count(target: Person, _: object) -> None:
+        loaded.append(target.id)
+
+    event.listen(Person, "load", count)
+    try:
+        agency.tick(NOW + timedelta(days=2))  # a Wednesday afternoon: nobody's summary is due
+    finally:
+        event.remove(Person, "load", count)
+    assert loaded == []
