@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 
@@ -62,15 +62,6 @@ class Message:
     @classmethod
     def refusal(cls, text: str) -> Message:
         return cls(text=text, ok=False)
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """A message the bot must deliver to someone other than the caller."""
-
-    to: Literal["person", "team"]
-    target_id: int
-    message: Message = field(compare=False)
 
 
 def render_text(message: Message) -> str:
