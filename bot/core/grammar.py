@@ -54,7 +54,7 @@ SYNTAX: tuple[Syntax, ...] = (
     Syntax(
         "home",
         "home",
-        "your commitments, streak and recent records on one card (Slack: the Home tab)",
+        "your commitments, streak and recent records on one card",
     ),
     Syntax("commitments", "commitments", "the behaviors you have committed to"),
     Syntax(
@@ -693,14 +693,19 @@ def leader_add_from_fields(
     """A `leader add` from separate fields (a roster row), each checked as the typed command
     checks it, with no quoting for a cell to break out of."""
     usage = BY_NAME["leader add"].usage
-    if not _EMAIL.match(email):
-        raise CommandError(f"`{email}` is not an email address.", usage=usage)
     return c.LeaderAdd(
-        c.UserRef("email", email.lower()),
+        parse_email(email, usage),
         parse_role(role, usage),
         _team_name(team, usage) if team else None,
         parse_zone(timezone, usage) if timezone else None,
     )
+
+
+def parse_email(email: str, usage: str) -> c.UserRef:
+    """A person named by email alone (a file's cell, where no one can be mentioned)."""
+    if not _EMAIL.match(email):
+        raise CommandError(f"`{email}` is not an email address.", usage=usage)
+    return c.UserRef("email", email.lower())
 
 
 def _leader_role(rest: str, ctx: ParseContext, usage: str) -> c.Command:

@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from bot.core import commands as c
-from bot.core.grammar import CommandError, ParseContext, leader_add_from_fields, parse_behavior_id
+from bot.core.grammar import (
+    CommandError,
+    ParseContext,
+    leader_add_from_fields,
+    parse_behavior_id,
+    parse_email,
+)
 from bot.core.messages import Message
 from bot.handlers.context import Context
 from bot.handlers.dispatch import run_command
@@ -156,14 +162,14 @@ def _set_manager(
     ctx: Context, person: Person, manager: str, where: str, result: RosterResult
 ) -> None:
     try:
-        wanted = leader_add_from_fields(email=manager, role="supervisor", team=None, timezone=None)
+        wanted = parse_email(manager, "a manager cell: an email")
     except CommandError:
         result.problems.append(f"{where}: the manager `{manager}` is not an email address")
         return
     current = ctx.session.get(Person, person.manager_id) if person.manager_id else None
     if current is not None and (current.email or "").lower() == manager.lower():
         return
-    command = c.LeaderReportsTo(c.UserRef("id", person.platform_user_id), wanted.user)
+    command = c.LeaderReportsTo(c.UserRef("id", person.platform_user_id), wanted)
     _ran(run_command(command, ctx), where, result)
 
 

@@ -16,6 +16,7 @@ from bot.handlers.context import Context, Refusal
 from bot.handlers.home import streak
 from bot.handlers.leader import OUTCOME_WORDS, require_leader
 from bot.reports.chain import Report, people_under
+from bot.reports.digest import week_of
 from bot.reports.figures import update_ids
 from bot.reports.summary import record_ids
 from bot.store.db import insert_ignoring_conflicts
@@ -30,7 +31,7 @@ NOTE_LENGTH = 160
 
 
 def _monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
+    return week_of(day)[0]
 
 
 def _in_chain_order(reports: list[Report], top: int, names: dict[int, str]) -> list[Report]:
