@@ -67,6 +67,8 @@ def _scheduler(services: Services) -> Callable[[web.Application], AsyncIterator[
         SCHEDULER_IN_PROCESS.set(1)
         yield
         SCHEDULER_IN_PROCESS.set(0)
+        scheduler.pause()  # no pass starts from now on
+        await scheduling.finish()  # before shutdown, which cancels a pass under way
         scheduler.shutdown(wait=False)
 
     return run

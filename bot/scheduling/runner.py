@@ -21,6 +21,9 @@ from bot.store.retention import PurgeResult, retention_pass
 
 log = logging.getLogger(__name__)
 JOB_ID = "followthrough-scheduling-pass"
+# Seconds a stopping `serve` waits for the pass under way: inside the 30 s an orchestrator
+# gives a container between SIGTERM and SIGKILL.
+SHUTDOWN_WAIT = 20.0
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class Scheduling:
 
     def __post_init__(self) -> None:
         self.outbox = Outbox(self.sessions, self.catalog, self.channels, grace=self.grace)
+        self.passes: set[asyncio.Task[object]] = set()  # the passes under way
 
     def plan(self, now: datetime) -> PlanResult:
         with self.sessions.begin() as session:
@@ -85,7 +89,7 @@ class Scheduling:
         """Run a pass now (catch-up) and then every minute, in the running event loop."""
         scheduler = AsyncIOScheduler(timezone="UTC")
         scheduler.add_job(
-            self.tick,
+            self.scheduled_pass,
             "interval",
             minutes=1,
             id=JOB_ID,
@@ -97,3 +101,20 @@ class Scheduling:
         )
         scheduler.start()
         return scheduler
+
+    async def scheduled_pass(self) -> None:
+        """One pass of the scheduler's, known to `finish` while it runs."""
+        this = asyncio.current_task()
+        if this is not None:
+            self.passes.add(this)
+            this.add_done_callback(self.passes.discard)
+        await self.tick()
+
+    async def finish(self, within: float = SHUTDOWN_WAIT) -> None:
+        """Let the pass under way end (it may be sending) before the process does, up to
+        `within` seconds: cancelled, it would stop between a claim and its sends, and the
+        claimed prompts would wait for the next process to take them over."""
+        if self.passes:
+            _, late = await asyncio.wait(set(self.passes), timeout=within)
+            if late:
+                log.warning("a scheduling pass was still running after %.0f s; stopping", within)

@@ -121,6 +121,35 @@ async def test_with_an_external_scheduler_serve_runs_no_pass(
     assert spy.passes == []
 
 
+async def test_a_stopping_serve_lets_the_pass_under_way_end(
+    monkeypatch: pytest.MonkeyPatch, fresh_url: str, aiohttp_client: MakeClient
+) -> None:
+    """Stopping (a deploy's SIGTERM) while a pass sends: the pass ends before the process
+    does, instead of being cancelled between its claims and its sends."""
+    started, ended = asyncio.Event(), asyncio.Event()
+    tick = Scheduling.tick
+
+    async def slow_tick(
+        self: Scheduling, now: datetime | None = None, *, retention: bool = True
+    ) -> TickResult:
+        started.set()
+        await asyncio.sleep(0.3)  # a pass sending to a slow platform
+        result = await tick(self, now, retention=retention)
+        ended.set()
+        return result
+
+    monkeypatch.setattr(Scheduling, "tick", slow_tick)
+    application = serve_app(monkeypatch, fresh_url)
+    client = await aiohttp_client(application)
+    try:
+        await run_until_answering(client)
+        await asyncio.wait_for(started.wait(), 10)
+    finally:
+        await close(application, client)
+
+    assert ended.is_set()
+
+
 def test_tick_still_runs_a_pass_with_an_external_scheduler(fresh_url: str, spy: Spy) -> None:
     env = {**UNSET, "DATABASE_URL": fresh_url, "SCHEDULER": "external"}
     assert CliRunner().invoke(main, ["migrate"], env=env).exit_code == 0
