@@ -20,13 +20,21 @@ class Asks:
 @dataclass(frozen=True)
 class Button:
     """An action the reader can take; `action` names it, `value` carries its target, `asks`
-    says which words it wants, for every platform to ask for in its own way."""
+    says which words it wants, for every platform to ask for in its own way; `chosen` marks
+    the one already taken (the answer a prompt has), shown pressed where a platform can."""
 
     label: str
     action: str
     value: str = ""
     style: Literal["default", "primary", "danger"] = "default"
     asks: Asks | None = None
+    chosen: bool = False
+
+
+def shown_label(button: Button) -> str:
+    """A button's label as a chat shows it: the chosen one marked, where a platform has no
+    pressed state of its own."""
+    return f"✓ {button.label}" if button.chosen else button.label
 
 
 # A button that runs, as its presser, a command that only reads: a behavior's full page, a
@@ -48,8 +56,18 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Section:
+    """A headed part of a longer message (a digest's "What got in the way"), its lines a
+    list."""
+
+    title: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Message:
-    """A reply: text first, then labelled fields, a list, buttons and perhaps a file."""
+    """A reply: text first, then labelled fields, a list, headed sections, buttons and
+    perhaps a file."""
 
     text: str
     title: str | None = None
@@ -58,6 +76,7 @@ class Message:
     buttons: tuple[Button, ...] = ()
     attachment: Attachment | None = None
     ok: bool = True
+    sections: tuple[Section, ...] = ()
 
     @classmethod
     def refusal(cls, text: str) -> Message:
@@ -73,6 +92,9 @@ def render_text(message: Message) -> str:
         lines.append(message.text)
     lines += [f"{label}: {value}" for label, value in message.fields]
     lines += [f"  • {item}" for item in message.items]
+    for section in message.sections:
+        lines.append(section.title)
+        lines += [f"  • {line}" for line in section.lines]
     if message.buttons:
         lines.append(" ".join(f"[{button.label}]" for button in message.buttons))
     if message.attachment:
@@ -87,6 +109,7 @@ def message_to_dict(message: Message) -> dict[str, Any]:
         "title": message.title,
         "fields": [list(field) for field in message.fields],
         "items": list(message.items),
+        "sections": [{"title": x.title, "lines": list(x.lines)} for x in message.sections],
         "buttons": [
             {
                 "label": b.label,
@@ -94,6 +117,7 @@ def message_to_dict(message: Message) -> dict[str, Any]:
                 "value": b.value,
                 "style": b.style,
                 "asks": asdict(b.asks) if b.asks else None,
+                "chosen": b.chosen,
             }
             for b in message.buttons
         ],
@@ -102,15 +126,19 @@ def message_to_dict(message: Message) -> dict[str, Any]:
     }
 
 
+def _button(data: dict[str, Any]) -> Button:
+    """A stored button; keys this version does not know (a newer one wrote them) are left."""
+    known = {key: value for key, value in data.items() if key in Button.__dataclass_fields__}
+    return Button(**{**known, "asks": Asks(**data["asks"]) if data.get("asks") else None})
+
+
 def message_from_dict(data: dict[str, Any]) -> Message:
     return Message(
         text=data["text"],
         title=data.get("title"),
         fields=tuple((label, value) for label, value in data.get("fields", ())),
         items=tuple(data.get("items", ())),
-        buttons=tuple(
-            Button(**{**button, "asks": Asks(**button["asks"]) if button.get("asks") else None})
-            for button in data.get("buttons", ())
-        ),
+        buttons=tuple(_button(button) for button in data.get("buttons", ())),
         ok=data.get("ok", True),
+        sections=tuple(Section(x["title"], tuple(x["lines"])) for x in data.get("sections", ())),
     )

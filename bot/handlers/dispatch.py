@@ -24,13 +24,14 @@ from bot.handlers.context import Context, Directory, PlatformUser, Reading, Refu
 from bot.handlers.home import HOME_COMMANDS
 from bot.handlers.people import current_teams, identify, welcome
 from bot.handlers.replies import (
+    ANSWER,
     OUTCOME_LABELS,
     AnswerResult,
     add_to_answer,
     answer,
     open_prompt,
     own_prompt,
-    snooze_prompt,
+    snooze_pressed,
     take_free_text,
 )
 from bot.reports.chain import people_under
@@ -288,7 +289,7 @@ def handle_action(ctx: Context, action: str, value: str, text: str | None = None
             lambda: AnswerResult(None, supervision.follow_up(ctx, value)),
             lambda refusal: AnswerResult(None, Message.refusal(str(refusal))),
         )
-    outcome = action.removeprefix("answer.") if action.startswith("answer.") else None
+    outcome = action.removeprefix(ANSWER) if action.startswith(ANSWER) else None
     if outcome is not None and outcome not in OUTCOME_LABELS:
         return AnswerResult(None, Message.refusal(f"I don't know the answer `{outcome}`."))
     if not value.isdigit() or len(value) > 12:
@@ -304,7 +305,7 @@ def handle_action(ctx: Context, action: str, value: str, text: str | None = None
                 ctx, prompt, outcome=outcome, note=note, barrier=barrier, source="button"
             )
         elif action == "snooze":
-            result = AnswerResult(None, snooze_prompt(ctx, prompt))
+            result = snooze_pressed(ctx, prompt)
         elif action == "note":
             if not text:
                 raise Refusal("Write the note, then send it.")

@@ -9,10 +9,11 @@ from sqlalchemy import func, select
 
 from bot.core import commands as c
 from bot.core.catalog import Catalog
-from bot.core.messages import Button, Message
+from bot.core.messages import Button, Message, Section
 from bot.handlers.context import Context
 from bot.handlers.leader import OUTCOME_WORDS
 from bot.store.models import Commitment, Person, Prompt, Record
+from bot.store.retention import plural
 
 RECENT = 5
 
@@ -42,14 +43,14 @@ def home_card(command: c.Home, ctx: Context) -> Message:
     the same sections, one after another, with all their buttons."""
     sections = home_sections(ctx)
     first, rest = sections[0], sections[1:]
-    items = list(first.items)
-    for section in rest:
-        items.append(f"{section.title}: {section.text}" if section.text else f"{section.title}:")
-        items += [f"    {item}" for item in section.items]
     return Message(
         title=first.title,
         text=first.text,
-        items=tuple(items),
+        items=first.items,
+        sections=tuple(
+            Section(part.title or "", ((part.text,) if part.text else ()) + part.items)
+            for part in rest
+        ),
         buttons=tuple(button for section in sections for button in section.buttons),
     )
 
@@ -126,10 +127,13 @@ def _recent(ctx: Context) -> Message:
 
 def _participation(ctx: Context) -> Message:
     since = ctx.now - timedelta(days=7)
-    leaders = ctx.session.scalar(
-        select(func.count())
-        .select_from(Person)
-        .filter_by(workspace_id=ctx.workspace.id, is_leader=True)
+    leaders = (
+        ctx.session.scalar(
+            select(func.count())
+            .select_from(Person)
+            .filter_by(workspace_id=ctx.workspace.id, is_leader=True)
+        )
+        or 0
     )
     prompted = ctx.session.scalar(
         select(func.count(func.distinct(Prompt.person_id)))
@@ -143,7 +147,7 @@ def _participation(ctx: Context) -> Message:
     )
     return Message(
         title="This week (admins)",
-        text=f"{answered} of {leaders} leaders recorded something in the last 7 days; "
+        text=f"{answered} of {plural(leaders, 'leader')} recorded something in the last 7 days; "
         f"{prompted} were prompted.",
         buttons=(Button("Open the dashboard", "home.dashboard", ""),),
     )

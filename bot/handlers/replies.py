@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, object_session
@@ -19,6 +19,7 @@ from bot.metrics import count_answer
 from bot.store.models import Commitment, Person, Prompt, Record, Workspace
 
 OUTCOME_LABELS = {"done": "Done", "partly": "Partly", "not_this_week": "Not this week"}
+ANSWER = "answer."  # an answer button's action: answer.done, answer.partly, …
 OPEN_STATUSES = (PromptStatus.SENT, PromptStatus.SNOOZED)
 ANSWERABLE_STATUSES = (
     PromptStatus.SENT,
@@ -59,16 +60,29 @@ def redrawn_prompt(
     status: str,
     extra: list[tuple[str, str | None]],
     snooze: bool,
+    outcome: str | None = None,
 ) -> Message:
     """The prompt as it now stands: its title, goal and why, a status line, the fields that
-    have values among `extra`, and its buttons (Snooze only while it is unanswered)."""
+    have values among `extra`, and its buttons (Snooze only while it is unanswered; the
+    answer given, `outcome`, chosen and the one in the primary style)."""
     base = prompt_message(prompt, person.name, catalog, goal=commitment_goal(prompt))
+    buttons = tuple(b for b in base.buttons if snooze or b.action != "snooze")
+    if outcome is not None:
+        buttons = tuple(_as_chosen(b, b.action == ANSWER + outcome) for b in buttons)
     return Message(
         title=base.title,
         text=f"{prompt.text}\n{status}",
         fields=base.fields + tuple((label, value) for label, value in extra if value),
-        buttons=tuple(b for b in base.buttons if snooze or b.action != "snooze"),
+        buttons=buttons,
     )
+
+
+def _as_chosen(button: Button, chosen: bool) -> Button:
+    """An answer button as the chosen one (primary) or not (default); other buttons as they
+    are."""
+    if not button.action.startswith(ANSWER):
+        return button
+    return replace(button, chosen=chosen, style="primary" if chosen else "default")
 
 
 def answered_message(prompt: Prompt, record: Record, person: Person, catalog: Catalog) -> Message:
@@ -91,7 +105,24 @@ def answered_message(prompt: Prompt, record: Record, person: Person, catalog: Ca
             ("Shared", "with the implementation team" if record.shared else None),
         ],
         snooze=False,
+        outcome=record.outcome,
     )
+
+
+def snooze_pressed(ctx: Context, prompt: Prompt) -> AnswerResult:
+    """The Snooze button: the prompt snoozed, and redrawn to say when it comes back, its
+    buttons kept to answer now."""
+    until = _snooze(ctx, prompt, None).astimezone(ctx.zone)
+    when = f"{until:%a %d %b at %H:%M}"
+    card = redrawn_prompt(
+        prompt,
+        ctx.caller,
+        ctx.catalog,
+        status=f"Snoozed: I'll ask again {when}. You can answer now too.",
+        extra=[],
+        snooze=False,
+    )
+    return AnswerResult(card, Message(text=f"Snoozed {prompt.behavior_id}. I'll ask again {when}."))
 
 
 def own_prompt(ctx: Context, prompt_id: int) -> Prompt:
@@ -213,6 +244,12 @@ def _answer_reply(prompt: Prompt, record: Record, *, shared: bool, late: bool) -
 
 def snooze_prompt(ctx: Context, prompt: Prompt, duration: timedelta | None = None) -> Message:
     """Ask again later: after `duration`, or the workspace's snooze length."""
+    until = _snooze(ctx, prompt, duration).astimezone(ctx.zone)
+    return Message(text=f"Snoozed {prompt.behavior_id}. I'll ask again {until:%a %d %b at %H:%M}.")
+
+
+def _snooze(ctx: Context, prompt: Prompt, duration: timedelta | None) -> datetime:
+    """Snooze an open prompt; when it comes back."""
     if duration is None:
         minutes = ctx.workspace.snooze_minutes
         duration = timedelta(minutes=minutes) if minutes else DEFAULT_SNOOZE
@@ -222,10 +259,9 @@ def snooze_prompt(ctx: Context, prompt: Prompt, duration: timedelta | None = Non
         raise Refusal(
             "That prompt has expired, so there is nothing to snooze; you can still answer it."
         )
-    prompt.status = PromptStatus.SNOOZED
-    prompt.snoozed_until = ctx.now + duration
-    local = prompt.snoozed_until.astimezone(ctx.zone)
-    return Message(text=f"Snoozed {prompt.behavior_id}. I'll ask again {local:%a %d %b at %H:%M}.")
+    until = ctx.now + duration
+    prompt.status, prompt.snoozed_until = PromptStatus.SNOOZED, until
+    return until
 
 
 def prompt_times(prompt: Prompt, workspace: Workspace) -> PromptTimes:

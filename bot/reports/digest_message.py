@@ -4,9 +4,10 @@ for admins (`digest preview`, the dashboard). See docs/digest.md."""
 
 from __future__ import annotations
 
-from bot.core.messages import Message
+from bot.core.messages import Message, Section
 from bot.reports.barriers import BarrierGroup
 from bot.reports.digest import DigestBody, EarlierDigest
+from bot.store.retention import plural
 
 # At most this many examples per barrier theme and names of leaders who recognized staff in
 # a channel post; the dashboard has the rest.
@@ -16,28 +17,35 @@ SHOWN_QUIET = 20
 
 
 def render_digest(body: DigestBody | EarlierDigest) -> Message:
-    """The digest as its team's channel sees it."""
+    """The digest as its team's channel sees it: the week in one headline line (who took
+    part, what was answered, the change), the outcomes and balance, then a section for each
+    part that has something to say."""
     title = f"{body.team} digest, {body.period_start} to {body.period_end}"
     if isinstance(body, EarlierDigest):
         return Message(
             title=title,
             text="This digest was prepared by an earlier version of Follow-Through.",
-            fields=(("Taking part", f"{body.taking_part} of {body.leaders} leaders"),),
+            fields=(("Taking part", f"{body.taking_part} of {plural(body.leaders, 'leader')}"),),
         )
-    week = body.this_week
+    sections = (
+        Section("What was practiced", tuple(_practice(body))),
+        Section(
+            "Most practiced",
+            tuple(
+                f"{b.title} ({b.behavior_id}): {plural(b.count, 'time')}"
+                for b in body.top_behaviors
+            ),
+        ),
+        Section("Shared with the team", tuple(_shared(body))),
+        Section("What got in the way", tuple(_barrier(group) for group in body.barriers)),
+        Section("Streaks", tuple(_streaks(body))),
+        Section("Worth a check-in", tuple(_quiet(body))),
+    )
     return Message(
         title=title,
-        text="What leaders did this week."
-        if week.taking_part or week.answers
-        else "No answers this week yet.",
+        text=_headline(body),
         fields=_fields(body),
-        items=(
-            *_practice(body),
-            *_shared(body),
-            *(_barrier(group) for group in body.barriers),
-            *_streaks(body),
-            *_quiet(body),
-        ),
+        sections=tuple(part for part in sections if part.lines),
     )
 
 
@@ -50,16 +58,30 @@ def quiet_leaders_for_admins(body: DigestBody) -> str | None:
     )
 
 
+def _headline(body: DigestBody) -> str:
+    """The week in one line: "7 of 7 leaders took part · 15 of 17 prompts answered (88%) ·
+    up 6 points on last week"."""
+    week = body.this_week
+    if not (week.taking_part or week.answers):
+        return f"No answers this week yet · {plural(week.prompts_sent, 'prompt')} sent."
+    parts = [f"{week.taking_part} of {plural(week.leaders, 'leader')} took part"]
+    if week.prompts_sent:
+        parts.append(
+            f"{week.answers} of {plural(week.prompts_sent, 'prompt')} answered"
+            + (f" ({week.rate:.0f}%)" if week.rate is not None else "")
+        )
+    change = _change(body)
+    if change:
+        parts.append(change)
+    return " · ".join(parts)
+
+
 def _fields(body: DigestBody) -> tuple[tuple[str, str], ...]:
-    week, outcomes = body.this_week, body.outcomes
+    outcomes = body.outcomes
     return (
-        ("Taking part", f"{week.taking_part} of {week.leaders} leaders"),
-        ("Prompts sent", str(week.prompts_sent)),
-        ("Answered", _answered(week.answers, week.rate)),
-        ("Change from last week", _change(body)),
         (
             "Outcomes",
-            f"{outcomes.done} done, {outcomes.partly} partly, "
+            f"{outcomes.done} done · {outcomes.partly} partly · "
             f"{outcomes.not_this_week} not this week",
         ),
         ("Balance", " · ".join(f"{lens.name} {lens.count}" for lens in body.lenses)),
@@ -67,9 +89,8 @@ def _fields(body: DigestBody) -> tuple[tuple[str, str], ...]:
 
 
 def _practice(body: DigestBody) -> list[str]:
-    """What was practiced: by domain, the most practiced behaviors, recognitions."""
+    """What was practiced: by domain, and recognitions."""
     items = [f"{d.name}: {_done_partly(d.done, d.partly)}" for d in body.domains]
-    items += [f"Most practiced: {b.behavior_id} {b.title} ({b.count})" for b in body.top_behaviors]
     recognitions = body.recognitions
     if recognitions.count:
         by = _and(list(recognitions.leaders), SHOWN_NAMES)
@@ -94,9 +115,7 @@ def _barrier(group: BarrierGroup) -> str:
         for t in group.texts[:SHOWN_BARRIERS]
     )
     more = len(group.texts) - SHOWN_BARRIERS
-    return f"Barriers, {group.theme.lower()} ({group.count}): {texts}" + (
-        f"; and {more} more" if more > 0 else ""
-    )
+    return f"{group.theme} ({group.count}): {texts}" + (f"; and {more} more" if more > 0 else "")
 
 
 def _streaks(body: DigestBody) -> list[str]:
@@ -104,8 +123,7 @@ def _streaks(body: DigestBody) -> list[str]:
         return []
     more = body.streaks_total - len(body.streaks)
     return [
-        "Streaks: "
-        + ", ".join(f"{s.leader} {s.weeks} weeks in a row" for s in body.streaks)
+        ", ".join(f"{s.leader} {s.weeks} weeks in a row" for s in body.streaks)
         + (f", and {more} more" if more > 0 else "")
     ]
 
@@ -118,20 +136,16 @@ def _quiet(body: DigestBody) -> list[str]:
     return [f"{who} had no answer for two weeks or more: a check-in from their manager may help."]
 
 
-def _answered(answers: int, rate: float | None) -> str:
-    return f"{answers} ({rate:.0f}%)" if rate is not None else str(answers)
-
-
-def _change(body: DigestBody) -> str:
+def _change(body: DigestBody) -> str | None:
+    """The answer rate against last week's, when both weeks had prompts."""
     rate, before = body.this_week.rate, body.last_week.rate
-    if rate is None:
-        return "no prompts this week"
-    if before is None or body.change is None:
-        return "no prompts last week"
+    if rate is None or before is None or body.change is None:
+        return None
     change = round(body.change)
     if change == 0:
-        return f"no change (from {before:.0f}%)"
-    return f"{change:+d} points (from {before:.0f}%)"
+        return f"as last week ({before:.0f}%)"
+    direction = "up" if change > 0 else "down"
+    return f"{direction} {plural(abs(change), 'point')} on last week ({before:.0f}%)"
 
 
 def _done_partly(done: int, partly: int) -> str:

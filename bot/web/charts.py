@@ -11,6 +11,7 @@ from html import escape
 from markupsafe import Markup
 
 from bot.reports.figures import WeekFigures
+from bot.store.retention import plural
 
 WIDTH = 760
 LABEL_WIDTH = 190
@@ -99,8 +100,8 @@ def participation_chart(weeks: Sequence[WeekFigures]) -> Markup:
         parts.append(
             f'<g class="week"{_attributes(data)}>'
             f"<title>Week of {start}: {week.answered} of {week.prompts_sent} prompts answered"
-            f"{f' ({rate})' if rate else ''}; {week.taking_part} of {week.leaders} leaders "
-            "took part</title>"
+            f"{f' ({rate})' if rate else ''}; {week.taking_part} of "
+            f"{plural(week.leaders, 'leader')} took part</title>"
             f'<rect class="sent" x="{x:.1f}" y="{top + plot - sent_height}" width="{bar:.1f}" '
             f'height="{max(sent_height, 0.5)}"/>'
             f'<rect class="answered" x="{x + bar:.1f}" y="{top + plot - answered_height}" '

@@ -574,7 +574,7 @@ def test_digest_preview_shows_the_teams_week_and_stores_nothing(
     ok(run, sam, "log 6.a thanked the team", "Logged")
 
     output = ok(run, ADMIN, "digest preview Alpha", "Alpha digest,")
-    assert "Taking part: 1 of 1 leaders" in output
+    assert "1 of 1 leader took part" in output
     assert "Engagement: 1 done" in output
     assert db.count(Digest) == 0
 

@@ -417,7 +417,7 @@ def test_digest_preview_shows_shared_notes_and_barriers(agency: FakePlatform) ->
     agency.exchange("U-SUP", "log 6.a Thanked the intake unit")
     text = agency.say("U-ADMIN", "digest preview North")
     assert "North digest, 2026-11-23 to 2026-11-29" in text
-    assert "Taking part: 1 of 2 leaders" in text
+    assert "1 of 2 leaders took part" in text
     assert "Engagement: 1 done" in text
     assert "Thanked the intake unit" not in text  # a log is not shared unless the leader shares
     assert rows(agency, Digest) == []

@@ -94,27 +94,27 @@ def test_the_channel_sees_how_many_are_quiet_but_not_who(
 ) -> None:
     text = render_text(render_digest(read_digest(digest_of_week(session, catalog, agency, 3))))
 
-    assert text.splitlines()[:2] == [
+    assert text.splitlines() == [
         "North digest, 2026-11-23 to 2026-11-29",
-        "What leaders did this week.",
-    ]
-    for line in (
-        "Taking part: 3 of 4 leaders",
-        "Prompts sent: 4",
-        "Answered: 3 (75%)",
-        "Change from last week: +75 points (from 0%)",
-        "Outcomes: 3 done, 0 partly, 0 not this week",
+        "3 of 4 leaders took part · 3 of 4 prompts answered (75%) · up 75 points on last week (0%)",
+        "Outcomes: 3 done · 0 partly · 0 not this week",
         "Balance: Lean In 1 · Lift Up 2 · Connect 2 · Culture 0",
+        "What was practiced",
         "  • Engagement: 2 done",
         "  • Accountability: 1 done",
-        "  • Most practiced: 4 Engage staff in implementation and system improvement (1)",
         "  • Recognitions: 1, by Ana Alvarez",
+        "Most practiced",
+        "  • Engage staff in implementation and system improvement (4): 1 time",
+        "  • Recognize staff strengths and successes (6): 1 time",
+        "  • Listen and provide feedback (13): 1 time",
+        "Shared with the team",
         "  • Ana Alvarez on 6.a: Named three wins at the unit meeting",
-        "  • Streaks: Dee Diaz 2 weeks in a row",
+        "Streaks",
+        "  • Dee Diaz 2 weeks in a row",
+        "Worth a check-in",
         "  • 1 leader has had no answer for two weeks or more: a check-in from their manager "
         "may help.",
-    ):
-        assert line in text.splitlines(), line
+    ]
     assert "Ben" not in text
 
 
@@ -131,9 +131,13 @@ def test_a_week_with_a_barrier_and_an_update_to_the_team(
             "texts": [{"text": "In court all week", "count": 1}],
         }
     ]
-    assert "  • Barriers, court and legal (1): In court all week" in text.splitlines()
+    lines = text.splitlines()
+    assert (
+        lines[lines.index("What got in the way") + 1]
+        == "  • Court and legal (1): In court all week"
+    )
     assert "  • Update from Dee Diaz on 4.a.v: Told the leadership team what is stuck" in text
-    assert "Change from last week: no prompts last week" in text
+    assert lines[1] == "3 of 3 leaders took part · 3 of 3 prompts answered (100%)"  # none before
     assert "Ben" not in text  # barriers never say who raised them
 
 
@@ -147,9 +151,8 @@ def test_a_week_with_no_answers(session: Session, catalog: Catalog, agency: Agen
         3,
         0,
     )
-    assert "No answers this week yet." in text
-    assert "Answered: 0 (0%)" in text
-    assert "Change from last week: -50 points (from 50%)" in text
+    assert text.splitlines()[1] == "No answers this week yet · 3 prompts sent."
+    assert "What was practiced" not in text  # no empty sections
 
 
 @pytest.mark.parametrize("week", [0, 3])
@@ -230,20 +233,30 @@ def test_the_admins_preview_names_the_quiet_leaders_and_the_channel_post_does_no
 def test_the_digest_as_slack_block_kit(session: Session, catalog: Catalog, agency: Agency) -> None:
     blocks = render_blocks(render_digest(read_digest(digest_of_week(session, catalog, agency, 3))))
 
-    assert [block["type"] for block in blocks] == ["header", "section", "section", "section"]
-    header, summary, facts, items = blocks
+    assert [block["type"] for block in blocks] == ["header"] + ["section"] * 7
+    header, headline, facts, practiced, most, shared, streaks, quiet = blocks
     assert header["text"] == {
         "type": "plain_text",
         "text": "North digest, 2026-11-23 to 2026-11-29",
     }
-    assert summary["text"] == {"type": "mrkdwn", "text": "What leaders did this week."}
-    assert [f["type"] for f in facts["fields"]] == ["mrkdwn"] * 6
-    assert facts["fields"][0]["text"] == "*Taking part*\n3 of 4 leaders"
-    assert facts["fields"][2]["text"] == "*Answered*\n3 (75%)"
-    assert len(facts["fields"]) <= 10
-    assert items["text"]["type"] == "mrkdwn"
-    assert items["text"]["text"].startswith("• Engagement: 2 done\n• Accountability: 1 done\n")
-    assert len(items["text"]["text"]) <= 3000
+    assert headline["text"] == {
+        "type": "mrkdwn",
+        "text": "3 of 4 leaders took part · 3 of 4 prompts answered (75%) · up 75 points on "
+        "last week (0%)",
+    }
+    assert [f["text"] for f in facts["fields"]] == [
+        "*Outcomes*\n3 done · 0 partly · 0 not this week",
+        "*Balance*\nLean In 1 · Lift Up 2 · Connect 2 · Culture 0",
+    ]
+    assert practiced["text"] == {
+        "type": "mrkdwn",
+        "text": "*What was practiced*\n• Engagement: 2 done\n• Accountability: 1 done\n"
+        "• Recognitions: 1, by Ana Alvarez",
+    }
+    assert most["text"]["text"].startswith("*Most practiced*\n• Engage staff")
+    assert shared["text"]["text"].startswith("*Shared with the team*\n• Ana Alvarez on 6.a")
+    assert streaks["text"]["text"] == "*Streaks*\n• Dee Diaz 2 weeks in a row"
+    assert quiet["text"]["text"].startswith("*Worth a check-in*\n• 1 leader has had no answer")
     json.dumps(blocks)
 
 
@@ -277,21 +290,34 @@ def test_the_digest_as_a_teams_adaptive_card(
     assert card["type"] == "AdaptiveCard"
     assert card["version"] == "1.5"
     assert "actions" not in card
-    title, summary, facts, items = card["body"]
+    title, headline, facts, *parts = card["body"]
     assert (title["type"], title["weight"], title["text"]) == (
         "TextBlock",
         "Bolder",
         "North digest, 2026-11-23 to 2026-11-29",
     )
-    assert summary == {"type": "TextBlock", "text": "What leaders did this week.", "wrap": True}
+    assert headline == {
+        "type": "TextBlock",
+        "text": "3 of 4 leaders took part · 3 of 4 prompts answered (75%) · up 75 points on "
+        "last week (0%)",
+        "wrap": True,
+    }
     assert facts["type"] == "FactSet"
-    assert facts["facts"][:3] == [
-        {"title": "Taking part", "value": "3 of 4 leaders"},
-        {"title": "Prompts sent", "value": "4"},
-        {"title": "Answered", "value": "3 (75%)"},
+    assert facts["facts"] == [
+        {"title": "Outcomes", "value": "3 done · 0 partly · 0 not this week"},
+        {"title": "Balance", "value": "Lean In 1 · Lift Up 2 · Connect 2 · Culture 0"},
     ]
-    assert items["type"] == "TextBlock"
-    assert items["text"].startswith("- Engagement: 2 done\n- Accountability: 1 done\n")
+    headings = [p["text"] for p in parts if p.get("weight") == "Bolder"]
+    assert headings == [
+        "What was practiced",
+        "Most practiced",
+        "Shared with the team",
+        "Streaks",
+        "Worth a check-in",
+    ]
+    practiced = parts[1]
+    assert practiced["type"] == "TextBlock"
+    assert practiced["text"].startswith("- Engagement: 2 done\n- Accountability: 1 done\n")
     assert attachment(message) == {"contentType": CARD_TYPE, "content": card}
     json.dumps(card)
 

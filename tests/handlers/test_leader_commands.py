@@ -353,7 +353,8 @@ def test_home_is_one_card_with_commitments_streak_recent_records_and_buttons(
     card = sam.exchange("U-SUP", "home")
     assert card.title == "Hi Sam Supervisor"
     assert "6.a" in card.items[0]
-    assert any(item.startswith("Recent records") for item in card.items)
+    assert [part.title for part in card.sections] == ["Recent records"]
+    assert "Thanked Jo" in " ".join(card.sections[0].lines)
     assert [b.action for b in card.buttons] == ["home.drop", "home.add"]
 
     dropped = sam.press("U-SUP", "home.drop", "6.a").reply

@@ -392,7 +392,7 @@ def test_digest_send_posts_to_the_team_channel_once(sam: FakePlatform) -> None:
     sam.tick(MONDAY_9_LA + timedelta(minutes=2))
     (posted,) = sam.channel.in_channel("C0NORTH")
     assert (posted.message.title or "").startswith("North digest")
-    assert "Taking part: 1 of 1 leaders" in render_text(posted.message)
+    assert "1 of 1 leader took part" in render_text(posted.message)
 
 
 def test_a_dropped_commitment_is_not_prompted(sam: FakePlatform) -> None:

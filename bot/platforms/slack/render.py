@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.core.messages import Asks, Button, Message
+from bot.core.messages import Asks, Button, Message, shown_label
 
 ACTION_PREFIX = "ft:"
 NOTE_MODAL = "ft:note"
@@ -42,14 +42,9 @@ def render_blocks(message: Message) -> list[dict[str, Any]]:
             }
         )
     if message.items:
-        lines: list[str] = []
-        for item in message.items:
-            line = f"• {mrkdwn(item)}"
-            if sum(len(x) + 1 for x in lines) + len(line) > _MAX_TEXT:
-                blocks.append(_section("\n".join(lines)))
-                lines = []
-            lines.append(line)
-        blocks.append(_section("\n".join(lines)))
+        blocks += _bullets([], message.items)
+    for part in message.sections:
+        blocks += _bullets([f"*{mrkdwn(part.title)}*"], part.lines)
     if message.buttons:
         blocks.append(
             {
@@ -59,7 +54,7 @@ def render_blocks(message: Message) -> list[dict[str, Any]]:
                     {
                         "type": "button",
                         "action_id": action_id,
-                        "text": {"type": "plain_text", "text": button.label[:75]},
+                        "text": {"type": "plain_text", "text": shown_label(button)[:75]},
                         "value": button.value,
                         **({"style": button.style} if button.style != "default" else {}),
                     }
@@ -70,6 +65,21 @@ def render_blocks(message: Message) -> list[dict[str, Any]]:
             }
         )
     return blocks[:50]
+
+
+def _bullets(lines: list[str], items: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Items as bulleted lines after `lines` (a section's title), in as many sections as
+    Slack's 3,000 characters a section take."""
+    sections = []
+    for item in items:
+        line = f"• {mrkdwn(item)}"
+        if lines and sum(len(x) + 1 for x in lines) + len(line) > _MAX_TEXT:
+            sections.append(_section("\n".join(lines)))
+            lines = []
+        lines.append(line)
+    if lines:
+        sections.append(_section("\n".join(lines)))
+    return sections
 
 
 # Slack refuses a block whose buttons share an action_id (two Drop buttons on App Home, two

@@ -312,7 +312,7 @@ def _card(message: Message) -> Attachment:
 
 def _reply(message: Message) -> Activity:
     """Plain text for a plain answer; a card when there is structure to show."""
-    if message.title or message.fields or message.items or message.buttons:
+    if message.title or message.fields or message.items or message.sections or message.buttons:
         return MessageFactory.attachment(_card(message))
     return MessageFactory.text(message.text)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.messages import RUN, Button, Message
+from bot.core.messages import RUN, Button, Message, shown_label
 
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 VERB = "followthrough"
@@ -33,13 +33,18 @@ def render_card(message: Message) -> dict[str, Any]:
             }
         )
     if message.items:
+        body.append(_list(message.items))
+    for part in message.sections:
         body.append(
             {
                 "type": "TextBlock",
-                "text": "\n".join(f"- {item}" for item in message.items),
+                "text": part.title,
+                "weight": "Bolder",
                 "wrap": True,
+                "spacing": "Medium",
             }
         )
+        body.append(_list(part.lines))
     card: dict[str, Any] = {
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
@@ -49,6 +54,10 @@ def render_card(message: Message) -> dict[str, Any]:
     if message.buttons:
         card["actions"] = [_action(b) for b in message.buttons]
     return card
+
+
+def _list(items: tuple[str, ...]) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": "\n".join(f"- {item}" for item in items), "wrap": True}
 
 
 def _action(button: Button) -> dict[str, Any]:
@@ -76,7 +85,9 @@ def _action(button: Button) -> dict[str, Any]:
                 "actions": [_execute("Save", data, "positive")],
             },
         }
-    action = _execute(button.label, data, "positive" if button.style == "primary" else "default")
+    action = _execute(
+        shown_label(button), data, "positive" if button.style == "primary" else "default"
+    )
     if button.action == RUN:
         # Teams shows six actions at most: one that only shows something waits in the "…"
         # menu, so a prompt's six answers stay in view.
