@@ -17,6 +17,7 @@ from bot.store.db import migrate
 from bot.web.dashboard import add_dashboard_routes
 from bot.web.guard import is_loopback_name
 from bot.web.health import ENGINE_KEY, add_health_routes
+from bot.web.icon import add_icon_routes
 from bot.web.metrics import SCHEDULER_IN_PROCESS, add_metrics, count_pass
 from bot.web.policies import add_policy_routes
 from bot.web.request_ids import AccessLog, add_request_ids
@@ -40,6 +41,7 @@ def build_web_app(services: Services, *, run_scheduler: bool = False) -> web.App
     add_metrics(app)
     add_dashboard_routes(app)
     add_policy_routes(app)
+    add_icon_routes(app)
     for edge in services.edges.values():
         edge.add_routes(app)
     if run_scheduler:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO, Any, NoReturn
 
 import click
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from bot.app import serve
 from bot.config import LoggingSettings, Settings, SettingsError
@@ -25,7 +25,16 @@ from bot.handlers.dispatch import enter, handle_text
 from bot.handlers.roster import RosterResult, import_roster, read_roster
 from bot.logs import configure_logging
 from bot.platforms import registry
-from bot.platforms.local.demo import LEADERS, create_demo, has_demo
+from bot.platforms.local.demo import (
+    ADMIN,
+    DEMO_DATABASE_FILE,
+    LEADERS,
+    TEAM,
+    create_demo,
+    demo_people,
+    has_demo,
+    open_demo,
+)
 from bot.platforms.local.directory import (
     LocalDirectory,
     from_local,
@@ -76,21 +85,53 @@ def _services(settings: Settings, clock: Clock | None = None) -> Services:
 
 
 @main.command("demo")
-def demo_command() -> None:
-    """Fill the local chat with a sample agency (eight weeks of history) and serve it."""
-    settings = Settings()
+@click.option(
+    "--into",
+    is_flag=True,
+    help="Put the sample agency into DATABASE_URL's database instead of its own file "
+    f"({DEMO_DATABASE_FILE}); asks first when that database holds anyone.",
+)
+@click.option("--yes", is_flag=True, help="With --into: do not ask.")
+def demo_command(into: bool, yes: bool) -> None:
+    """Serve the local chat with a sample agency: eight weeks of history, a prompt waiting
+    for every leader and this week's digest in the team channel. It lives in its own
+    database file unless --into says otherwise."""
+    if yes and not into:
+        raise click.UsageError("--yes goes with --into: the demo's own database needs no yes.")
+    settings = Settings() if into else Settings(database_url=f"sqlite:///{DEMO_DATABASE_FILE}")
     services = build_services(settings)
     migrate(services.engine)
+    where = services.engine.url.render_as_string()
+    with services.sessions() as session:
+        there = has_demo(session)
+        others = session.scalar(select(func.count()).select_from(Person)) or 0
+    if into and others and not there and not yes:  # asked outside any transaction
+        click.confirm(
+            f"{where} already holds {plural(others, 'person', 'people')}. Add the sample "
+            "agency (8 people, their history) to it?",
+            abort=True,
+        )
     with services.sessions.begin() as session:
         if has_demo(session):
-            click.echo("The sample agency is already here.")
+            click.echo(f"The sample agency is already in {where}.")
         else:
             made = create_demo(session, services.catalog, now=services.clock.now())
+            open_demo(session, services, now=services.clock.now())
             click.echo(
-                f"Created a sample agency: {len(LEADERS)} leaders and an implementation lead, "
-                f"{made} records."
+                f"Created a sample agency in {where}: {len(LEADERS)} leaders and an "
+                f"implementation lead, {plural(made, 'record')}, a prompt waiting for every "
+                "leader and this week's digest in #cpm-implementation."
             )
-    click.echo(f"Open http://{settings.host}:{settings.port}/local and pick a person.")
+    click.echo(f"\nOpen http://{settings.host}:{settings.port}/local and pick someone to be:")
+    for line in demo_people():
+        click.echo(f"  {line}")
+    admin = ADMIN[0]
+    url = "" if into else f"DATABASE_URL={settings.database_url} "
+    click.echo(
+        f"\nFrom another terminal, as the admin: {url}followthrough chat --as {admin} "
+        f"'digest preview \"{TEAM}\"'"
+    )
+    services.engine.dispose()
     serve(settings)
 
 

@@ -3,6 +3,8 @@ real web app and a real database (SQLite, and PostgreSQL when TEST_DATABASE_URL 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 from collections.abc import Awaitable, Callable
@@ -18,6 +20,7 @@ from bot.store.models import (
     Person,
     Record,
     Support,
+    Team,
     Workspace,
 )
 from tests.conftest import NOW
@@ -152,10 +155,11 @@ async def test_the_people_list_shows_roles_admins_and_teams(chat: LocalChat) -> 
     assert north["channel"].lstrip("#") == "north"
 
 
-async def test_the_people_list_starts_empty(chat: LocalChat) -> None:
+async def test_the_people_list_starts_empty_and_names_who_to_join_as(chat: LocalChat) -> None:
     response = await chat.client.get("/local/api/people")
 
-    assert await response.json() == {"people": [], "teams": []}
+    # The empty page offers to join as the admin FOLLOWTHROUGH_ADMINS names.
+    assert await response.json() == {"people": [], "teams": [], "admins": [ADMIN]}
 
 
 # Saying things
@@ -463,6 +467,79 @@ async def test_pressing_done_records_once_and_redraws_the_prompt_in_place(
 
     assert again["ok"] is True
     assert chat.count(Record) == 1
+
+
+async def test_the_card_shows_the_answer_chosen_and_a_changed_one(chat: LocalChat) -> None:
+    sam, _, prompt = await prompt_sam(chat)
+
+    def answers(message: dict[str, Any]) -> dict[str, tuple[bool, str]]:
+        return {
+            b["label"]: (b["chosen"], b["style"])
+            for b in message["buttons"]
+            if b["action"].startswith("answer.")
+        }
+
+    assert answers(prompt["message"]) == {
+        "Done": (False, "primary"),  # the likely answer stands out before any is given
+        "Partly": (False, "default"),
+        "Not this week": (False, "default"),
+    }
+    await chat.press(sam, prompt["id"], "answer.partly", prompt_value(prompt))
+    redrawn = next(m for m in await chat.messages(sam) if m["id"] == prompt["id"])
+    assert answers(redrawn["message"]) == {
+        "Done": (False, "default"),
+        "Partly": (True, "primary"),
+        "Not this week": (False, "default"),
+    }
+
+    await chat.press(sam, prompt["id"], "answer.done", prompt_value(prompt))
+    redrawn = next(m for m in await chat.messages(sam) if m["id"] == prompt["id"])
+    assert answers(redrawn["message"])["Done"] == (True, "primary")
+    assert answers(redrawn["message"])["Partly"] == (False, "default")
+
+
+async def test_a_shared_note_shows_in_the_team_channel_at_once_and_only_once(
+    chat: LocalChat,
+) -> None:
+    sam, avery, prompt = await prompt_sam(chat)
+    assert (await chat.say(avery, "team add North #north"))["ok"]
+    assert (await chat.say(avery, f"team members North add {SAM}"))["ok"]
+    with chat.services.sessions() as session:
+        north = session.scalars(select(Team)).one().id
+
+    async def channel() -> list[dict[str, Any]]:
+        response = await chat.client.get(f"/local/api/conversations/team:{north}")
+        return list((await response.json())["messages"])
+
+    await chat.press(sam, prompt["id"], "answer.done", prompt_value(prompt))
+    assert await channel() == []  # an answer alone is not shared
+
+    await chat.press(sam, prompt["id"], "share", prompt_value(prompt), "Thanked Jo by name")
+    [shared] = await channel()
+    assert shared["kind"] == "shared"
+    assert shared["message"]["title"] == "sam shared a note"  # the name the local chat knows
+    assert shared["message"]["text"] == "Thanked Jo by name"
+    assert ["Answer", "Done"] in shared["message"]["fields"]
+
+    await chat.press(sam, prompt["id"], "note", prompt_value(prompt), "Thanked Jo and Ana")
+    [shared] = await channel()  # the same message, redrawn
+    assert shared["message"]["text"] == "Thanked Jo and Ana"
+    assert chat.count(Record) == 1
+
+
+async def test_a_snoozed_card_says_until_when_and_can_still_be_answered(chat: LocalChat) -> None:
+    sam, _, prompt = await prompt_sam(chat)
+
+    pressed = await chat.press(sam, prompt["id"], "snooze", prompt_value(prompt))
+
+    assert pressed["ok"] is True
+    redrawn = next(m for m in await chat.messages(sam) if m["id"] == prompt["id"])
+    back = (NOW + timedelta(hours=4)).strftime("%a %d %b at %H:%M")
+    assert f"Snoozed: I'll ask again {back}. You can answer now too." in redrawn["message"]["text"]
+    actions = [b["action"] for b in redrawn["message"]["buttons"]]
+    assert "snooze" not in actions
+    assert "answer.done" in actions
+    assert chat.records() == []
 
 
 async def test_not_this_week_with_text_records_the_barrier(chat: LocalChat) -> None:
@@ -878,7 +955,22 @@ async def test_the_page_and_its_answers_may_not_be_framed(chat: LocalChat) -> No
         response = await chat.client.get(path)
         assert response.status == 200
         assert response.headers["X-Frame-Options"] == "DENY"
-        assert response.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+async def test_the_page_runs_its_own_script_and_no_other(chat: LocalChat) -> None:
+    """A script slipped into some text (an attribute, a handler) would not run: the policy
+    allows the page's own script by its hash, nothing inline besides."""
+    response = await chat.client.get("/local")
+    policy = response.headers["Content-Security-Policy"]
+    page = await response.text()
+    script = page.split("<script>", 1)[1].split("</script>", 1)[0]
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+
+    assert f"script-src 'sha256-{digest}';" in policy
+    assert "unsafe-inline'" not in policy.split("script-src", 1)[1].split(";", 1)[0]
+    assert "default-src 'none'" in policy
+    assert "connect-src 'self'" in policy
 
 
 def test_the_pages_own_script_posts_json() -> None:

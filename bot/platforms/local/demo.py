@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from bot.core.catalog import Catalog
 from bot.core.states import PromptStatus
-from bot.platforms.local.directory import local_workspace
+from bot.handlers.dispatch import enter, handle_text
+from bot.platforms.local.directory import LocalDirectory, local_user, local_workspace
+from bot.services import Services
 from bot.store.models import (
     Commitment,
     Person,
@@ -107,6 +109,10 @@ BARRIERS = (
     "Crisis placement took priority.",
 )
 WEEKS = 8
+TEAM = "CPM Implementation"
+# The sample agency's own database, beside wherever `followthrough demo` runs: never a real
+# one unless `--into` says so.
+DEMO_DATABASE_FILE = "followthrough-demo.db"
 
 
 def has_demo(session: Session) -> bool:
@@ -132,7 +138,7 @@ def create_demo(session: Session, catalog: Catalog, *, now: datetime, seed: int 
     )
     team = Team(
         workspace_id=workspace.id,
-        name="CPM Implementation",
+        name=TEAM,
         channel_ref="cpm-implementation",
         channel_name="cpm-implementation",
         timezone="America/Los_Angeles",
@@ -224,3 +230,32 @@ def _week(
         )
     )
     return 1
+
+
+def open_demo(session: Session, services: Services, *, now: datetime) -> None:
+    """What makes every button work at once: a prompt queued for every leader (about their
+    first commitment) and this week's digest for the team, asked for by the admin as anyone
+    would (`send-now`, `digest send`); `serve`'s first scheduling pass delivers them."""
+    ctx = enter(
+        session,
+        settings=services.settings,
+        catalog=services.catalog,
+        workspace=local_workspace(session, now),
+        user=local_user(ADMIN[0]),
+        directory=LocalDirectory(),
+        now=now,
+    )
+    asked = [f"send-now {leader.email} {leader.commitments[0][0]}" for leader in LEADERS]
+    for command in (*asked, f'digest send "{TEAM}"'):
+        reply = handle_text(command, ctx)
+        if not reply.ok:
+            raise RuntimeError(f"The demo's `{command}` was refused: {reply.text}")
+
+
+def demo_people() -> list[str]:
+    """Who to be in the sample agency, one line each: the admin first."""
+    lines = [f"{ADMIN[1]} ({ADMIN[0]}): {ADMIN[2].lower()}, admin"]
+    for leader in LEADERS:
+        admin = ", admin" if leader.role == "director" else ""
+        lines.append(f"{leader.name} ({leader.email}): {leader.role}{admin}")
+    return lines

@@ -4,6 +4,8 @@ routes it calls. It is a real platform of the core: the same handlers and the sa
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,9 +19,10 @@ from sqlalchemy.orm import Session
 from bot.core.messages import Message, message_to_dict
 from bot.handlers.context import Context
 from bot.handlers.dispatch import enter, handle_action, handle_text
-from bot.handlers.people import identify
+from bot.handlers.people import current_teams, identify
+from bot.handlers.replies import OUTCOME_LABELS
 from bot.platforms.edge import OUTAGE, not_saved, unavailable
-from bot.platforms.local.channel import LocalChannel, dm_conversation, post
+from bot.platforms.local.channel import LocalChannel, dm_conversation, post, team_conversation
 from bot.platforms.local.directory import (
     LOCAL_PLATFORM,
     LocalDirectory,
@@ -28,10 +31,30 @@ from bot.platforms.local.directory import (
     local_workspace,
 )
 from bot.services import SERVICES_KEY, Services
-from bot.store.models import LocalMessage, Person, Team
+from bot.store.models import LocalMessage, Person, Record, Team
 from bot.web.guard import same_site
 
 PAGE = Path(__file__).resolve().parent / "static" / "index.html"
+
+
+def _page_headers(page: str) -> dict[str, str]:
+    """The page may run its own script and nothing else (not a handler slipped into some
+    text), talk only to this server, and not be framed."""
+    script = page.split("<script>", 1)[1].split("</script>", 1)[0]
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    return {
+        "Content-Security-Policy": (
+            f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'; "
+            "img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+            "frame-ancestors 'none'"
+        ),
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "no-cache",
+    }
+
+
+_PAGE_TEXT = PAGE.read_text(encoding="utf-8")
+_PAGE_HEADERS = _page_headers(_PAGE_TEXT)
 
 
 def _services(request: web.Request) -> Services:
@@ -48,8 +71,8 @@ def _row(message: LocalMessage) -> dict[str, Any]:
     }
 
 
-async def page(request: web.Request) -> web.FileResponse:
-    return web.FileResponse(PAGE)
+async def page(request: web.Request) -> web.Response:
+    return web.Response(text=_PAGE_TEXT, content_type="text/html", headers=_PAGE_HEADERS)
 
 
 async def people(request: web.Request) -> web.Response:
@@ -78,6 +101,8 @@ async def people(request: web.Request) -> web.Response:
                     {"id": t.id, "name": t.name, "channel": t.channel_name or t.channel_ref}
                     for t in teams
                 ],
+                # Who FOLLOWTHROUGH_ADMINS names: the empty page tells a newcomer to join as one.
+                "admins": sorted(services.settings.bootstrap_admins),
             }
 
     return web.json_response(await asyncio.to_thread(load))
@@ -158,6 +183,7 @@ async def press(request: web.Request) -> web.Response:
         result = handle_action(ctx, action, value, text)
         if result.prompt is not None:
             _redraw(ctx.session, shown, int(value), result.prompt, ctx.now)
+            _show_shared(ctx, int(value))
         post(ctx.session, conversation, "bot", result.reply, kind="reply", now=ctx.now)
         return result.reply.ok
 
@@ -210,6 +236,44 @@ def _redraw(
     if cards and pressed not in cards:
         pressed.body = {**pressed.body, "message": {**pressed.body["message"], "buttons": []}}
         pressed.updated_at = now
+
+
+def _show_shared(ctx: Context, prompt_id: int) -> None:
+    """A note shared with the implementation team shows in the leader's team channels at
+    once, as well as in the week's digest: one message a prompt, redrawn when it changes."""
+    record = ctx.session.scalar(select(Record).filter_by(prompt_id=prompt_id))
+    if record is None or not record.shared or not record.note:
+        return
+    entry = ctx.catalog.find(record.behavior_id)
+    behavior = f"{entry.title} ({entry.id})" if entry else record.behavior_id
+    message = Message(
+        title=f"{ctx.caller.name} shared a note",
+        text=record.note,
+        fields=(
+            ("Behavior", behavior),
+            ("Answer", OUTCOME_LABELS.get(record.outcome, record.outcome)),
+        ),
+    )
+    for team in current_teams(ctx.session, ctx.caller):
+        conversation = team_conversation(team.id)
+        shown = ctx.session.scalar(
+            select(LocalMessage).where(
+                LocalMessage.conversation == conversation, LocalMessage.prompt_id == prompt_id
+            )
+        )
+        if shown is None:
+            post(
+                ctx.session,
+                conversation,
+                "bot",
+                message,
+                kind="shared",
+                prompt_id=prompt_id,
+                now=ctx.now,
+            )
+        elif shown.body.get("message") != message_to_dict(message):
+            shown.body = {**shown.body, "message": message_to_dict(message)}
+            shown.updated_at = ctx.now
 
 
 def _person(session: Session, person_id: int) -> Person:
