@@ -15,8 +15,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from jinja2 import Environment, PackageLoader, StrictUndefined
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.core.catalog import Catalog
@@ -26,7 +25,7 @@ from bot.reports.figures import build_report
 from bot.reports.records import record_rows
 from bot.reports.scope import Period, Scope
 from bot.services import SERVICES_KEY, Services
-from bot.store.models import Team, Workspace
+from bot.store.models import Person, Team, Workspace
 from bot.web.access import (
     COOKIE,
     SESSION_LIFETIME,
@@ -37,6 +36,7 @@ from bot.web.access import (
     session_viewer,
 )
 from bot.web.guard import address_problem
+from bot.web.pages import html_page
 from bot.web.sections import sections
 
 T = TypeVar("T")
@@ -55,15 +55,6 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
 }
-# Every template is HTML, so everything put into one is escaped unless it is Markup: the
-# charts, whose text is escaped where they are drawn.
-_TEMPLATES = Environment(
-    loader=PackageLoader("bot.web", "templates"),
-    autoescape=True,
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 
 
 class BadFilter(Exception):
@@ -118,6 +109,7 @@ def _read_filters(
     now: datetime,
     *,
     reports: bool,
+    earliest: datetime | None = None,
 ) -> Filters:
     role = query.get("role", "").strip() or None
     if role is not None and role not in catalog.roles:
@@ -128,7 +120,7 @@ def _read_filters(
         start = (
             date.fromisoformat(query["from"])
             if query.get("from")
-            else end - timedelta(weeks=DEFAULT_WEEKS - 1)
+            else _default_start(end, earliest.astimezone(zone).date() if earliest else None)
         )
     except ValueError:
         raise BadFilter("Write dates as year-month-day, like 2026-11-23.") from None
@@ -140,6 +132,15 @@ def _read_filters(
     if not page.isdigit() or int(page) < 1:
         raise BadFilter("Pages are numbered from 1.")
     return Filters(team.id if team else None, role, start, end, int(page), reports)
+
+
+def _default_start(end: date, earliest: date | None) -> date:
+    """The last DEFAULT_WEEKS weeks to `end`, or fewer: from the week the workspace met its
+    first person (before it there can be nothing to show), but never after `end`."""
+    start = end - timedelta(weeks=DEFAULT_WEEKS - 1)
+    if earliest is not None:
+        start = max(start, earliest - timedelta(days=earliest.weekday()))
+    return min(start, end)
 
 
 def _view(
@@ -168,7 +169,14 @@ def _view(
     if chosen is None and not reports and viewer.team_ids is not None and len(teams) == 1:
         chosen = teams[0]  # a member of one team sees it in the team's own weeks
     zone = ZoneInfo(chosen.timezone if chosen else viewer.zone)
-    filters = _read_filters(query, catalog, chosen, zone, now, reports=reports)
+    earliest = (
+        None
+        if query.get("from")
+        else session.scalar(
+            select(func.min(Person.created_at)).where(Person.workspace_id == viewer.workspace_id)
+        )
+    )
+    filters = _read_filters(query, catalog, chosen, zone, now, reports=reports, earliest=earliest)
     if reports:
         scope = Scope(
             workspace_id=viewer.workspace_id, role=filters.role, person_ids=viewer.report_ids
@@ -210,7 +218,8 @@ def render_page(
     )
     workspace = session.get(Workspace, viewer.workspace_id)
     role = f", {view.filters.role}s" if view.filters.role else ""
-    return _TEMPLATES.get_template("dashboard.html").render(
+    return html_page(
+        "dashboard.html",
         title="Follow-Through dashboard",
         place=workspace.name if workspace and workspace.name else "your workspace",
         label=view.label + role,
@@ -219,6 +228,9 @@ def render_page(
         filters=view.filters,
         teams=_team_options(view),
         roles=_role_options(catalog, view.filters.role),
+        empty=not any(
+            w.prompts_sent or w.done or w.partly or w.not_this_week for w in report.grid.weeks
+        ),
         **sections(
             report, catalog, page=view.filters.page, query=lambda n: view.filters.query(page=n)
         )._asdict(),
@@ -270,7 +282,7 @@ def records_csv(
 
 def _refusal(status: type[web.HTTPException], title: str, advice: str) -> web.HTTPException:
     """A page that says why the request was turned away and what to do instead."""
-    page = _TEMPLATES.get_template("refused.html").render(title=title, advice=advice)
+    page = html_page("refused.html", title=title, advice=advice)
     return status(text=page, content_type="text/html", headers=HEADERS)
 
 

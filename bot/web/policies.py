@@ -11,20 +11,14 @@ from importlib.resources import files
 from pathlib import Path
 
 from aiohttp import web
-from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from bot.services import SERVICES_KEY
+from bot.web.pages import html_page
 
-_TEMPLATES = Environment(
-    loader=PackageLoader("bot.web", "templates"),
-    autoescape=True,
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'"
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; "
+        "frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "max-age=300",
@@ -60,9 +54,7 @@ def _page(title: str, own: Path | None, default: str, place: str) -> str:
         if own is not None
         else files("bot.web").joinpath("policies", default).read_text(encoding="utf-8")
     )
-    return _TEMPLATES.get_template("policy.html").render(
-        title=title, blocks=blocks(text), place=place
-    )
+    return html_page("policy.html", title=title, blocks=blocks(text), place=place)
 
 
 def _handler(

@@ -21,6 +21,7 @@ from bot.reports.figures import (
     Cell,
     Highlights,
     LeaderRow,
+    Note,
     Report,
 )
 from bot.store.models import pronouns_and_title
@@ -90,6 +91,13 @@ class People(NamedTuple):
     names: str
 
 
+class NoteGroup(NamedTuple):
+    """One leader's notes, newest first."""
+
+    leader: str
+    notes: list[Note]
+
+
 class Sections(NamedTuple):
     """Everything under the page's header and filters, in the names the templates use."""
 
@@ -99,6 +107,7 @@ class Sections(NamedTuple):
     barriers: tuple[BarrierGroup, ...]
     barrier_chart: Markup
     notes: Highlights
+    note_groups: list[NoteGroup]
     recognitions: People
     streaks: People
     quiet: People
@@ -120,12 +129,22 @@ def sections(
             caption="Barriers by theme",
         ),
         notes=report.highlights,
+        note_groups=_by_leader(report.highlights.notes),
         recognitions=People(
             _recognized(report), ", ".join(f"{name} ({n})" for name, n in report.recognitions)
         ),
         streaks=People(len(report.streaks), _weeks_each(report.streaks[:SHOWN_STREAKS])),
         quiet=People(len(report.quiet), _weeks_each(report.quiet)),
     )
+
+
+def _by_leader(notes: tuple[Note, ...]) -> list[NoteGroup]:
+    """The notes by leader (told apart by who they are, not their name), the leader with the
+    newest note first, as the notes come."""
+    groups: dict[int, NoteGroup] = {}
+    for note in notes:
+        groups.setdefault(note.person_id, NoteGroup(note.leader, [])).notes.append(note)
+    return list(groups.values())
 
 
 def _tiles(report: Report) -> list[Tile]:
@@ -233,7 +252,7 @@ def _grid(report: Report, page: int, query: Callable[[int], str]) -> Grid:
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     page = min(page, pages)
     shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    weeks = tuple(week.start for week in report.grid.period.weeks)
+    weeks = tuple(week.start for week in report.grid.period.weeks)  # oldest first
     pager = None
     if pages > 1:
         links = []
@@ -243,9 +262,12 @@ def _grid(report: Report, page: int, query: Callable[[int], str]) -> Grid:
             links.append(("Next", query(page + 1)))
         first = (page - 1) * PAGE_SIZE + 1
         pager = Pager(first, first + len(shown) - 1, len(rows), links)
-    return Grid(LEGEND, weeks, [_grid_row(row, weeks) for row in shown], pager)
+    # The latest week first, next to the names: what a reader looks for, and what a phone
+    # shows before it scrolls.
+    return Grid(LEGEND, weeks[::-1], [_grid_row(row, weeks) for row in shown], pager)
 
 
 def _grid_row(row: LeaderRow, weeks: tuple[date, ...]) -> GridRow:
-    cells = [(week, CELLS[cell]) for cell, week in zip(row.cells, weeks, strict=True)]
+    """A leader's row, the latest week first (`weeks` and the row's cells oldest first)."""
+    cells = [(week, CELLS[cell]) for cell, week in zip(row.cells, weeks, strict=True)][::-1]
     return GridRow(row.name, pronouns_and_title(row.pronouns, row.title), row.role, cells)

@@ -22,11 +22,13 @@ from bot.core import links
 from bot.core.catalog import load_catalog
 from bot.core.clock import SetClock
 from bot.platforms import registry
+from bot.reports.figures import Note
 from bot.services import SERVICES_KEY, Services
 from bot.store.db import create_db_engine, migrate, session_factory
 from bot.store.models import Person, Record, Team, TeamMembership, UsedDashboardLink
 from bot.web.access import COOKIE, is_loopback
 from bot.web.dashboard import add_dashboard_routes
+from bot.web.sections import _by_leader
 from tests.reports.agency import Agency, build_agency
 
 Client = TestClient[web.Request, web.Application]
@@ -669,7 +671,8 @@ async def test_the_charts_show_the_teams_figures(dashboard: Dashboard) -> None:
     assert barriers == {"Court and legal": "1"}
     ben = re.search(r'<tr data-leader="Ben Brooks">(.*?)</tr>', page)
     assert ben is not None
-    assert re.findall(r'class="cell (\w+)"', ben.group(1)) == ["not", "none", "none", "none"]
+    cells = re.findall(r'class="cell (\w+)"', ben.group(1))
+    assert cells == ["none", "none", "none", "not"]  # the latest week first
     assert 'id="summary-sent"><span>Prompts sent</span><strong>12</strong>' in page
 
 
@@ -687,6 +690,28 @@ async def test_filters_by_role_and_dates(dashboard: Dashboard) -> None:
     assert rows == []  # Ben answered nothing in those weeks
     assert '<option value="manager" selected>' in page
     assert 'value="2026-11-09"' in page
+
+
+async def test_the_weeks_shown_at_first_start_when_the_first_person_arrived(
+    dashboard: Dashboard,
+) -> None:
+    """Not twelve weeks with eight empty ones: the agency met its people the week of 26 Oct
+    (the clock is 30 Nov), so the page opens on that week; a `to` before it stays valid."""
+    await dashboard.sign_in(dashboard.agency.avery)
+
+    weeks = [w["week"] for w in chart_items(await dashboard.page(""), "participation", "week")]
+    assert weeks == [
+        "2026-10-26",
+        "2026-11-02",
+        "2026-11-09",
+        "2026-11-16",
+        "2026-11-23",
+        "2026-11-30",
+    ]
+
+    early = await dashboard.page("to=2026-10-01")  # before anyone: empty, not an error
+    assert 'name="from" value="2026-10-01"' in early
+    assert "Nothing to show for these weeks" in early
 
 
 @pytest.mark.parametrize(
@@ -798,3 +823,26 @@ async def test_the_grid_is_paged_by_fifty_leaders(dashboard: Dashboard) -> None:
     assert len(re.findall(r"<tr data-leader=", second)) == 14
     assert "Leaders 1 to 50 of 64" in first
     assert "Leaders 51 to 64 of 64" in second
+
+
+def test_notes_are_grouped_by_leader_newest_first_and_namesakes_apart() -> None:
+    at = AFTER_FOUR_WEEKS
+
+    def note(person_id: int, leader: str, text: str, days_ago: int) -> Note:
+        when = at - timedelta(days=days_ago)
+        return Note(person_id, leader, "6.a", "Recognize", text, when, "shared")
+
+    notes = (
+        note(2, "Sam Lee", "newest", 1),
+        note(1, "Ana Alvarez", "second", 2),
+        note(3, "Sam Lee", "a namesake's", 3),
+        note(2, "Sam Lee", "older", 4),
+    )
+
+    groups = _by_leader(notes)
+
+    assert [(g.leader, [n.note for n in g.notes]) for g in groups] == [
+        ("Sam Lee", ["newest", "older"]),
+        ("Ana Alvarez", ["second"]),
+        ("Sam Lee", ["a namesake's"]),
+    ]
