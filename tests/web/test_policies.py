@@ -72,7 +72,7 @@ def test_a_policy_file_that_is_not_there_is_refused_at_start(tmp_path: Path) -> 
 async def test_the_teams_manifest_points_at_pages_the_service_serves(
     open_site: Callable[..., Awaitable[Client]],
 ) -> None:
-    manifest = json.loads((REPOSITORY / "deploy/teams/manifest.json").read_text())
+    manifest = json.loads((REPOSITORY / "bot/platforms/teams/app/manifest.json").read_text())
     client = await open_site()
     for key in ("privacyUrl", "termsOfUseUrl"):
         path = manifest["developer"][key].removeprefix("${PUBLIC_URL}")

@@ -30,6 +30,7 @@ from bot.handlers.people import Stranger
 from bot.handlers.replies import AnswerResult
 from bot.platforms.edge import NotSaved, answer_known_caller, not_saved, run_in_core
 from bot.platforms.slack.channel import PLATFORM, SlackChannel, api_error
+from bot.platforms.slack.installed import CALLBACK_PAGES
 from bot.platforms.slack.logs import bolt_logger
 from bot.platforms.slack.people import SlackDirectory, platform_user
 from bot.platforms.slack.render import (
@@ -256,6 +257,7 @@ def build_slack(services: Services, setup: SlackSetup) -> SlackEdge:
                 # which agency networks that block CDNs would show broken.
                 install_page_rendering_enabled=False,
                 authorization_url=authorization_url(settings.slack_api_url),
+                callback_options=CALLBACK_PAGES,
             ),
         )
     else:

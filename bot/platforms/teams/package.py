@@ -1,11 +1,13 @@
-"""The Teams app package: deploy/teams/manifest.json with the bot's id and address filled in,
-zipped with its two icons."""
+"""The Teams app package: the manifest template (bot/platforms/teams/app/manifest.json, or one
+of your own with --source) with the bot's id and address filled in, zipped with its two
+icons. The template ships inside the installed package, so the command works anywhere."""
 
 from __future__ import annotations
 
 import io
 import json
 import zipfile
+from importlib.resources import as_file, files
 from pathlib import Path
 from string import Template
 from urllib.parse import urlparse
@@ -44,9 +46,9 @@ def build_teams_package(source: Path, *, app_id: str, public_url: str) -> bytes:
 @click.option(
     "--source",
     type=click.Path(path_type=Path, file_okay=False),
-    default="deploy/teams",
-    show_default=True,
-    help="The folder with manifest.json and the two icons.",
+    default=None,
+    help="A folder with your own manifest.json and the two icons (color.png, outline.png); "
+    "by default, the ones that come with Follow-Through.",
 )
 @click.option(
     "--out",
@@ -54,16 +56,32 @@ def build_teams_package(source: Path, *, app_id: str, public_url: str) -> bytes:
     default="followthrough-teams.zip",
     show_default=True,
 )
-def teams_package(source: Path, out: Path) -> None:
+def teams_package(source: Path | None, out: Path) -> None:
     """Build the Teams app package (manifest and icons) to upload to Teams."""
     settings = Settings()
     app_id = settings.of(TeamsSettings).microsoft_app_id
-    if not app_id:
-        raise click.UsageError("Set MICROSOFT_APP_ID: the package names the bot by it.")
-    if not settings.public_url:
-        raise click.UsageError("Set PUBLIC_URL: Teams needs the bot's web address.")
+    missing = [
+        f"{name} ({why})"
+        for name, value, why in (
+            ("MICROSOFT_APP_ID", app_id, "the bot's id, from its Azure Bot resource"),
+            ("PUBLIC_URL", settings.public_url, "the https:// address Teams reaches it at"),
+        )
+        if not value
+    ]
+    if missing:
+        raise click.UsageError("Set " + " and ".join(missing) + ", then run this again.")
+    if source is not None and not (source / "manifest.json").is_file():
+        raise click.UsageError(f"{source} has no manifest.json: give the folder that holds it.")
     try:
-        built = build_teams_package(source, app_id=app_id, public_url=settings.public_url)
+        with as_file(files("bot.platforms.teams").joinpath("app")) as shipped:
+            built = build_teams_package(
+                source or shipped, app_id=app_id, public_url=settings.public_url
+            )
+    except FileNotFoundError as error:
+        absent = Path(str(error.filename)).name
+        where = source or "the installed package (reinstall Follow-Through)"
+        problem = f"{absent} is missing beside manifest.json in {where}."
+        raise click.ClickException(problem) from error
     except (OSError, ValueError) as error:
         raise click.ClickException(str(error)) from error
     out.write_bytes(built)

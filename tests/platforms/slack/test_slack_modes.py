@@ -99,8 +99,20 @@ async def test_oauth_install_stores_the_workspace_and_its_token_is_used(
         headers={"Cookie": cookie},
     )
     assert callback.status == 200, await callback.text()
+    page = await callback.text()
+    assert '<html lang="en">' in page
+    assert "<title>Follow-Through is installed</title>" in page
+    assert "/followthrough help" in page
+    assert "oauth-state=deleted" in callback.headers["Set-Cookie"]
     assert slack_api.calls_to("oauth.v2.access")
     assert await _setup(services).token_for("T0001") == "xoxb-installed"
+
+    refused = await client.get("/slack/oauth_redirect?error=access_denied")
+    page = await refused.text()
+    assert refused.status == 200
+    assert "<title>Follow-Through was not installed</title>" in page
+    assert "access_denied" in page
+    assert 'href="/slack/install"' in page
 
     body, content_type = payloads.slash_command("help", user_id="U0SUP")
     answer = await post(client, body, content_type)

@@ -855,8 +855,38 @@ def test_teams_package_fills_in_the_app_id_and_address(tmp_path: Path) -> None:
     assert '"personal", "team", "groupChat"' in manifest
 
 
+def test_teams_package_works_outside_a_checkout_and_names_what_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no deploy/ folder here: the template comes with the package
+    runner = CliRunner()
+    unset = {"MICROSOFT_APP_ID": None, "MicrosoftAppId": None, "PUBLIC_URL": None}
+
+    neither = runner.invoke(main, ["teams-package"], env=unset)
+    assert neither.exit_code == 2
+    assert "Set MICROSOFT_APP_ID (the bot's id" in neither.output
+    assert "and PUBLIC_URL (the https:// address" in neither.output
+
+    settings = {"MICROSOFT_APP_ID": "11111111-2222-3333-4444-555555555555"}
+    settings["PUBLIC_URL"] = "https://ft.agency.gov"
+    built = runner.invoke(main, ["teams-package"], env={**unset, **settings})
+    assert built.exit_code == 0, built.output
+    assert (tmp_path / "followthrough-teams.zip").exists()
+
+    empty = tmp_path / "mine"
+    empty.mkdir()
+    mine = runner.invoke(main, ["teams-package", "--source", str(empty)], env=settings)
+    assert mine.exit_code == 2
+    assert "has no manifest.json" in mine.output
+    (empty / "manifest.json").write_text("{}")
+    iconless = runner.invoke(main, ["teams-package", "--source", str(empty)], env=settings)
+    assert iconless.exit_code == 1
+    assert "color.png is missing beside manifest.json" in iconless.output
+    assert "Errno" not in iconless.output
+
+
 def test_every_command_the_teams_manifest_offers_is_one_the_bot_knows() -> None:
-    manifest = json.loads((REPOSITORY / "deploy" / "teams" / "manifest.json").read_text())
+    manifest = json.loads((REPOSITORY / "bot/platforms/teams/app/manifest.json").read_text())
     offered = [
         command["title"]
         for bot in manifest["bots"]
