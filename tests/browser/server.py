@@ -1,4 +1,5 @@
-"""A real `followthrough serve` process for browser tests, on a free localhost port."""
+"""A real `followthrough serve` (or `demo`) process for browser tests, on a free localhost
+port."""
 
 from __future__ import annotations
 
@@ -19,17 +20,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(env: dict[str, str], cwd: Path) -> Iterator[str]:
-    """Start `serve` with `env` (which names PORT), wait until /readyz answers, yield its base
-    URL, and stop it afterwards."""
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve"],
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+def serving(env: dict[str, str], cwd: Path, command: str = "serve") -> Iterator[str]:
+    """Start `serve` (or `demo`) with `env` (which names PORT), wait until /readyz answers,
+    yield its base URL, and stop it afterwards. Its output goes to <command>.log in `cwd` (a
+    pipe nobody reads would fill and stop it)."""
+    with (cwd / f"{command}.log").open("ab") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", command],
+            env=env,
+            cwd=cwd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{env['PORT']}"
     try:
         for _ in range(100):

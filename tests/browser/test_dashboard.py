@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -21,16 +20,19 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from bot.core import links
 from bot.store.db import create_db_engine, migrate, session_factory
+from tests.browser.browsing import (
+    WIDTHS,
+    barriers,
+    chromium,
+    launched,
+    screenshot,
+    scrolls_sideways,
+)
 from tests.browser.server import free_port, serving
 from tests.reports.agency import Agency, build_agency
 
-playwright = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = shutil.which("chromium")
-if CHROMIUM is None:
-    if os.environ.get("CI"):
-        pytest.fail("chromium is not installed; .ci/run installs Debian's chromium")
-    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+pytest.importorskip("playwright.sync_api")
+chromium()
 
 SECRET = "browser-dashboard-secret"
 ADMIN = "avery@agency.org"
@@ -42,10 +44,10 @@ class Served:
     env: dict[str, str]
     agency: Agency
 
-    def link_from_chat(self, as_user: str) -> str:
-        """What `dashboard` answers in the chat: the link on its `Dashboard:` line."""
+    def chat(self, as_user: str, text: str) -> str:
+        """`followthrough chat --as <as_user> <text>` on this server's database: the reply."""
         done = subprocess.run(
-            [sys.executable, "-m", "bot.cli", "chat", "--as", as_user, "dashboard"],
+            [sys.executable, "-m", "bot.cli", "chat", "--as", as_user, text],
             env=self.env,
             capture_output=True,
             text=True,
@@ -53,7 +55,12 @@ class Served:
             timeout=60,
         )
         assert done.returncode == 0, done.stdout + done.stderr
-        (line,) = [line for line in done.stdout.splitlines() if line.startswith("Dashboard: ")]
+        return done.stdout
+
+    def link_from_chat(self, as_user: str) -> str:
+        """What `dashboard` answers in the chat: the link on its `Dashboard:` line."""
+        reply = self.chat(as_user, "dashboard")
+        (line,) = [line for line in reply.splitlines() if line.startswith("Dashboard: ")]
         return line.removeprefix("Dashboard: ")
 
     def week(self, n: int) -> str:
@@ -92,20 +99,8 @@ def served(tmp_path: Path) -> Iterator[Served]:
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    with playwright.sync_playwright() as driver:
-        launched = driver.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        yield launched
-        launched.close()
+    with launched() as found:
+        yield found
 
 
 def texts(page: Any, selector: str) -> list[str]:
@@ -143,11 +138,11 @@ def test_an_admin_reads_the_charts_filters_and_downloads_the_csv(
     assert texts(page, "#lenses-chart text.value") == ["2", "5", "4", "0"]
     assert texts(page, "#barriers-chart text.label") == ["Court and legal"]
     ben = page.locator("tr[data-leader='Ben Brooks'] td")
-    assert [ben.nth(n).get_attribute("class") for n in range(4)] == [
+    assert [ben.nth(n).get_attribute("class") for n in range(4)] == [  # the latest first
+        "cell none",
+        "cell none",
+        "cell none",
         "cell not",
-        "cell none",
-        "cell none",
-        "cell none",
     ]
     dee = page.locator("tr[data-leader='Dee Diaz'] td")
     assert [dee.nth(n).get_attribute("class") for n in range(4)] == [
@@ -227,3 +222,52 @@ def test_tampered_expired_and_reused_links_are_refused(served: Served, browser: 
         assert page.locator("h1").inner_text() == says
         assert "`dashboard` in your chat" in page.locator("main").inner_text()
         assert page.locator("svg").count() == 0
+
+
+def team_page(served: Served, browser: Any, size: dict[str, int], team: str) -> Any:
+    """The admin's dashboard for one team, in a window of this size."""
+    page = browser.new_page(viewport=size)
+    page.goto(served.link_from_chat(ADMIN))
+    page.select_option("select[name=team]", label=team)
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url("**/dashboard?team=*")
+    return page
+
+
+def test_the_dashboard_reads_on_a_laptop_and_a_phone_and_passes_axe(
+    served: Served, browser: Any
+) -> None:
+    for size in WIDTHS:
+        page = team_page(served, browser, size, "North")
+        screenshot(page, "dashboard", full_page=True)
+        assert barriers(page) == []
+        assert not scrolls_sideways(page), size  # wide charts and the grid scroll in sections
+        headers = texts(page, "table.grid thead th[title]")
+        this_week = date.fromisoformat(served.week(3)) + timedelta(weeks=1)
+        assert headers[0] == this_week.strftime("%b %d")  # the latest week first
+        notes = page.locator("#notes details")
+        assert notes.count() >= 1
+        assert notes.first.get_attribute("open") is not None
+        page.close()
+
+
+def test_an_empty_team_says_so_once(served: Served, browser: Any) -> None:
+    served.chat(ADMIN, "team add Quiet #quiet")
+    for size in WIDTHS:
+        page = team_page(served, browser, size, "Quiet")
+        assert "No leaders are in this view yet" in page.locator("#empty").inner_text()
+        assert page.locator("svg").count() == 0
+        assert page.locator("#summary").count() == 0
+        assert barriers(page) == []
+        screenshot(page, "dashboard-empty")
+        page.close()
+
+
+def test_the_refusal_and_policy_pages_pass_axe(served: Served, browser: Any) -> None:
+    for size in WIDTHS:
+        page = browser.new_page(viewport=size)
+        for path in ("/dashboard", "/privacy", "/terms"):
+            page.goto(f"{served.base}{path}")
+            assert barriers(page) == [], path
+            assert not scrolls_sideways(page), path
+        page.close()

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,15 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.browsing import chromium, launched
 from tests.browser.server import free_port, serving
 
-playwright = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = shutil.which("chromium")
-if CHROMIUM is None:
-    if os.environ.get("CI"):
-        pytest.fail("chromium is not installed; .ci/run installs Debian's chromium")
-    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+pytest.importorskip("playwright.sync_api")
+chromium()
 
 
 def followthrough(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -60,18 +55,7 @@ def served(tmp_path: Path) -> Iterator[str]:
 
 
 def test_a_leader_answers_a_prompt_with_a_button_and_sees_it_in_history(served: str) -> None:
-    with playwright.sync_playwright() as driver:
-        browser = driver.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
+    with launched() as browser:
         page = browser.new_page()
         page.goto(served)
         assert page.url.endswith("/local")
@@ -86,4 +70,25 @@ def test_a_leader_answers_a_prompt_with_a_button_and_sees_it_in_history(served: 
         page.get_by_label("message").press("Enter")
         page.get_by_text("6.a Done").wait_for(timeout=10_000)
         assert "1 record, 1 done or partly done" in page.locator("#log").inner_text()
-        browser.close()
+
+
+def test_what_anyone_types_stays_text_even_in_a_link(served: str) -> None:
+    """A web address is made a link from the text as typed: a quote ends it, so nothing
+    typed becomes an attribute of the link, and angle brackets stay text."""
+    typed = 'see https://x.io/a"onmouseover="document.title=1"b and <b>bold</b> <https://y.io/c>'
+    with launched() as browser:
+        page = browser.new_page()
+        page.goto(served)
+        page.get_by_role("button", name="Sam Rivera").click()
+        page.get_by_label("message").fill(typed)
+        page.get_by_label("message").press("Enter")
+        said = page.locator(".msg.person").last
+        said.wait_for(timeout=15_000)
+        assert said.inner_text().strip() == typed
+        assert page.locator("#log [onmouseover]").count() == 0
+        assert page.locator("#log b").count() == 0
+        links = said.locator("a")
+        assert [links.nth(n).get_attribute("href") for n in range(links.count())] == [
+            "https://x.io/a",
+            "https://y.io/c",
+        ]
