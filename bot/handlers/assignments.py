@@ -69,6 +69,12 @@ def _leaders(ctx: Context, scope: c.Scope) -> tuple[list[Person], str]:
     return people, f"team {team.name}'s leaders"
 
 
+def _kept(people: list[Person]) -> str:
+    """Who chose a commitment themselves, and so keeps it when an admin ends theirs."""
+    keep = "keeps" if len(people) == 1 else "keep"
+    return f"{_names(people)} chose it themselves and {keep} it"
+
+
 def _names(people: list[Person]) -> str:
     shown = ", ".join(person.name for person in people[:NAMED])
     more = len(people) - NAMED
@@ -187,10 +193,11 @@ def unassign(command: c.Drop, scope: c.Scope, ctx: Context) -> Message:
         key=lambda p: p.name.casefold(),
     )
     if not assigned:
-        mine = f" ({_names(own)} chose it themselves and keep it)" if own else ""
-        raise Refusal(
-            f"No one of {whom} holds {command.behavior_id} as an assigned commitment{mine}."
+        mine = f" ({_kept(own)})" if own else ""
+        holds = {"user": f"{whom} doesn't hold", "role": f"No {scope.value} holds"}.get(
+            scope.kind, f"None of {whom} holds"
         )
+        raise Refusal(f"{holds} {command.behavior_id} as an assigned commitment{mine}.")
     ended = sorted((by_id[x.person_id] for x in assigned), key=lambda p: p.name.casefold())
     for commitment in assigned:
         commitment.ended_at = ctx.now
@@ -214,5 +221,5 @@ def unassign(command: c.Drop, scope: c.Scope, ctx: Context) -> Message:
     )
     text = f"Ended {command.behavior_id} for {plural(len(ended), 'leader')}: {_names(ended)}."
     if own:
-        text += f" {_names(own)} chose it themselves and keep it."
+        text += f" {_kept(own)}."
     return Message(text=text)

@@ -111,7 +111,7 @@ def test_those_who_have_it_or_whose_role_it_is_not_are_passed_over_and_named(
         ("U-ADMIN", "commit <@U-ADMIN> 6.a", "Avery Admin isn't enrolled as a leader."),
         ("U-ADMIN", "commit role:director 6.z", "There is no behavior `6.z`"),
         ("U-ADMIN", "commit role:director", "Which behavior?"),
-        ("U-ADMIN", "drop role:director 6.a", "No one of every director holds 6.a"),
+        ("U-ADMIN", "drop role:director 6.a", "No director holds 6.a as an assigned"),
     ],
 )
 def test_a_malformed_or_refused_assignment_changes_nothing(
@@ -131,7 +131,7 @@ def test_drop_ends_only_what_an_admin_assigned(agency: FakePlatform) -> None:
     reply = agency.say("U-ADMIN", "drop team:North 6.a")
 
     assert reply == (
-        "Ended 6.a for 1 leader: Morgan Manager. Sam Supervisor chose it themselves and keep it."
+        "Ended 6.a for 1 leader: Morgan Manager. Sam Supervisor chose it themselves and keeps it."
     )
     active = commitments(agency, behavior_id="6.a", ended_at=None)
     assert [c.person_id for c in active] == [person_id(agency, "U-SUP")]

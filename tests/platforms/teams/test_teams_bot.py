@@ -277,6 +277,29 @@ async def test_an_admin_assigns_and_ends_a_commitment_for_a_team_in_teams(
     assert commitment.goal == "Thank one worker"
 
 
+async def test_an_admin_sets_snooze_and_expiry_and_drops_for_someone_in_teams(
+    teams: tuple[TestClient, Services], connector: MockConnector
+) -> None:
+    client, services = teams
+    await install(client, connector)
+    turns = [
+        ("snooze-length 1d", "The Snooze button now asks again after 1 day"),
+        ("snooze-length forever", "is not a duration"),
+        ("expiry 2d", "A prompt now stays open 2 days after its reminder"),
+        (f"leader add {SAM['email']} role=supervisor", "Enrolled Sam Rivera"),
+        (f"commit {SAM['email']} 6.a Thank one worker", "Assigned 6.a"),
+        (f"drop {SAM['email']} 6.b", "Sam Rivera doesn't hold 6.b as an assigned commitment"),
+        (f"drop {SAM['email']} 6.a", "Ended 6.a for 1 leader: Sam Rivera."),
+    ]
+    for turn, (text, expected) in enumerate(turns, start=1):
+        await send(client, act.message(text, **personal(connector, AVERY)))
+        assert expected in said(await reply_to(connector, AVERY, turn)), text
+    (workspace,) = rows(services, Workspace)
+    assert (workspace.snooze_minutes, workspace.expiry_hours) == (24 * 60, 48)
+    (commitment,) = rows(services, Commitment)
+    assert commitment.ended_at is not None
+
+
 async def test_the_roster_is_asked_who_someone_is_only_when_they_are_new(
     teams: tuple[TestClient, Services], connector: MockConnector
 ) -> None:
