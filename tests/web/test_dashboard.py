@@ -457,6 +457,7 @@ async def test_an_admin_sees_every_team_and_every_note(dashboard: Dashboard) -> 
     }
     assert len(rows) == 10
     assert "Held a huddle with the North unit" in {r["note"] for r in rows}
+    assert '<label>Team <select name="team">' in page
 
 
 async def test_the_grid_shows_the_pronouns_and_title_a_leader_gave(dashboard: Dashboard) -> None:
@@ -561,6 +562,7 @@ async def test_a_team_member_with_reports_chooses_between_them(dashboard: Dashbo
 
     assert "The people who report to you" in page
     assert {r["leader"] for r in rows} == {"Ben Brooks"}
+    assert '<label>Show <select name="team">' in page  # a team, or the people under them
 
 
 async def test_someone_with_no_reports_cannot_ask_for_them(dashboard: Dashboard) -> None:
