@@ -445,7 +445,7 @@ async def test_lengths_home_and_dropping_an_assignment_in_slack(
     assert "Assigned 6.a" in assigned["text"]
     assert "Drop 6.a" in str(home["blocks"])
     assert dropped["text"] == "Ended 6.a for 1 leader: Sam Rivera."
-    assert "holds 6.a as an assigned commitment" in not_twice["text"]
+    assert "doesn't hold 6.a as an assigned commitment" in not_twice["text"]
     (place,) = rows(services, Workspace)
     assert (place.snooze_minutes, place.expiry_hours) == (24 * 60, 36)
 
