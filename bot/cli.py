@@ -111,10 +111,10 @@ def demo_command(into: bool, yes: bool) -> None:
             "agency (8 people, their history) to it?",
             abort=True,
         )
-    with services.sessions.begin() as session:
-        if has_demo(session):
-            click.echo(f"The sample agency is already in {where}.")
-        else:
+    if there:
+        click.echo(f"The sample agency is already in {where}.")
+    else:
+        with services.sessions.begin() as session:
             made = create_demo(session, services.catalog, now=services.clock.now())
             open_demo(session, services, now=services.clock.now())
             click.echo(

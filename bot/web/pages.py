@@ -8,6 +8,14 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+# A page of ours without script: its own styles and the favicon, nothing else, never framed.
+NO_SCRIPT_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+}
 _PAGES = Environment(
     loader=PackageLoader("bot.web", "templates"),
     autoescape=True,

@@ -13,16 +13,9 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.services import SERVICES_KEY
-from bot.web.pages import html_page
+from bot.web.pages import NO_SCRIPT_HEADERS, html_page
 
-HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; "
-        "frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "max-age=300",
-}
+HEADERS = {**NO_SCRIPT_HEADERS, "Cache-Control": "max-age=300"}
 
 
 def blocks(text: str) -> list[tuple[str, str]]:

@@ -13,16 +13,9 @@ from slack_bolt.oauth.async_callback_options import (
 from slack_bolt.oauth.internals import build_detailed_error
 from slack_bolt.response import BoltResponse
 
-from bot.web.pages import html_page
+from bot.web.pages import NO_SCRIPT_HEADERS, html_page
 
-HEADERS = {
-    "Content-Type": "text/html; charset=utf-8",
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; "
-        "frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-}
+HEADERS = {**NO_SCRIPT_HEADERS, "Content-Type": "text/html; charset=utf-8"}
 
 
 async def _installed(args: AsyncSuccessArgs) -> BoltResponse:

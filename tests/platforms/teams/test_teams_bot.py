@@ -100,6 +100,15 @@ def said(sent: Any) -> str:
     return (sent.text or "") + str(sent.cards)
 
 
+async def admin_says(
+    client: TestClient, connector: MockConnector, turns: list[tuple[str, str]]
+) -> None:
+    """Avery types each text in the personal chat; each reply says what is expected."""
+    for turn, (text, expected) in enumerate(turns, start=1):
+        await send(client, act.message(text, **personal(connector, AVERY)))
+        assert expected in said(await reply_to(connector, AVERY, turn)), text
+
+
 async def install(client: TestClient, connector: MockConnector) -> None:
     await send(client, act.installation_update("add", service_url=connector.url))
 
@@ -161,9 +170,7 @@ async def test_an_admin_changes_a_team_and_clears_a_cadence_in_teams(
         ("cadence clear team:South", "a broader one applies again"),
         ("team remove South", "Removed team South"),
     ]
-    for turn, (text, expected) in enumerate(turns, start=1):
-        await send(client, act.message(text, **personal(connector, AVERY)))
-        assert expected in said(await reply_to(connector, AVERY, turn))
+    await admin_says(client, connector, turns)
     assert rows(services, Team) == []
 
 
@@ -185,9 +192,7 @@ async def test_reporting_lines_and_reports_in_teams(
         (f"leader reports-to {dana['email']} {SAM['email']}", "can't report to Sam Rivera"),
         (f"leader reports-to {SAM['email']}", "Usage: `leader reports-to <user> <manager|none>`"),
     ]
-    for turn, (text, expected) in enumerate(turns, start=1):
-        await send(client, act.message(text, **personal(connector, AVERY)))
-        assert expected in said(await reply_to(connector, AVERY, turn))
+    await admin_says(client, connector, turns)
 
     await send(client, act.message("reports", **personal(connector, dana)))
     card = said(await reply_to(connector, dana))
@@ -269,9 +274,7 @@ async def test_an_admin_assigns_and_ends_a_commitment_for_a_team_in_teams(
         ("commit team:South 6.a", "There is no team called South"),
         ("drop team:North 6.a", "Ended 6.a for 1 leader: Sam Rivera."),
     ]
-    for turn, (text, expected) in enumerate(turns, start=1):
-        await send(client, act.message(text, **personal(connector, AVERY)))
-        assert expected in said(await reply_to(connector, AVERY, turn))
+    await admin_says(client, connector, turns)
     (commitment,) = rows(services, Commitment)
     assert commitment.ended_at is not None
     assert commitment.goal == "Thank one worker"
@@ -291,9 +294,7 @@ async def test_an_admin_sets_snooze_and_expiry_and_drops_for_someone_in_teams(
         (f"drop {SAM['email']} 6.b", "Sam Rivera doesn't hold 6.b as an assigned commitment"),
         (f"drop {SAM['email']} 6.a", "Ended 6.a for 1 leader: Sam Rivera."),
     ]
-    for turn, (text, expected) in enumerate(turns, start=1):
-        await send(client, act.message(text, **personal(connector, AVERY)))
-        assert expected in said(await reply_to(connector, AVERY, turn)), text
+    await admin_says(client, connector, turns)
     (workspace,) = rows(services, Workspace)
     assert (workspace.snooze_minutes, workspace.expiry_hours) == (24 * 60, 48)
     (commitment,) = rows(services, Commitment)
