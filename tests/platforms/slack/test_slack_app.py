@@ -506,6 +506,44 @@ async def prompt_for_sam(slack: TestClient, services: Services) -> tuple[Any, st
     return prompt, str(prompt.id)
 
 
+async def test_snooze_and_an_answer_redraw_the_slack_card_with_their_state(
+    slack: TestClient, services: Services, slack_api: MockSlackWebAPI
+) -> None:
+    await prompt_for_sam(slack, services)
+    (posted,) = slack_api.calls_to("chat.postMessage")
+
+    def press(label: str, blocks: list[Any]) -> tuple[bytes, str]:
+        actions = next(b for b in blocks if b["type"] == "actions")
+        button = next(e for e in actions["elements"] if e["text"]["text"] == label)
+        return payloads.block_actions(
+            button["action_id"],
+            button["value"],
+            user_id=LEADER,
+            channel_id=dm_channel(LEADER),
+            message_ts=posted.params.get("ts", "1700000000.000100"),
+            message_blocks=blocks,
+        )
+
+    assert (await post(slack, *press("Snooze", posted.params["blocks"]))).status == 200
+    (snoozed,) = await settle(slack_api, "chat.update")
+    assert "Snoozed: I'll ask again" in str(snoozed.params["blocks"])
+    labels = [
+        e["text"]["text"]
+        for b in snoozed.params["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    ]
+    assert "Snooze" not in labels
+
+    assert (await post(slack, *press("Partly", snoozed.params["blocks"]))).status == 200
+    _, answered = await settle(slack_api, "chat.update", 2)
+    actions = next(b for b in answered.params["blocks"] if b["type"] == "actions")
+    styles = {e["text"]["text"]: e.get("style") for e in actions["elements"][:3]}
+    assert styles == {"Done": None, "✓ Partly": "primary", "Not this week": None}
+    (record,) = rows(services, Record)
+    assert record.outcome == "partly"
+
+
 async def test_about_on_a_prompt_shows_the_behavior_in_full_to_the_leader_alone(
     slack: TestClient, services: Services, slack_api: MockSlackWebAPI
 ) -> None:
