@@ -19,7 +19,7 @@ import structlog
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.logs import MAX_MESSAGE, LogFormat, OneLine, configure_logging, one_line
+from bot.logs import MAX_MESSAGE, JsonLines, LogFormat, OneLine, configure_logging, one_line
 
 FORGED = "x\n2026-01-01 00:00:00,000 INFO followthrough: FAKE LOG LINE\r\x1b[31m\u2028end"
 ESCAPED = r"x\n2026-01-01 00:00:00,000 INFO followthrough: FAKE LOG LINE\r\x1b[31m\u2028end"
@@ -94,6 +94,15 @@ def test_a_json_line_says_when_how_bad_where_and_what_with_the_bound_context() -
     assert entry["timestamp"].endswith("+00:00")
 
 
+def test_bound_context_cannot_overwrite_a_line_s_own_keys_and_any_value_is_written() -> None:
+    when = datetime(2026, 1, 5, 9, 0)
+    with structlog.contextvars.bound_contextvars(event="forged", level="debug", at=when):
+        (line,) = logged("anything", "real").splitlines()
+    entry: dict[str, Any] = json.loads(line)
+    assert (entry["event"], entry["level"]) == ("real", "warning")
+    assert entry["at"] == repr(when)
+
+
 def test_a_traceback_stays_on_the_line_of_its_record_in_json() -> None:
     out = io.StringIO()
     with bare_root():
@@ -123,7 +132,7 @@ def test_the_command_logs_through_the_filter() -> None:
         assert CliRunner().invoke(main, ["catalog", "show"]).exit_code == 0
         (handler,) = handlers
         assert [type(f) for f in handler.filters] == [OneLine]
-        assert isinstance(handler.formatter, structlog.stdlib.ProcessorFormatter)
+        assert isinstance(handler.formatter, JsonLines)
 
 
 def test_log_format_text_gives_the_command_a_text_log(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -132,7 +141,7 @@ def test_log_format_text_gives_the_command_a_text_log(monkeypatch: pytest.Monkey
         assert CliRunner().invoke(main, ["catalog", "show"]).exit_code == 0
         (handler,) = handlers
         assert handler.formatter is not None
-        assert not isinstance(handler.formatter, structlog.stdlib.ProcessorFormatter)
+        assert not isinstance(handler.formatter, JsonLines)
         assert handler.formatter._fmt == "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
