@@ -25,6 +25,7 @@ from bot.reports.figures import (
 )
 from bot.reports.scope import Period, Scope
 from bot.store.models import Team
+from bot.store.reads import both
 
 # How far back a digest traces streaks and quiet spells.
 LOOKBACK_WEEKS = 52
@@ -236,11 +237,17 @@ def compute_digest(
     scope = Scope(workspace_id=team.workspace_id, team_ids=(team.id,))
     week = Period(start, end, zone)
     history = Period.weeks_ending(end, LOOKBACK_WEEKS, zone)
-    grid = leader_weeks(session, scope, history)
+    grid, (practiced, noted, raised) = both(
+        session,
+        lambda reading: leader_weeks(reading, scope, history),
+        lambda reading: (
+            practice(reading, catalog, scope, week),
+            highlights(reading, catalog, scope, week, limit=SHOWN_NOTES),
+            barriers(reading, scope, week),
+        ),
+    )
     now = min(now, history.until)
     this, last = grid.weeks[-1], grid.weeks[-2]
-    practiced = practice(session, catalog, scope, week)
-    noted = highlights(session, catalog, scope, week, limit=SHOWN_NOTES)
     streaks = grid.streaks(now)
     recognized = practiced.recognitions(grid)
     return DigestBody(
@@ -266,7 +273,7 @@ def compute_digest(
         recognitions=Recognitions(
             sum(count for _, count in recognized), tuple(name for name, _ in recognized)
         ),
-        barriers=barriers(session, scope, week),
+        barriers=raised,
         streaks=tuple(LeaderSpell(row.name, weeks) for row, weeks in streaks[:SHOWN_STREAKS]),
         streaks_total=len(streaks),
         quiet_leaders=tuple(LeaderSpell(row.name, weeks) for row, weeks in grid.quiet(now)),

@@ -27,6 +27,7 @@ from bot.reports.scope import (
     week_index,
 )
 from bot.store.models import Person, Prompt, Record, TeamMembership, address_name
+from bot.store.reads import both
 
 DONE: Final = "done"
 PARTLY: Final = "partly"
@@ -572,14 +573,23 @@ def build_report(
     now: datetime,
     notes_limit: int = 50,
 ) -> Report:
-    grid = leader_weeks(session, scope, period)
-    practiced = practice(session, catalog, scope, period)
+    """Everything the dashboard shows: the grid in one read, the rest in another, at once
+    where the database can (bot/store/reads.py)."""
+    grid, (practiced, raised, noted) = both(
+        session,
+        lambda reading: leader_weeks(reading, scope, period),
+        lambda reading: (
+            practice(reading, catalog, scope, period),
+            barriers(reading, scope, period),
+            highlights(reading, catalog, scope, period, limit=notes_limit),
+        ),
+    )
     return Report(
         grid=grid,
         practice=practiced,
         roles=role_coverage(catalog, grid, practiced),
-        barriers=barriers(session, scope, period),
-        highlights=highlights(session, catalog, scope, period, limit=notes_limit),
+        barriers=raised,
+        highlights=noted,
         recognitions=practiced.recognitions(grid),
         streaks=grid.streaks(now),
         quiet=grid.quiet(now),
