@@ -114,6 +114,9 @@ class _Writer:
         self.lock = threading.Lock()
 
     def begin(self, connection: Connection) -> None:
+        if connection.get_execution_options().get(BESIDE_WRITER):
+            connection.exec_driver_sql("BEGIN")
+            return
         if not self.lock.acquire(timeout=STATEMENT_TIMEOUT):  # as SQLite's own would say
             locked = sqlite3.OperationalError("database is locked")
             raise exc.OperationalError("BEGIN IMMEDIATE", None, locked)
@@ -131,6 +134,10 @@ class _Writer:
 
 
 _HOLDS_WRITER = "followthrough_holds_writer"
+# An execution option for a SQLite connection that only reads, beside a transaction of this
+# process that holds the write lock (bot/store/reads.py): it begins DEFERRED, without waiting
+# for the lock that transaction holds, and reads the database as last committed.
+BESIDE_WRITER = "followthrough_beside_writer"
 
 
 _WRITES = "followthrough_writes"

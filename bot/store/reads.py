@@ -1,15 +1,17 @@
-"""Two independent reads as of one moment, at once where the database can take it: a year's
-dashboard is two big reads (the leaders-by-weeks grid, and everything else), and on
-PostgreSQL two cores can work on them together.
+"""Two independent reads as of one moment, at once: a year's dashboard is two big reads (the
+leaders-by-weeks grid, and everything else), and two cores can work on them together.
 
-On PostgreSQL the session exports its snapshot (`pg_export_snapshot`) and each read runs on
-a connection of its own in a REPEATABLE READ transaction that imports it (`SET TRANSACTION
-SNAPSHOT`): both see exactly the rows the session sees, however many commits land meanwhile.
-A snapshot does not carry its exporter's own uncommitted writes, so a session that has
+Each read runs on a connection of its own that sees exactly what the session sees, however
+many commits are trying to land meanwhile:
+- PostgreSQL: the session exports its snapshot (`pg_export_snapshot`) and each read imports
+  it (`SET TRANSACTION SNAPSHOT`) in a REPEATABLE READ transaction.
+- SQLite: the session's transaction holds the write lock (every transaction here begins
+  IMMEDIATE, bot/store/db.py), so nothing can commit until it ends; each read begins a
+  deferred transaction beside it (`BESIDE_WRITER`) and reads the database as last committed.
+A snapshot does not carry the session's own uncommitted writes, so a session that has
 written, or that is bound to a connection rather than to the engine (joined to an outer
-transaction, as in tests), reads one read after the other instead. So does SQLite: two
-threads each reading a year of rows ran no faster than one (SQLite's allocator takes one
-lock for every connection: bench/reports.py)."""
+transaction, as in tests), or an in-memory SQLite database (one connection), reads one read
+after the other on the session instead."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from typing import TypeVar
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from bot.store.db import writes
+from bot.store.db import BESIDE_WRITER, writes
 
 A = TypeVar("A")
 B = TypeVar("B")
@@ -37,37 +39,47 @@ _readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="read")
 def both(
     session: Session, first: Callable[[Session], A], second: Callable[[Session], B]
 ) -> tuple[A, B]:
-    """`first(session)` and `second(session)`, as of the same moment: on PostgreSQL at
-    once, each on a connection of its own sharing the session's snapshot; otherwise one
-    after the other on the session."""
+    """`first(session)` and `second(session)`, as of the same moment: at once, each on a
+    connection of its own that sees what the session sees, where that can be had; otherwise
+    one after the other on the session."""
     bind = session.get_bind()
     if (
         not isinstance(bind, Engine)
-        or bind.dialect.name != "postgresql"
+        or bind.url.database in (None, "", ":memory:")
         or writes(session)
         or session.new
         or session.dirty
         or session.deleted
     ):
         return first(session), second(session)
-    snapshot = session.execute(select(func.pg_export_snapshot())).scalar_one()
-    if not _SNAPSHOT_ID.fullmatch(snapshot):
-        raise ValueError(f"unexpected snapshot id from PostgreSQL: {snapshot!r}")
-    later = _readers.submit(contextvars.copy_context().run, _on_snapshot, bind, snapshot, second)
+    snapshot = None
+    if bind.dialect.name == "postgresql":
+        snapshot = session.execute(select(func.pg_export_snapshot())).scalar_one()
+        if not _SNAPSHOT_ID.fullmatch(snapshot):
+            raise ValueError(f"unexpected snapshot id from PostgreSQL: {snapshot!r}")
+    else:
+        session.connection()  # its transaction begun: the write lock is held
+    later = _readers.submit(contextvars.copy_context().run, _read, bind, snapshot, second)
     try:
-        found = _on_snapshot(bind, snapshot, first)
+        found = _read(bind, snapshot, first)
     except BaseException:
-        # The snapshot is only importable while the session's transaction lasts: the other
-        # read is let finish before this one's failure ends it.
+        # What the reads see lasts as long as the session's transaction: the other read is
+        # let finish before this one's failure ends it.
         wait([later])
         raise
     return found, later.result()
 
 
-def _on_snapshot(engine: Engine, snapshot: str, read: Callable[[Session], A]) -> A:
+def _read(engine: Engine, snapshot: str | None, read: Callable[[Session], A]) -> A:
+    """`read` on a connection of its own: in PostgreSQL's `snapshot`, or beside SQLite's
+    writer."""
     with engine.connect() as connection:
-        connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        if snapshot is None:
+            connection.execution_options(**{BESIDE_WRITER: True})
+        else:
+            connection.execution_options(isolation_level="REPEATABLE READ")
         with connection.begin():
-            connection.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+            if snapshot is not None:
+                connection.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
             with Session(bind=connection) as session:
                 return read(session)

@@ -1,8 +1,8 @@
-"""Two reads as of one moment (bot/store/reads.py): on PostgreSQL at once, on connections of
-their own that share the session's snapshot, so a commit landing between them is seen by
-neither; one after the other on the session everywhere else, and whenever the session has
-written something its snapshot would not carry. The year's dashboard and the digest read
-this way (bot/reports/figures.py, digest.py)."""
+"""Two reads as of one moment (bot/store/reads.py): at once, on connections of their own
+that see what the session sees, so a commit tried meanwhile is seen by neither (PostgreSQL
+shares the session's snapshot; on SQLite the session's write lock holds the commit back); one
+after the other on the session whenever it has written something they would not see. The
+year's dashboard and the digest read this way (bot/reports/figures.py, digest.py)."""
 
 from __future__ import annotations
 
@@ -52,10 +52,11 @@ def add_workspace(engine: Engine, external_id: str) -> None:
         )
 
 
-def backend_pid(session: Session) -> int | None:
-    if session.get_bind().dialect.name != "postgresql":
-        return None
-    return session.scalar(text("SELECT pg_backend_pid()"))
+def connection_id(session: Session) -> int:
+    """Which database connection the session reads on."""
+    if session.get_bind().dialect.name == "postgresql":
+        return int(session.scalar(text("SELECT pg_backend_pid()")) or 0)
+    return id(session.connection().connection.dbapi_connection)
 
 
 def test_both_reads_are_answered_in_order(engine: Engine) -> None:
@@ -64,32 +65,40 @@ def test_both_reads_are_answered_in_order(engine: Engine) -> None:
         assert both(session, workspaces, lambda s: workspaces(s) + 10) == (1, 11)
 
 
-def test_on_postgresql_the_reads_run_at_once_and_a_commit_between_them_is_seen_by_neither(
+def test_the_reads_run_at_once_and_a_commit_tried_meanwhile_is_seen_by_neither(
     engine: Engine,
 ) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite reads one after the other")
     add_workspace(engine, "T1")
-    counted, committed = threading.Event(), threading.Event()
+    counted, tried, landed = threading.Event(), threading.Event(), threading.Event()
 
-    def first(session: Session) -> tuple[int, int | None]:
+    def commit_another() -> None:
+        add_workspace(engine, "T2")
+        landed.set()
+
+    writer = threading.Thread(target=commit_another)
+
+    def first(session: Session) -> tuple[int, int, int]:
         found = workspaces(session)
         counted.set()
         # Only if the second read runs meanwhile does this wait end.
-        assert committed.wait(WAIT), "the reads ran one after the other"
-        return found, backend_pid(session)
+        assert tried.wait(WAIT), "the reads ran one after the other"
+        return found, workspaces(session), connection_id(session)
 
-    def second(session: Session) -> tuple[int, int | None]:
+    def second(session: Session) -> tuple[int, int]:
         assert counted.wait(WAIT), "the reads ran one after the other"
-        add_workspace(engine, "T2")
-        committed.set()
-        return workspaces(session), backend_pid(session)
+        writer.start()
+        landed.wait(1)  # PostgreSQL commits at once; SQLite waits for the session's lock
+        tried.set()
+        return workspaces(session), connection_id(session)
 
     with Session(engine) as session:
-        own = backend_pid(session)
-        (one, first_pid), (two, second_pid) = both(session, first, second)
-    assert one == two == 1
-    assert len({own, first_pid, second_pid}) == 3
+        own = connection_id(session)
+        (one, again, first_id), (two, second_id) = both(session, first, second)
+        landed_meanwhile = landed.is_set()
+    writer.join(WAIT)
+    assert one == again == two == 1
+    assert len({own, first_id, second_id}) == 3
+    assert landed_meanwhile == (engine.dialect.name == "postgresql")
     with Session(engine) as later:
         assert workspaces(later) == 2
 
@@ -100,11 +109,11 @@ def test_a_session_that_has_written_reads_on_its_own_connection_and_sees_its_wri
     with Session(engine) as session:
         session.add(Workspace(platform="fake", external_id="T1", created_at=CREATED))
         session.flush()
-        own = backend_pid(session)
+        own = connection_id(session)
         found = both(
             session,
-            lambda s: (workspaces(s), backend_pid(s)),
-            lambda s: (workspaces(s), backend_pid(s)),
+            lambda s: (workspaces(s), connection_id(s)),
+            lambda s: (workspaces(s), connection_id(s)),
         )
         assert found == ((1, own), (1, own))
         session.rollback()
@@ -123,9 +132,8 @@ def test_a_failed_read_fails_the_pair_and_gives_its_connections_back(engine: Eng
 
     with Session(engine) as session, pytest.raises(LookupError):
         both(session, fails, slow)
-    # At once, the other read is let finish first (its snapshot ends with the session's
-    # transaction); in turn, it never starts.
-    assert finished.is_set() == (engine.dialect.name == "postgresql")
+    # The other read is let finish first: what it sees ends with the session's transaction.
+    assert finished.is_set()
     assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
 
 
