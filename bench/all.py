@@ -20,10 +20,6 @@ from dataclasses import dataclass
 import reports
 import request_path
 import scheduling_pass
-from sqlalchemy import text
-
-from bot.core.catalog import load_catalog
-from bot.store.db import create_db_engine, migrate
 
 
 @dataclass(frozen=True)
@@ -80,22 +76,7 @@ def scheduling_rows(database_url: str | None) -> list[tuple[str, str, str]]:
 
 
 def report_rows(database_url: str | None) -> list[tuple[str, str, str]]:
-    url, cleanup = reports.database(database_url)
-    try:
-        engine = create_db_engine(url)
-        migrate(engine)
-        reports.seed(engine, 1000, 52)
-        if engine.dialect.name == "postgresql":
-            with engine.connect() as connection:
-                connection.execution_options(isolation_level="AUTOCOMMIT").execute(
-                    text("VACUUM ANALYZE")
-                )
-        catalog = load_catalog()
-        reports.measure(engine, catalog, 52)
-        rounds = [reports.measure(engine, catalog, 52) for _ in range(5)]
-        engine.dispose()
-    finally:
-        cleanup()
+    rounds = reports.run(database_url, 1000, 52, 5)
     return [
         (
             f"{name}, 1,000 leaders x 52 weeks (median of 5)",

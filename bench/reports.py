@@ -243,6 +243,35 @@ def measure(engine: Engine, catalog: Catalog, weeks: int) -> dict[str, float]:
         }
 
 
+def run(database_url: str | None, leaders: int, weeks: int, rounds: int) -> list[dict[str, float]]:
+    """Each round's timings (seconds by name) on a fresh database, seeded and warmed up."""
+    url, cleanup = database(database_url)
+    try:
+        engine = create_db_engine(url)
+        migrate(engine)
+        seed(engine, leaders, weeks)
+        if engine.dialect.name == "postgresql":
+            # What autovacuum does soon after a bulk load: statistics and the visibility map
+            # (without which an index-only scan still reads the table).
+            with engine.connect() as connection:
+                connection.execution_options(isolation_level="AUTOCOMMIT").execute(
+                    text("VACUUM ANALYZE")
+                )
+        catalog = load_catalog()
+        measure(engine, catalog, weeks)  # warm caches and compiled statements
+        # As `serve` does once started: what the process holds by now is kept out of the
+        # collector's full passes, which otherwise walk it now and then in a round (50-100 ms).
+        gc.collect()
+        gc.freeze()
+        try:
+            return [measure(engine, catalog, weeks) for _ in range(rounds)]
+        finally:
+            gc.unfreeze()
+            engine.dispose()
+    finally:
+        cleanup()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leaders", type=int, default=1000)
@@ -252,28 +281,7 @@ def main() -> None:
     args = parser.parse_args()
     backend = "postgresql" if args.database_url else "sqlite"
     print(f"reports, {args.leaders} leaders x {args.weeks} weeks, {backend}")
-    url, cleanup = database(args.database_url)
-    try:
-        engine = create_db_engine(url)
-        migrate(engine)
-        seed(engine, args.leaders, args.weeks)
-        if engine.dialect.name == "postgresql":
-            # What autovacuum does soon after a bulk load: statistics and the visibility map
-            # (without which an index-only scan still reads the table).
-            with engine.connect() as connection:
-                connection.execution_options(isolation_level="AUTOCOMMIT").execute(
-                    text("VACUUM ANALYZE")
-                )
-        catalog = load_catalog()
-        measure(engine, catalog, args.weeks)  # warm caches and compiled statements
-        # As `serve` does once started: what the process holds by now is kept out of the
-        # collector's full passes, which otherwise walk it now and then in a round (50-100 ms).
-        gc.collect()
-        gc.freeze()
-        rounds = [measure(engine, catalog, args.weeks) for _ in range(args.rounds)]
-        engine.dispose()
-    finally:
-        cleanup()
+    rounds = run(args.database_url, args.leaders, args.weeks, args.rounds)
     for name in rounds[0]:
         runs = sorted(r[name] * 1000 for r in rounds)
         print(
