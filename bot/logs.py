@@ -74,10 +74,10 @@ class JsonLines(logging.Formatter):
         }
         for key, value in structlog.contextvars.get_contextvars().items():
             line.setdefault(key, value)
-        if record.exc_info:
+        if record.exc_info and record.exc_info[0] is not None:
             line["exception"] = self.formatException(record.exc_info)
         if record.stack_info:
-            line["stack"] = self.formatStack(record.stack_info)
+            line["stack_info"] = self.formatStack(record.stack_info)
         return json.dumps(line, default=repr)
 
 

@@ -57,7 +57,8 @@ def database_threads(engine: Engine) -> int:
     """Threads for the requests' transactions. SQLite takes one writer at a time (and each
     transaction begins as a writer), so more threads only took turns at its lock and
     at Python's: one runs 1.7x the transactions a second of six (bench/orm_engines.py).
-    PostgreSQL: as many as the connection pool holds, so none waits for a connection."""
+    PostgreSQL: as many as the connection pool holds, so none waits for a connection (a
+    report reading two halves at once takes its extra ones from the pool's overflow)."""
     if engine.dialect.name == "sqlite":
         return 1
     return max(1, engine.pool.size()) if isinstance(engine.pool, QueuePool) else 5

@@ -119,6 +119,15 @@ def test_a_traceback_stays_on_the_line_of_its_record_in_json() -> None:
     assert entry["exception"].rstrip().endswith("ValueError: bad\nvalue")
 
 
+def test_exception_outside_an_except_block_logs_no_empty_traceback() -> None:
+    out = io.StringIO()
+    with bare_root():
+        configure_logging(verbose=False, stream=out)
+        logging.getLogger("anything").exception("no exception here")
+    (line,) = out.getvalue().splitlines()
+    assert "exception" not in json.loads(line)
+
+
 def test_text_is_the_terminal_format_with_the_bound_context_after_the_message() -> None:
     (plain,) = logged("anything", "started", log_format="text").splitlines()
     with structlog.contextvars.bound_contextvars(delivery_key="now:1:2"):

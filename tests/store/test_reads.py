@@ -7,8 +7,10 @@ year's dashboard and the digest read this way (bot/reports/figures.py, digest.py
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,6 +21,7 @@ from bot.core.catalog import Catalog
 from bot.reports.digest import compute_digest
 from bot.reports.figures import build_report
 from bot.reports.scope import Period, Scope
+from bot.store import reads
 from bot.store.db import create_db_engine, migrate
 from bot.store.models import Team, Workspace
 from bot.store.reads import both
@@ -87,7 +90,8 @@ def test_the_reads_run_at_once_and_a_commit_tried_meanwhile_is_seen_by_neither(
     def second(session: Session) -> tuple[int, int]:
         assert counted.wait(WAIT), "the reads ran one after the other"
         writer.start()
-        landed.wait(1)  # PostgreSQL commits at once; SQLite waits for the session's lock
+        # PostgreSQL commits at once; SQLite's commit waits for the session's write lock.
+        landed.wait(WAIT if engine.dialect.name == "postgresql" else 0.5)
         tried.set()
         return workspaces(session), connection_id(session)
 
@@ -97,7 +101,10 @@ def test_the_reads_run_at_once_and_a_commit_tried_meanwhile_is_seen_by_neither(
         landed_meanwhile = landed.is_set()
     writer.join(WAIT)
     assert one == again == two == 1
-    assert len({own, first_id, second_id}) == 3
+    # PostgreSQL reads both on connections importing the session's snapshot; SQLite one on
+    # the session, the other beside it.
+    assert second_id not in (own, first_id)
+    assert (first_id == own) == (engine.dialect.name == "sqlite")
     assert landed_meanwhile == (engine.dialect.name == "postgresql")
     with Session(engine) as later:
         assert workspaces(later) == 2
@@ -119,26 +126,70 @@ def test_a_session_that_has_written_reads_on_its_own_connection_and_sees_its_wri
         session.rollback()
 
 
-def test_a_failed_read_fails_the_pair_and_gives_its_connections_back(engine: Engine) -> None:
+def test_a_session_inside_a_savepoint_reads_on_its_own_connection(engine: Engine) -> None:
+    add_workspace(engine, "T1")
+    with Session(engine) as session:
+        own = connection_id(session)
+        with session.begin_nested():
+            found = both(
+                session,
+                lambda s: (workspaces(s), connection_id(s)),
+                lambda s: (workspaces(s), connection_id(s)),
+            )
+        assert found == ((1, own), (1, own))
+
+
+@pytest.mark.parametrize("failing", ["first", "second"])
+def test_a_failed_read_fails_the_pair_and_gives_its_connections_back(
+    engine: Engine, failing: str
+) -> None:
     finished = threading.Event()
 
     def fails(_: Session) -> int:
         raise LookupError("nothing there")
 
     def slow(session: Session) -> int:
+        time.sleep(0.3)
         found = workspaces(session)
         finished.set()
         return found
 
+    reads = (fails, slow) if failing == "first" else (slow, fails)
     with Session(engine) as session, pytest.raises(LookupError):
-        both(session, fails, slow)
+        both(session, *reads)
     # The other read is let finish first: what it sees ends with the session's transaction.
     assert finished.is_set()
     assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
 
 
+def test_with_every_pair_reading_already_the_reads_take_turns(engine: Engine) -> None:
+    for _ in range(reads.PAIRS):
+        assert reads._pairs.acquire(blocking=False)
+    try:
+        with Session(engine) as session:
+            own = connection_id(session)
+            assert both(session, connection_id, connection_id) == (own, own)
+    finally:
+        for _ in range(reads.PAIRS):
+            reads._pairs.release()
+
+
+@pytest.fixture
+def at_once(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many reads ran on a connection of their own."""
+    counted: list[int] = []
+    read = reads._read
+
+    def counting(*args: Any) -> Any:
+        counted.append(1)
+        return read(*args)
+
+    monkeypatch.setattr(reads, "_read", counting)
+    return counted
+
+
 def test_the_dashboard_and_the_digest_read_at_once_come_out_as_read_in_turn(
-    engine: Engine, catalog: Catalog
+    engine: Engine, catalog: Catalog, at_once: list[int]
 ) -> None:
     with Session(engine) as session:
         agency = build_agency(session, FIRST_MONDAY)
@@ -157,7 +208,10 @@ def test_the_dashboard_and_the_digest_read_at_once_come_out_as_read_in_turn(
         north = in_turn.get_one(Team, agency.north)
         digest = compute_digest(in_turn, catalog, north, *week, now=now)
         in_turn.close()
-    with Session(engine) as at_once:
-        assert [build_report(at_once, catalog, s, period, now=now) for s in scopes] == expected
-        team = at_once.get_one(Team, agency.north)
-        assert compute_digest(at_once, catalog, team, *week, now=now) == digest
+    assert not at_once
+    with Session(engine) as session:
+        assert [build_report(session, catalog, s, period, now=now) for s in scopes] == expected
+        team = session.get_one(Team, agency.north)
+        assert compute_digest(session, catalog, team, *week, now=now) == digest
+    # Three pairs: on SQLite one read of each beside the session, on PostgreSQL both.
+    assert len(at_once) == 3 * (2 if engine.dialect.name == "postgresql" else 1)
