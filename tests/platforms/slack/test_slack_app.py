@@ -32,6 +32,7 @@ from bot.services import Services, build_services
 from bot.store.db import migrate
 from bot.store.models import Commitment, Person, Prompt, Record, SeenEvent, Support, Team, Workspace
 from tests.conftest import FreshDatabase
+from tests.platforms.moment import service_clock
 from tests.platforms.polling import wait_for
 from tests.platforms.slack import payloads
 from tests.platforms.slack.mock_web_api import MockSlackWebAPI, dm_channel
@@ -53,7 +54,7 @@ def services(databases: FreshDatabase, slack_api: MockSlackWebAPI) -> Services:
         followthrough_admins="avery@agency.org",
         secret_key="x",
     )
-    built = build_services(settings)
+    built = build_services(settings, clock=service_clock())
     migrate(built.engine)
     slack_api.add_user(
         ADMIN, name="avery", real_name="Avery Admin", email="avery@agency.org", tz="America/Chicago"
@@ -748,8 +749,6 @@ async def test_a_dm_after_the_prompt_expired_records_nothing(
 ) -> None:
     await prompt_for_sam(slack, services)
     await services.scheduling().tick(services.clock.now() + timedelta(days=3))
-    # The prompt, and Sam's weekly one when those three days reach a Monday 09:00 (the clock
-    # here is the system's): the reply is the message after them.
     sent = len(slack_api.calls_to("chat.postMessage"))
     body, content_type = payloads.event_callback(payloads.message_im(typed))
     await post(slack, body, content_type)

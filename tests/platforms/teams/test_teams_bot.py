@@ -40,6 +40,7 @@ from bot.store.models import (
 )
 from bot.web.guard import is_loopback_url
 from tests.conftest import FreshDatabase
+from tests.platforms.moment import service_clock
 from tests.platforms.teams import activities as act
 from tests.platforms.teams.jwt_keys import SigningKey, make_token, publish_keys
 from tests.platforms.teams.mock_connector import MockConnector
@@ -64,7 +65,7 @@ def settings(url: str, **extra: Any) -> Settings:
 async def teams(
     aiohttp_client: ClientMaker, databases: FreshDatabase, connector: MockConnector
 ) -> AsyncIterator[tuple[TestClient, Services]]:
-    services = build_services(settings(databases.url()))
+    services = build_services(settings(databases.url()), clock=service_clock())
     migrate(services.engine)
     connector.set_roster(act.TEAM_ID, [AVERY, SAM])
     client: TestClient = await aiohttp_client(build_web_app(services))
@@ -633,7 +634,8 @@ async def test_with_an_app_id_requests_need_a_valid_token(
             microsoft_app_id=act.APP_ID,
             microsoft_app_password="secret",
             bot_openid_metadata_url=metadata,
-        )
+        ),
+        clock=service_clock(),
     )
     migrate(services.engine)
     client: TestClient = await aiohttp_client(build_web_app(services))
@@ -720,7 +722,9 @@ async def test_a_key_endpoint_that_never_answers_neither_freezes_the_service_nor
     # Before the fix the fetch froze this test's loop too: the watchdog lets go after 30 s, so
     # that shows as a failed assertion below instead of a run that never ends.
     watchdog = threading.Timer(30, keys.close)
-    services = build_services(authenticated_settings(databases.url(), keys.metadata_url))
+    services = build_services(
+        authenticated_settings(databases.url(), keys.metadata_url), clock=service_clock()
+    )
     migrate(services.engine)
     client: TestClient = await aiohttp_client(build_web_app(services))
     token = make_token(act.APP_ID, service_url=connector.url)
@@ -753,7 +757,9 @@ async def test_a_key_endpoint_that_cannot_be_reached_is_503_not_a_crash(
 ) -> None:
     keys = SilentKeyEndpoint()
     keys.close()  # nothing listens on its port now: connections are refused
-    services = build_services(authenticated_settings(databases.url(), keys.metadata_url))
+    services = build_services(
+        authenticated_settings(databases.url(), keys.metadata_url), clock=service_clock()
+    )
     migrate(services.engine)
     client: TestClient = await aiohttp_client(build_web_app(services))
     token = make_token(act.APP_ID, service_url=connector.url)
