@@ -200,7 +200,10 @@ def answer(
         record.note = note[:2000]
     if barrier is not None:
         text, private = read_barrier(barrier)
-        record.barrier, record.barrier_private = (text[:2000] or None), private
+        written = (text[:2000] or None), private
+        if written[0] is not None and written != (record.barrier, record.barrier_private):
+            record.barrier_at = ctx.now
+        record.barrier, record.barrier_private = written
     if shared is not None:
         record.shared = shared
     if prompt.status in OPEN_STATUSES:

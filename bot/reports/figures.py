@@ -462,10 +462,12 @@ def role_coverage(
 
 
 def barriers(session: Session, scope: Scope, period: Period) -> tuple[BarrierGroup, ...]:
-    """The barriers raised in the period, grouped by theme (never with who raised them),
-    but for those their leaders kept private."""
+    """The barriers written in the period (a barrier counts when it was written, which may
+    be after its record), grouped by theme (never with who raised them), but for those
+    their leaders kept private."""
+    written = func.coalesce(Record.barrier_at, Record.created_at)
     query = (
-        scoped_records(scope, period, Record.barrier, func.count())
+        scoped_records(scope, period, Record.barrier, func.count(), at=written)
         .where(Record.barrier.is_not(None), Record.barrier_private.is_(False))
         .group_by(Record.barrier)
     )

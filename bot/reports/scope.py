@@ -106,10 +106,12 @@ class Period:
         return datetime.combine(day, time(), tzinfo=self.zone).astimezone(UTC)
 
 
-def scoped_records(scope: Scope, period: Period | None, *columns: Any) -> Select[Any]:
+def scoped_records(
+    scope: Scope, period: Period | None, *columns: Any, at: When = Record.created_at
+) -> Select[Any]:
     """SELECT `columns` FROM the records `scope` counts in `period` (at any time if None),
-    with their leader joined. A record counts at the moment it was recorded: for the team
-    its leader was in then, in the week it fell in."""
+    with their leader joined. A record counts at the moment `at` (when it was recorded,
+    unless told otherwise): for the team its leader was in then, in the week it fell in."""
     query = select(*columns).select_from(Record).join(Person, Record.person_id == Person.id)
     if scope.workspace_id is not None:
         query = query.where(Person.workspace_id == scope.workspace_id)
@@ -122,10 +124,9 @@ def scoped_records(scope: Scope, period: Period | None, *columns: Any) -> Select
         # whether they were in one of them at that moment.
         ever = select(TeamMembership.person_id).where(TeamMembership.team_id.in_(scope.team_ids))
         query = query.where(
-            Record.person_id.in_(ever),
-            member_then(scope.team_ids, Record.created_at, Record.person_id),
+            Record.person_id.in_(ever), member_then(scope.team_ids, at, Record.person_id)
         )
-    return query if period is None else in_period(query, period, Record.created_at)
+    return query if period is None else in_period(query, period, at)
 
 
 def member_then(team_ids: tuple[int, ...], at: When, person_id: Any) -> ColumnElement[bool]:

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.core.messages import Button, Message
@@ -25,27 +25,29 @@ SUMMARY_VERSION = 1
 def compute_summary(
     session: Session, manager: Person, period_start: date, period_end: date
 ) -> dict[str, Any]:
-    """The barriers the manager's direct reports raised in the week (in the manager's zone),
+    """The barriers the manager's direct reports wrote in the week (in the manager's zone),
     by theme, most raised first, as a JSON body; no themes when there were none."""
     zone = ZoneInfo(manager.timezone)
     since = datetime.combine(period_start, time(), tzinfo=zone)
     until = datetime.combine(period_end + timedelta(days=1), time(), tzinfo=zone)
+    # A barrier counts in the week it was written, which may be after its record's.
+    written = func.coalesce(Record.barrier_at, Record.created_at)
     rows = session.execute(
-        select(Record.id, Record.barrier, Record.behavior_id, Record.created_at, Person)
+        select(Record.id, Record.barrier, Record.behavior_id, written, Person)
         .join(Person, Record.person_id == Person.id)
         .where(
             Person.manager_id == manager.id,
             Person.is_leader.is_(True),
             Record.barrier.is_not(None),
             Record.barrier_private.is_(False),
-            Record.created_at >= since,
-            Record.created_at < until,
+            written >= since,
+            written < until,
         )
-        .order_by(Record.created_at, Record.id)
+        .order_by(written, Record.id)
     ).all()
     order = [group.theme for group in group_barriers((row.barrier, 1) for row in rows)]
     themes: dict[str, list[dict[str, Any]]] = {theme: [] for theme in order}
-    for record_id, barrier, behavior_id, created_at, person in rows:
+    for record_id, barrier, behavior_id, written_at, person in rows:
         # As group_barriers reads it: words only (a lone "-" or emoji says nothing).
         if not re.sub(r"[^\w]", "", barrier):
             continue
@@ -56,7 +58,7 @@ def compute_summary(
                 "person": person.name,
                 "behavior_id": behavior_id,
                 "barrier": barrier,
-                "day": created_at.astimezone(zone).date().isoformat(),
+                "day": written_at.astimezone(zone).date().isoformat(),
             }
         )
     return {

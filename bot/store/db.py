@@ -37,7 +37,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 0x46544D4947524154
 # The newest migration's revision: `serve` and /readyz compare the database with it without
 # loading Alembic and its migration files (tests/store/test_schema.py checks it is Alembic's).
-SCHEMA_HEAD = "0011"
+SCHEMA_HEAD = "0012"
 
 # How long the service waits on its database before it gives up and says so, rather than
 # hanging a request (docs/security.md, 5). A DATABASE_URL that names its own connect_timeout,

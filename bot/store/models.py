@@ -322,6 +322,10 @@ class Record(Base):
     barrier: Mapped[str | None] = mapped_column(Text)
     # A barrier the leader kept to themselves: no manager, digest or dashboard shows it.
     barrier_private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # When the barrier was last written or changed (None before migration 0012: then the
+    # record's own moment). A manager's weekly summary takes a barrier in the week it says
+    # this, so one typed days after its "Not this week" is in a summary all the same.
+    barrier_at: Mapped[datetime | None]
     shared: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str] = mapped_column(String(16))
     late: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -401,6 +401,60 @@ def test_a_barrier_typed_after_not_this_week_can_be_kept_private(agency: FakePla
         assert (record.barrier, record.barrier_private) == ("a family matter", True)
 
 
+def sent_prompt(chat: FakePlatform, user_id: str, behavior_id: str) -> int:
+    """A prompt sent to the leader two hours before NOW, unanswered."""
+    with chat.sessions() as session:
+        person = session.scalars(select(Person).filter_by(platform_user_id=user_id)).one()
+        prompt = Prompt(
+            person_id=person.id,
+            behavior_id=behavior_id,
+            text="Did you?",
+            scheduled_for=NOW - timedelta(hours=2),
+            sent_at=NOW - timedelta(hours=2),
+            status="sent",
+            delivery_key=f"test:{user_id}:{behavior_id}:sent",
+            created_at=NOW,
+        )
+        session.add(prompt)
+        session.commit()
+        return prompt.id
+
+
+def test_a_barrier_written_after_its_weeks_summary_is_in_the_next_one(agency: FakePlatform) -> None:
+    prompt_id = sent_prompt(agency, "U-SUP", "6.a")
+    assert agency.press("U-SUP", "answer.not_this_week", prompt_id).reply.ok
+    agency.now = NEXT_MONDAY
+    agency.tick()
+    assert summaries(agency, "U-MGR") == []  # nothing got in the way, so far as Morgan knows
+    # Two hours after that summary was due, Sam writes what did, on the same answer.
+    agency.now = NEXT_MONDAY + timedelta(hours=2)
+    assert agency.press("U-SUP", "answer.not_this_week", prompt_id, "Court all week").reply.ok
+    agency.now = NEXT_MONDAY + timedelta(weeks=1)
+    agency.tick()
+    (summary,) = summaries(agency, "U-MGR")
+    assert summary.message.title == "What got in your people's way, week of 30 Nov"
+    assert summary.message.items[0].startswith(
+        "Court and legal (1): Sam Supervisor: “Court all week” (6.a, Mon)"
+    )
+
+
+def test_a_barrier_in_one_summary_is_not_in_the_next_for_being_pressed_again(
+    barriers: FakePlatform,
+) -> None:
+    barriers.now = NEXT_MONDAY
+    barriers.tick()
+    assert len(summaries(barriers, "U-MGR")) == 1
+    with barriers.sessions() as session:
+        court = session.scalars(select(Record).filter_by(barrier="Court all week")).one()
+        prompt_id = court.prompt_id
+    # The same answer and barrier pressed again the next week: nothing new got in the way.
+    barriers.now = NEXT_MONDAY + timedelta(hours=2)
+    assert barriers.press("U-SUP", "answer.not_this_week", prompt_id, "Court all week").reply.ok
+    barriers.now = NEXT_MONDAY + timedelta(weeks=1)
+    barriers.tick()
+    assert len(summaries(barriers, "U-MGR")) == 1
+
+
 @pytest.mark.parametrize(
     "barriers_typed",
     [

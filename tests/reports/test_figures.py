@@ -4,7 +4,7 @@ tests/reports/agency.py, worked out by hand, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,6 +18,7 @@ from bot.reports.figures import (
     NOT_PROMPTED,
     NOT_THIS_WEEK,
     PARTLY,
+    barriers,
     build_report,
     leader_weeks,
 )
@@ -264,6 +265,21 @@ def test_barriers_are_grouped_and_notes_reach_the_team_only_when_meant_to(
     ]
     # Cal's "South huddle" was shared while in South; his North log was not shared.
     assert report.highlights.total == 3
+
+
+def test_a_barrier_counts_in_the_week_it_was_written_not_its_answers(
+    session: Session, agency: Agency
+) -> None:
+    # Ben said Not this week in week 1 and wrote what got in the way on Tuesday of week 2.
+    court = session.scalars(select(Record).filter_by(barrier="In court all week")).one()
+    court.barrier_at = datetime.combine(agency.mondays[1], time(10), tzinfo=UTC) + timedelta(1)
+    session.flush()
+
+    def themes(week: int) -> list[str]:
+        period = Period(agency.mondays[week], agency.mondays[week], UTC_ZONE)
+        return [group.theme for group in barriers(session, north(agency), period)]
+
+    assert (themes(0), themes(1)) == ([], ["Court and legal"])
 
 
 def test_a_limit_on_notes_keeps_the_newest_and_the_total(
