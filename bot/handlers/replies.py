@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, object_session
@@ -112,17 +112,16 @@ def answered_message(prompt: Prompt, record: Record, person: Person, catalog: Ca
 def snooze_pressed(ctx: Context, prompt: Prompt) -> AnswerResult:
     """The Snooze button: the prompt snoozed, and redrawn to say when it comes back, its
     buttons kept to answer now."""
-    until = _snooze(ctx, prompt, None).astimezone(ctx.zone)
-    when = f"{until:%a %d %b at %H:%M}"
+    reply = snooze_prompt(ctx, prompt)
     card = redrawn_prompt(
         prompt,
         ctx.caller,
         ctx.catalog,
-        status=f"Snoozed: I'll ask again {when}. You can answer now too.",
+        status=f"Snoozed: I'll ask again {_back(ctx, prompt)}. You can answer now too.",
         extra=[],
         snooze=False,
     )
-    return AnswerResult(card, Message(text=f"Snoozed {prompt.behavior_id}. I'll ask again {when}."))
+    return AnswerResult(card, reply)
 
 
 def own_prompt(ctx: Context, prompt_id: int) -> Prompt:
@@ -247,12 +246,6 @@ def _answer_reply(prompt: Prompt, record: Record, *, shared: bool, late: bool) -
 
 def snooze_prompt(ctx: Context, prompt: Prompt, duration: timedelta | None = None) -> Message:
     """Ask again later: after `duration`, or the workspace's snooze length."""
-    until = _snooze(ctx, prompt, duration).astimezone(ctx.zone)
-    return Message(text=f"Snoozed {prompt.behavior_id}. I'll ask again {until:%a %d %b at %H:%M}.")
-
-
-def _snooze(ctx: Context, prompt: Prompt, duration: timedelta | None) -> datetime:
-    """Snooze an open prompt; when it comes back."""
     if duration is None:
         minutes = ctx.workspace.snooze_minutes
         duration = timedelta(minutes=minutes) if minutes else DEFAULT_SNOOZE
@@ -262,9 +255,14 @@ def _snooze(ctx: Context, prompt: Prompt, duration: timedelta | None) -> datetim
         raise Refusal(
             "That prompt has expired, so there is nothing to snooze; you can still answer it."
         )
-    until = ctx.now + duration
-    prompt.status, prompt.snoozed_until = PromptStatus.SNOOZED, until
-    return until
+    prompt.status, prompt.snoozed_until = PromptStatus.SNOOZED, ctx.now + duration
+    return Message(text=f"Snoozed {prompt.behavior_id}. I'll ask again {_back(ctx, prompt)}.")
+
+
+def _back(ctx: Context, prompt: Prompt) -> str:
+    """When a snoozed prompt comes back, in the caller's zone."""
+    assert prompt.snoozed_until is not None
+    return f"{prompt.snoozed_until.astimezone(ctx.zone):%a %d %b at %H:%M}"
 
 
 def prompt_times(prompt: Prompt, workspace: Workspace) -> PromptTimes:

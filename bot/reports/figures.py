@@ -21,6 +21,7 @@ from bot.reports.scope import (
     Period,
     Scope,
     Week,
+    barrier_written,
     in_period,
     member_then,
     scoped_records,
@@ -465,9 +466,8 @@ def barriers(session: Session, scope: Scope, period: Period) -> tuple[BarrierGro
     """The barriers written in the period (a barrier counts when it was written, which may
     be after its record), grouped by theme (never with who raised them), but for those
     their leaders kept private."""
-    written = func.coalesce(Record.barrier_at, Record.created_at)
     query = (
-        scoped_records(scope, period, Record.barrier, func.count(), at=written)
+        scoped_records(scope, period, Record.barrier, func.count(), at=barrier_written)
         .where(Record.barrier.is_not(None), Record.barrier_private.is_(False))
         .group_by(Record.barrier)
     )

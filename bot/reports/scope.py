@@ -15,6 +15,7 @@ from sqlalchemy import (
     Select,
     case,
     exists,
+    func,
     literal_column,
     or_,
     select,
@@ -28,6 +29,11 @@ When = ColumnElement[Any] | QueryableAttribute[Any]
 # The answers a leader gives to a prompt; `skipped` records are not answers.
 ANSWERED = ("done", "partly", "not_this_week")
 PRACTICED = ("done", "partly")
+
+
+# When a barrier counts: when it was written or last changed, which may be after its record
+# was made; a record from before migration 0012 has only its own moment.
+barrier_written = func.coalesce(Record.barrier_at, Record.created_at)
 
 
 @dataclass(frozen=True)

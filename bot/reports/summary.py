@@ -10,11 +10,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.messages import Button, Message
 from bot.reports.barriers import group_barriers, theme_of
+from bot.reports.scope import barrier_written
 from bot.store.models import Person, Record
 from bot.store.retention import plural
 
@@ -30,20 +31,18 @@ def compute_summary(
     zone = ZoneInfo(manager.timezone)
     since = datetime.combine(period_start, time(), tzinfo=zone)
     until = datetime.combine(period_end + timedelta(days=1), time(), tzinfo=zone)
-    # A barrier counts in the week it was written, which may be after its record's.
-    written = func.coalesce(Record.barrier_at, Record.created_at)
     rows = session.execute(
-        select(Record.id, Record.barrier, Record.behavior_id, written, Person)
+        select(Record.id, Record.barrier, Record.behavior_id, barrier_written, Person)
         .join(Person, Record.person_id == Person.id)
         .where(
             Person.manager_id == manager.id,
             Person.is_leader.is_(True),
             Record.barrier.is_not(None),
             Record.barrier_private.is_(False),
-            written >= since,
-            written < until,
+            barrier_written >= since,
+            barrier_written < until,
         )
-        .order_by(written, Record.id)
+        .order_by(barrier_written, Record.id)
     ).all()
     order = [group.theme for group in group_barriers((row.barrier, 1) for row in rows)]
     themes: dict[str, list[dict[str, Any]]] = {theme: [] for theme in order}
