@@ -232,8 +232,8 @@ def summaries(chat: FakePlatform, user_id: str) -> list[Delivery]:
     return [d for d in chat.channel.to(user_id) if d.key.startswith("summary:")]
 
 
-def prompted_barrier(chat: FakePlatform, user_id: str, behavior_id: str, barrier: str) -> None:
-    """A prompt sent to the leader, answered Not this week with the barrier as typed."""
+def sent_prompt(chat: FakePlatform, user_id: str, behavior_id: str) -> int:
+    """A prompt sent to the leader two hours before NOW, unanswered."""
     with chat.sessions() as session:
         person = session.scalars(select(Person).filter_by(platform_user_id=user_id)).one()
         prompt = Prompt(
@@ -248,7 +248,12 @@ def prompted_barrier(chat: FakePlatform, user_id: str, behavior_id: str, barrier
         )
         session.add(prompt)
         session.commit()
-        prompt_id = prompt.id
+        return prompt.id
+
+
+def prompted_barrier(chat: FakePlatform, user_id: str, behavior_id: str, barrier: str) -> None:
+    """A prompt sent to the leader, answered Not this week with the barrier as typed."""
+    prompt_id = sent_prompt(chat, user_id, behavior_id)
     assert chat.press(user_id, "answer.not_this_week", prompt_id, barrier).reply.ok
 
 
@@ -375,21 +380,7 @@ def test_forgetting_a_report_takes_their_barriers_out_of_the_summary(
 
 
 def test_a_barrier_typed_after_not_this_week_can_be_kept_private(agency: FakePlatform) -> None:
-    with agency.sessions() as session:
-        sam = session.scalars(select(Person).filter_by(platform_user_id="U-SUP")).one()
-        prompt = Prompt(
-            person_id=sam.id,
-            behavior_id="6.a",
-            text="Did you?",
-            scheduled_for=NOW - timedelta(hours=1),
-            sent_at=NOW - timedelta(hours=1),
-            status="sent",
-            delivery_key="test:typed",
-            created_at=NOW,
-        )
-        session.add(prompt)
-        session.commit()
-        prompt_id = prompt.id
+    prompt_id = sent_prompt(agency, "U-SUP", "6.a")
     asked = agency.press("U-SUP", "answer.not_this_week", prompt_id).reply
     assert "What got in the way?" in asked.text
 
@@ -399,25 +390,6 @@ def test_a_barrier_typed_after_not_this_week_can_be_kept_private(agency: FakePla
     with agency.sessions() as session:
         record = session.scalars(select(Record)).one()
         assert (record.barrier, record.barrier_private) == ("a family matter", True)
-
-
-def sent_prompt(chat: FakePlatform, user_id: str, behavior_id: str) -> int:
-    """A prompt sent to the leader two hours before NOW, unanswered."""
-    with chat.sessions() as session:
-        person = session.scalars(select(Person).filter_by(platform_user_id=user_id)).one()
-        prompt = Prompt(
-            person_id=person.id,
-            behavior_id=behavior_id,
-            text="Did you?",
-            scheduled_for=NOW - timedelta(hours=2),
-            sent_at=NOW - timedelta(hours=2),
-            status="sent",
-            delivery_key=f"test:{user_id}:{behavior_id}:sent",
-            created_at=NOW,
-        )
-        session.add(prompt)
-        session.commit()
-        return prompt.id
 
 
 def test_a_barrier_written_after_its_weeks_summary_is_in_the_next_one(agency: FakePlatform) -> None:

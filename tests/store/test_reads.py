@@ -62,6 +62,11 @@ def connection_id(session: Session) -> int:
     return id(session.connection().connection.dbapi_connection)
 
 
+def seen(session: Session) -> tuple[int, int]:
+    """How many workspaces a read sees, and on which connection."""
+    return workspaces(session), connection_id(session)
+
+
 def test_both_reads_are_answered_in_order(engine: Engine) -> None:
     add_workspace(engine, "T1")
     with Session(engine) as session:
@@ -123,11 +128,7 @@ def test_a_session_that_has_written_reads_on_its_own_connection_and_sees_its_wri
         session.add(Workspace(platform="fake", external_id="T1", created_at=CREATED))
         session.flush()
         own = connection_id(session)
-        found = both(
-            session,
-            lambda s: (workspaces(s), connection_id(s)),
-            lambda s: (workspaces(s), connection_id(s)),
-        )
+        found = both(session, seen, seen)
         assert found == ((1, own), (1, own))
         session.rollback()
 
@@ -137,11 +138,7 @@ def test_a_session_inside_a_savepoint_reads_on_its_own_connection(engine: Engine
     with Session(engine) as session:
         own = connection_id(session)
         with session.begin_nested():
-            found = both(
-                session,
-                lambda s: (workspaces(s), connection_id(s)),
-                lambda s: (workspaces(s), connection_id(s)),
-            )
+            found = both(session, seen, seen)
         assert found == ((1, own), (1, own))
 
 
