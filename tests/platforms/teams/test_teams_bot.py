@@ -433,6 +433,39 @@ async def test_action_submit_records_and_updates_the_card_in_place(
     assert len(connector.sent(act.personal_conversation_id(SAM["id"]))) == said_to_sam
 
 
+async def test_snooze_and_an_answer_redraw_the_teams_card_with_their_state(
+    teams: tuple[TestClient, Services], connector: MockConnector
+) -> None:
+    client, services = teams
+    prompt_card = await prompt_sam(client, services, connector)
+    actions = {a["title"]: a for a in prompt_card.cards[0]["actions"]}
+
+    async def press(title: str) -> dict[str, Any]:
+        action = actions[title]
+        response = await send(
+            client,
+            act.invoke_adaptive_card_action(
+                action["verb"],
+                action["data"],
+                reply_to_id=prompt_card.id,
+                **personal(connector, SAM),
+            ),
+        )
+        body = await response.json()
+        assert body["statusCode"] == 200
+        return dict(body["value"])
+
+    snoozed = await press("Snooze")
+    assert "Snoozed: I'll ask again" in str(snoozed)
+    assert "Snooze" not in [a["title"] for a in snoozed["actions"]]
+    answered = await press("Partly")
+    assert "Recorded: Partly" in str(answered)
+    chosen = [a for a in answered["actions"] if a["title"].startswith("✓")]
+    assert [(a["title"], a["style"]) for a in chosen] == [("✓ Partly", "positive")]
+    (record,) = rows(services, Record)
+    assert record.outcome == "partly"
+
+
 async def test_about_on_a_prompt_card_answers_with_the_behavior_in_full(
     teams: tuple[TestClient, Services], connector: MockConnector
 ) -> None:
